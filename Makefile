@@ -1,0 +1,42 @@
+# Trygg: `make demo` serves the whole system with demo data; `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install demo serve test lint format lock messages clean
+
+$(STAMP): requirements.lock pyproject.toml
+	bash scripts/bootstrap-venv.sh "$(PYTHON)" "$(VENV)"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/trygg migrate --noinput -v0
+	$(BIN)/trygg seed --demo
+	$(BIN)/trygg serve
+
+serve: $(STAMP)
+	$(BIN)/trygg serve
+
+test: $(STAMP)
+	bash scripts/test.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy trygg
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Re-pin every dependency after changing pyproject.toml.
+lock: $(STAMP)
+	$(BIN)/pip install -q uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements.lock
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

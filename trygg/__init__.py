@@ -1,0 +1,1 @@
+"""Trygg: welfare technology for municipal home care."""

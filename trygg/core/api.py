@@ -1,0 +1,228 @@
+"""Clients, teams, providers and the access log over the JSON API, for people."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+
+from trygg.api import session_auth
+
+from . import access
+from .constants import AccessAction
+from .services import log_request_access
+from .views import filter_access_log, search_clients
+
+router = Router(tags=["clients"], auth=session_auth)
+
+
+class ClientListItem(Schema):
+    id: int
+    case_system_id: str
+    first_name: str
+    last_name: str
+    masked_national_id: str
+    street: str
+    postal_code: str
+    city: str
+    provider_id: int
+    team_id: int | None
+    start_date: dt.date
+    end_date: dt.date | None
+
+
+class GrantedServiceOut(Schema):
+    case_system_id: str
+    service_type: str
+    category: str
+    granted_minutes: int
+    period: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+    provider_id: int
+
+
+class ConsentOut(Schema):
+    technology: str
+    given_by: str
+    relation: str
+    given_on: dt.date
+    review_on: dt.date | None
+    withdrawn_on: dt.date | None
+
+
+class ClientDetail(Schema):
+    id: int
+    case_system_id: str
+    national_id: str
+    first_name: str
+    last_name: str
+    street: str
+    postal_code: str
+    city: str
+    phone: str
+    languages: list[str]
+    provider_id: int
+    team_id: int | None
+    start_date: dt.date
+    end_date: dt.date | None
+    granted_services: list[GrantedServiceOut]
+    consents: list[ConsentOut]
+
+
+class ClientFilter(Schema):
+    q: str = Field("", max_length=100, description="Name, address or national id")
+    team_id: int | None = None
+    active_on: dt.date | None = None
+    limit: int = Field(100, ge=1, le=500)
+    offset: int = Field(0, ge=0)
+
+
+class ClientPage(Schema):
+    count: int
+    items: list[ClientListItem]
+
+
+@router.get("/clients", response=ClientPage, summary="Clients you may see")
+def list_clients(request: HttpRequest, filters: Query[ClientFilter]) -> dict:
+    queryset = search_clients(access.clients(request.user), filters.q)
+    if filters.team_id:
+        queryset = queryset.filter(team_id=filters.team_id)
+    if filters.active_on:
+        queryset = queryset.active_on(filters.active_on)
+    queryset = queryset.order_by("last_name", "first_name", "pk")
+    items = list(queryset[filters.offset : filters.offset + filters.limit])
+    log_request_access(request, items, AccessAction.API_LIST)
+    return {"count": queryset.count(), "items": items}
+
+
+@router.get("/clients/{client_id}", response=ClientDetail, summary="One client's record")
+def get_client(request: HttpRequest, client_id: int) -> dict:
+    client = access.get_client(request.user, client_id)
+    log_request_access(request, [client], AccessAction.API_DETAIL)
+    services = client.granted_services.select_related("service_type").order_by("valid_from")
+    return {
+        **{
+            f: getattr(client, f)
+            for f in (
+                "id",
+                "case_system_id",
+                "national_id",
+                "first_name",
+                "last_name",
+                "street",
+                "postal_code",
+                "city",
+                "phone",
+                "provider_id",
+                "team_id",
+                "start_date",
+                "end_date",
+            )
+        },
+        "languages": client.language_list,
+        "granted_services": [
+            {
+                "case_system_id": s.case_system_id,
+                "service_type": s.service_type.code,
+                "category": s.service_type.category,
+                "granted_minutes": s.granted_minutes,
+                "period": s.period,
+                "valid_from": s.valid_from,
+                "valid_to": s.valid_to,
+                "provider_id": s.provider_id,
+            }
+            for s in services
+        ],
+        "consents": list(
+            client.consents.values(
+                "technology", "given_by", "relation", "given_on", "review_on", "withdrawn_on"
+            )
+        ),
+    }
+
+
+class ProviderOut(Schema):
+    id: int
+    name: str
+    org_number: str
+    kind: str
+    is_active: bool
+
+
+class TeamOut(Schema):
+    id: int
+    name: str
+    code: str
+    provider_id: int
+    is_active: bool
+
+
+@router.get("/providers", response=list[ProviderOut], tags=["organisation"])
+def list_providers(request: HttpRequest) -> list:
+    return list(access.providers(request.user).order_by("name"))
+
+
+@router.get("/teams", response=list[TeamOut], tags=["organisation"])
+def list_teams(request: HttpRequest) -> list:
+    return list(access.teams(request.user).order_by("provider_id", "name"))
+
+
+class AccessLogFilter(Schema):
+    staff: str = Field("", max_length=100)
+    client: str = Field("", max_length=100)
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    action: AccessAction | None = None
+    flagged: Literal["", "any", "own", "colleague", "outside"] = ""
+    limit: int = Field(100, ge=1, le=1000)
+    offset: int = Field(0, ge=0)
+
+
+class AccessLogOut(Schema):
+    id: int
+    at: dt.datetime
+    user_id: int
+    username: str
+    client_id: int
+    action: str
+    path: str
+    remote_addr: str | None
+    own_record: bool
+    colleague_record: bool
+    outside_teams: bool
+
+
+class AccessLogPage(Schema):
+    count: int
+    items: list[AccessLogOut]
+
+
+@router.get("/access-log", response=AccessLogPage, tags=["audit"])
+def list_access_log(request: HttpRequest, filters: Query[AccessLogFilter]) -> dict:
+    if not access.can_review_access_log(request.user):
+        raise PermissionError("Only auditors and provider managers review the access log.")
+    queryset = filter_access_log(access.access_log(request.user), filters.dict())
+    queryset = queryset.select_related("user").order_by("-at", "-id")
+    rows = queryset[filters.offset : filters.offset + filters.limit]
+    return {
+        "count": queryset.count(),
+        "items": [
+            {
+                "id": e.pk,
+                "at": e.at,
+                "user_id": e.user_id,
+                "username": e.user.username,
+                "client_id": e.client_id,
+                "action": e.action,
+                "path": e.path,
+                "remote_addr": e.remote_addr,
+                "own_record": e.own_record,
+                "colleague_record": e.colleague_record,
+                "outside_teams": e.outside_teams,
+            }
+            for e in rows
+        ],
+    }

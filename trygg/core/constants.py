@@ -1,0 +1,93 @@
+"""Choices shared across Trygg: countries, roles, technologies, service categories."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Country(models.TextChoices):
+    SWEDEN = "SE", _("Sweden")
+    NORWAY = "NO", _("Norway")
+
+
+class ProviderKind(models.TextChoices):
+    MUNICIPAL = "municipal", _("Municipal (own management)")
+    PRIVATE = "private", _("Private (LOV)")
+
+
+class Role(models.TextChoices):
+    CARE_WORKER = "care_worker", _("Care worker")
+    TEAM_LEADER = "team_leader", _("Team leader")
+    PROVIDER_MANAGER = "provider_manager", _("Provider manager")
+    NIGHT_SUPERVISOR = "night_supervisor", _("Night-supervision staff")
+    ALARM_OPERATOR = "alarm_operator", _("Alarm operator")
+    WELFARE_TECH = "welfare_tech", _("Welfare-technology team")
+    MUNICIPAL_ADMIN = "municipal_admin", _("Municipal administrator")
+    AUDITOR = "auditor", _("Auditor")
+
+
+# Roles held at a provider (utförare); the others are held at the municipality.
+PROVIDER_ROLES = frozenset(
+    {Role.CARE_WORKER, Role.TEAM_LEADER, Role.PROVIDER_MANAGER, Role.NIGHT_SUPERVISOR}
+)
+MUNICIPAL_ROLES = frozenset(
+    {Role.ALARM_OPERATOR, Role.WELFARE_TECH, Role.MUNICIPAL_ADMIN, Role.AUDITOR}
+)
+
+
+class Technology(models.TextChoices):
+    SAFETY_ALARM = "safety_alarm", _("Safety alarm")
+    CAMERA_SUPERVISION = "camera_supervision", _("Camera night supervision")
+    SENSOR_SUPERVISION = "sensor_supervision", _("Sensor supervision")
+    DIGITAL_LOCK = "digital_lock", _("Keyless door lock")
+    GPS_ALARM = "gps_alarm", _("GPS alarm")
+
+
+class ConsentRelation(models.TextChoices):
+    CLIENT = "client", _("The client")
+    COHABITANT = "cohabitant", _("Cohabitant")
+    REPRESENTATIVE = "representative", _("Legal representative")
+
+
+class ServiceCategory(models.TextChoices):
+    PERSONAL_CARE = "personal_care", _("Personal care")
+    SERVICE = "service", _("Service")
+    NIGHT_SUPERVISION = "night_supervision", _("Night supervision")
+    SAFETY_ALARM = "safety_alarm", _("Safety alarm")
+    MEAL_DELIVERY = "meal_delivery", _("Meal delivery")
+    ESCORT = "escort", _("Escort")
+    RESPITE = "respite", _("Respite care")
+    OTHER = "other", _("Other")
+
+
+class Period(models.TextChoices):
+    DAY = "day", _("per day")
+    WEEK = "week", _("per week")
+    MONTH = "month", _("per month")
+
+
+class AccessAction(models.TextChoices):
+    LIST = "list", _("Listed")
+    DETAIL = "detail", _("Opened record")
+    DOOR_CODE = "door_code", _("Revealed door code")
+    EXPORT = "export", _("Exported")
+    API_LIST = "api_list", _("Listed through the API")
+    API_DETAIL = "api_detail", _("Read through the API")
+    SEARCH = "search", _("Found by national id search")
+
+
+LANGUAGE_NAMES = {
+    "sv": _("Swedish"),
+    "nb": _("Norwegian"),
+    "en": _("English"),
+    "fi": _("Finnish"),
+    "ar": _("Arabic"),
+    "fa": _("Persian"),
+    "so": _("Somali"),
+    "ti": _("Tigrinya"),
+    "pl": _("Polish"),
+    "bs": _("Bosnian"),
+    "tr": _("Turkish"),
+    "es": _("Spanish"),
+    "de": _("German"),
+    "se": _("Northern Sami"),
+}

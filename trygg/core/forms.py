@@ -1,0 +1,76 @@
+"""Filter forms for the list pages: parsing only, no rules."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .constants import AccessAction
+
+
+class ClientFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Name, address or national id")}
+        ),
+    )
+    team = forms.IntegerField(label=_("Team"), required=False, widget=forms.Select)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("active", _("Active")), ("ended", _("Ended")), ("all", _("All"))],
+    )
+
+
+class StaffFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+
+
+class AccessLogFilterForm(forms.Form):
+    staff = forms.CharField(
+        label=_("Staff member"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name or user name")}),
+    )
+    client = forms.CharField(
+        label=_("Client"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name or national id")}),
+    )
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    action = forms.ChoiceField(
+        label=_("What"), required=False, choices=[("", _("Any")), *AccessAction.choices]
+    )
+    flagged = forms.ChoiceField(
+        label=_("Flags"),
+        required=False,
+        choices=[
+            ("", _("All reads")),
+            ("any", _("Any flag")),
+            ("own", _("Own record")),
+            ("colleague", _("Colleague's record")),
+            ("outside", _("Outside own teams")),
+        ],
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            raise forms.ValidationError(_("The end date is before the start date."))
+        return data

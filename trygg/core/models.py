@@ -1,0 +1,459 @@
+"""Municipalities, providers, teams, staff and their roles, clients and what they are granted."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from trygg.lib import national_ids
+from trygg.lib.workdays import SUPPORTED_COUNTRIES
+
+from .constants import (
+    MUNICIPAL_ROLES,
+    PROVIDER_ROLES,
+    AccessAction,
+    ConsentRelation,
+    Country,
+    Period,
+    ProviderKind,
+    Role,
+    ServiceCategory,
+    Technology,
+)
+
+assert set(SUPPORTED_COUNTRIES) == set(Country.values)
+
+
+class Municipality(models.Model):
+    """A municipality (kommun / kommune): owns the welfare technology and its catalogue."""
+
+    name = models.CharField(_("name"), max_length=100)
+    code = models.CharField(_("municipality code"), max_length=4, unique=True)
+    country = models.CharField(_("country"), max_length=2, choices=Country.choices)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Stockholm")
+
+    class Meta:
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def closed_days(self) -> frozenset[dt.date]:
+        """Extra days this municipality keeps closed, beyond the national calendar."""
+        return frozenset(self.extra_closed_days.values_list("date", flat=True))
+
+
+class ClosedDay(models.Model):
+    """An extra non-working day decided by the municipality (klämdag / inneklemt dag)."""
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="extra_closed_days"
+    )
+    date = models.DateField(_("date"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("closed day")
+        verbose_name_plural = _("closed days")
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "date"], name="closedday_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.reason}"
+
+
+class Provider(models.Model):
+    """A care provider (utförare / tjenesteyter): the municipality's own or a private one.
+
+    Providers are secrecy boundaries: staff of one never see another's clients.
+    """
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="providers"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    org_number = models.CharField(_("organisation number"), max_length=11)
+    kind = models.CharField(_("kind"), max_length=16, choices=ProviderKind.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("provider")
+        verbose_name_plural = _("providers")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "org_number"], name="provider_org_number_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        try:
+            self.org_number = national_ids.parse_org_number(
+                self.org_number, self.municipality.country
+            )
+        except national_ids.InvalidNationalId as exc:
+            raise ValidationError({"org_number": str(exc)}) from exc
+
+
+class Team(models.Model):
+    """A team, district or group within a provider (arbetslag, distrikt / team, sone)."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="teams")
+    name = models.CharField(_("name"), max_length=100)
+    code = models.CharField(_("code"), max_length=32)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["provider__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "code"], name="team_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A person who logs in: staff of a provider or of the municipality."""
+
+    national_id = models.CharField(
+        _("national id"),
+        max_length=12,
+        blank=True,
+        db_index=True,
+        help_text=_("Used only to flag reads of one's own or a colleague's record."),
+    )
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    preferred_language = models.CharField(_("language"), max_length=5, blank=True)
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff")
+        ordering = ["last_name", "first_name"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class RoleAssignment(models.Model):
+    """One role a staff member holds, at a provider or at the municipality, with teams."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="role_assignments"
+    )
+    provider = models.ForeignKey(
+        Provider,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="role_assignments",
+    )
+    teams = models.ManyToManyField(Team, blank=True, related_name="role_assignments")
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "provider"],
+                condition=Q(provider__isnull=False),
+                name="roleassignment_unique_at_provider",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "municipality"],
+                condition=Q(provider__isnull=True),
+                name="roleassignment_unique_at_municipality",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(role__in=sorted(PROVIDER_ROLES), provider__isnull=False)
+                    | Q(role__in=sorted(MUNICIPAL_ROLES), provider__isnull=True)
+                ),
+                name="roleassignment_provider_matches_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.provider or self.municipality
+        return f"{self.get_role_display()} ({where})"
+
+    def clean(self) -> None:
+        if self.role in PROVIDER_ROLES and self.provider_id is None:
+            raise ValidationError({"provider": _("This role is held at a provider.")})
+        if self.role in MUNICIPAL_ROLES and self.provider_id is not None:
+            raise ValidationError({"provider": _("This role is held at the municipality.")})
+
+
+class ClientQuerySet(models.QuerySet["Client"]):
+    def active_on(self, day: dt.date) -> ClientQuerySet:
+        return self.filter(Q(start_date__lte=day), Q(end_date__isnull=True) | Q(end_date__gte=day))
+
+
+class Client(models.Model):
+    """A person receiving care (brukare, kund / bruker)."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="clients")
+    case_system_id = models.CharField(
+        _("case system id"), max_length=64, help_text=_("The id the case system sends.")
+    )
+    national_id = models.CharField(_("national id"), max_length=12)
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    street = models.CharField(_("street address"), max_length=200)
+    postal_code = models.CharField(_("postal code"), max_length=10)
+    city = models.CharField(_("city"), max_length=100)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    # A secret: shown only on explicit request on the detail page, and that read is logged.
+    door_code = models.CharField(_("door code"), max_length=32, blank=True)
+    languages = models.CharField(
+        _("preferred languages"),
+        max_length=64,
+        blank=True,
+        help_text=_("ISO 639-1 codes separated by commas, most preferred first."),
+    )
+    provider = models.ForeignKey(
+        Provider, on_delete=models.PROTECT, related_name="clients", verbose_name=_("provider")
+    )
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="clients",
+        verbose_name=_("team"),
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ClientQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "case_system_id"], name="client_case_system_id_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["provider", "last_name", "first_name"]),
+            models.Index(fields=["national_id"]),
+            models.Index(fields=["team", "last_name"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def masked_national_id(self) -> str:
+        return national_ids.mask(self.national_id)
+
+    @property
+    def display_national_id(self) -> str:
+        if len(self.national_id) == 12:
+            return f"{self.national_id[:8]}-{self.national_id[8:]}"
+        return f"{self.national_id[:6]} {self.national_id[6:]}"
+
+    @property
+    def language_list(self) -> list[str]:
+        return [code.strip() for code in self.languages.split(",") if code.strip()]
+
+    def is_active_on(self, day: dt.date) -> bool:
+        return self.start_date <= day and (self.end_date is None or self.end_date >= day)
+
+
+class Consent(models.Model):
+    """Consent to a welfare technology, from the client or someone living with them."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="consents")
+    technology = models.CharField(_("technology"), max_length=32, choices=Technology.choices)
+    given_by = models.CharField(_("given by"), max_length=200)
+    relation = models.CharField(_("relation"), max_length=16, choices=ConsentRelation.choices)
+    given_on = models.DateField(_("given on"))
+    review_on = models.DateField(_("review on"), null=True, blank=True)
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["technology", "-given_on"]
+
+    def __str__(self) -> str:
+        return f"{self.get_technology_display()}: {self.given_by}"
+
+    def is_valid_on(self, day: dt.date) -> bool:
+        return self.given_on <= day and (self.withdrawn_on is None or self.withdrawn_on > day)
+
+    def review_due(self, day: dt.date) -> bool:
+        return self.review_on is not None and self.review_on <= day
+
+
+class ServiceType(models.Model):
+    """A kind of service in a municipality's catalogue (insatstyp / tjenestetype)."""
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="service_types"
+    )
+    code = models.CharField(_("code"), max_length=32)
+    name = models.CharField(_("name"), max_length=100)
+    category = models.CharField(_("category"), max_length=32, choices=ServiceCategory.choices)
+
+    class Meta:
+        verbose_name = _("service type")
+        verbose_name_plural = _("service types")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "code"], name="servicetype_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GrantedService(models.Model):
+    """A granted service item (beviljad insats / vedtak) with its granted time."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="granted_services")
+    service_type = models.ForeignKey(
+        ServiceType, on_delete=models.PROTECT, verbose_name=_("service type")
+    )
+    provider = models.ForeignKey(
+        Provider, on_delete=models.PROTECT, related_name="granted_services"
+    )
+    case_system_id = models.CharField(_("case system id"), max_length=64)
+    granted_minutes = models.PositiveIntegerField(_("granted minutes"))
+    period = models.CharField(_("period"), max_length=8, choices=Period.choices)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("granted service")
+        verbose_name_plural = _("granted services")
+        ordering = ["valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "case_system_id"], name="grantedservice_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="grantedservice_valid_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_type} {self.granted_minutes} min {self.get_period_display()}"
+
+    def is_active_on(self, day: dt.date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or self.valid_to >= day)
+
+
+class AccessLogQuerySet(models.QuerySet["AccessLogEntry"]):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("The access log is append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("The access log is append-only.")
+
+
+class AccessLogEntry(models.Model):
+    """One read of a client's personal data: who, which client, what, when, from where.
+
+    Append-only: the model refuses updates and deletes, and the database refuses them too
+    (triggers installed by migration).
+    """
+
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("staff member")
+    )
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="+", verbose_name=_("client")
+    )
+    action = models.CharField(_("what"), max_length=16, choices=AccessAction.choices)
+    path = models.CharField(_("where in Trygg"), max_length=300)
+    remote_addr = models.GenericIPAddressField(_("from address"), null=True, blank=True)
+    # The reader's providers at the time, so a provider's manager can review their own
+    # staff's reads even after the staff member has moved on.
+    reader_provider_ids = models.CharField(max_length=200, blank=True)
+    own_record = models.BooleanField(_("own record"), default=False)
+    colleague_record = models.BooleanField(_("colleague's record"), default=False)
+    outside_teams = models.BooleanField(_("outside own teams"), default=False)
+
+    objects = AccessLogQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-at"]),
+            models.Index(fields=["client", "-at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {self.client_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError("The access log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("The access log is append-only.")
+
+    @property
+    def flagged(self) -> bool:
+        return self.own_record or self.colleague_record or self.outside_teams
+
+
+class ApiToken(models.Model):
+    """A bearer token for an integration (the case system) or a device.
+
+    Only a SHA-256 digest is stored; the token itself is shown once, when created.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE)
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, null=True, blank=True)
+    scopes = models.CharField(_("scopes"), max_length=200, default="import")
+    prefix = models.CharField(max_length=8, db_index=True)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes.split()

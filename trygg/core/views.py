@@ -1,0 +1,327 @@
+"""Pages for clients, staff, teams, providers and the access-log review.
+
+Each view parses, asks `access` what the user may see, calls a service, renders.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from trygg.lib import national_ids
+
+from . import access
+from .constants import AccessAction
+from .forms import AccessLogFilterForm, ClientFilterForm, StaffFilterForm
+from .models import AccessLogEntry, Client, Consent, GrantedService, RoleAssignment, User
+from .services import log_request_access
+
+PAGE_SIZE = 50
+_ID_LIKE = re.compile(r"^[\d\s+-]{10,13}$")
+
+
+def _page(request: HttpRequest, queryset: QuerySet[Any], size: int = PAGE_SIZE) -> Any:
+    return Paginator(queryset, size).get_page(request.GET.get("page"))
+
+
+def _template(request: HttpRequest, full: str, partial: str) -> str:
+    """One view serves the whole page and, for htmx requests, just the list fragment."""
+    if getattr(request, "htmx", False) and not request.htmx.boosted:  # type: ignore[attr-defined]
+        return partial
+    return full
+
+
+def search_clients(queryset: QuerySet[Client], text: str) -> QuerySet[Client]:
+    """Narrow clients by a national id (exact, any written form) or by name and address."""
+    text = text.strip()
+    if not text:
+        return queryset
+    if _ID_LIKE.match(text):
+        canonical = {
+            parsed.canonical
+            for country in ("SE", "NO")
+            for parsed in [_try_parse(text, country)]
+            if parsed is not None
+        }
+        if canonical:
+            return queryset.filter(national_id__in=canonical)
+    condition = Q()
+    for word in text.split():
+        condition &= (
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(street__icontains=word)
+            | Q(case_system_id__iexact=word)
+        )
+    return queryset.filter(condition)
+
+
+def _try_parse(text: str, country: str) -> national_ids.NationalId | None:
+    try:
+        return national_ids.parse_national_id(text, country)
+    except national_ids.InvalidNationalId:
+        return None
+
+
+@login_required
+@require_GET
+def client_list(request: HttpRequest) -> HttpResponse:
+    form = ClientFilterForm(request.GET or None)
+    visible_teams = (
+        access.teams(request.user).select_related("provider").order_by("provider__name", "name")
+    )
+    form.fields["team"].widget.choices = [("", "—")] + [
+        (t.pk, f"{t.name} ({t.provider.name})") for t in visible_teams
+    ]
+    queryset = access.clients(request.user).select_related("team", "provider")
+    today = timezone.localdate()
+    status = "active"
+    if form.is_valid():
+        queryset = search_clients(queryset, form.cleaned_data["q"])
+        if form.cleaned_data["team"]:
+            queryset = queryset.filter(team_id=form.cleaned_data["team"])
+        status = form.cleaned_data["status"] or "active"
+    if status == "active":
+        queryset = queryset.active_on(today)
+    elif status == "ended":
+        queryset = queryset.filter(end_date__lt=today)
+    page = _page(request, queryset.order_by("last_name", "first_name", "pk"))
+    log_request_access(request, page.object_list, AccessAction.LIST)
+    context = {"form": form, "page": page, "today": today}
+    return render(
+        request,
+        _template(request, "core/client_list.html", "core/partials/client_rows.html"),
+        context,
+    )
+
+
+@login_required
+@require_GET
+def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    client = access.get_client(request.user, pk)
+    log_request_access(request, [client], AccessAction.DETAIL)
+    today = timezone.localdate()
+    services = (
+        GrantedService.objects.filter(client=client)
+        .select_related("service_type", "provider")
+        .order_by("-valid_from")
+    )
+    consents = Consent.objects.filter(client=client).order_by("technology", "-given_on")
+    return render(
+        request,
+        "core/client_detail.html",
+        {
+            "client": client,
+            "services": services,
+            "consents": consents,
+            "today": today,
+            "can_reveal_door_code": access.can_reveal_door_code(request.user, client),
+        },
+    )
+
+
+@login_required
+@require_POST
+def client_door_code(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reveal the door code: a deliberate act, logged on its own line."""
+    client = access.get_client(request.user, pk)
+    if not access.can_reveal_door_code(request.user, client):
+        raise PermissionDenied
+    log_request_access(request, [client], AccessAction.DOOR_CODE)
+    response = render(request, "core/partials/door_code.html", {"client": client})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_GET
+def staff_list(request: HttpRequest) -> HttpResponse:
+    form = StaffFilterForm(request.GET or None)
+    queryset = access.staff(request.user)
+    if form.is_valid() and form.cleaned_data["q"]:
+        for word in form.cleaned_data["q"].split():
+            queryset = queryset.filter(
+                Q(first_name__icontains=word)
+                | Q(last_name__icontains=word)
+                | Q(username__icontains=word)
+            )
+    queryset = queryset.filter(is_active=True).prefetch_related(
+        Prefetch(
+            "role_assignments",
+            queryset=RoleAssignment.objects.select_related("provider", "municipality"),
+        )
+    )
+    page = _page(request, queryset.order_by("last_name", "first_name", "pk"))
+    return render(
+        request,
+        _template(request, "core/staff_list.html", "core/partials/staff_rows.html"),
+        {"form": form, "page": page},
+    )
+
+
+@login_required
+@require_GET
+def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        person = access.staff(request.user).get(pk=pk)
+    except User.DoesNotExist as exc:
+        raise Http404 from exc
+    assignments = (
+        RoleAssignment.objects.filter(user=person)
+        .select_related("provider", "municipality")
+        .prefetch_related("teams")
+    )
+    return render(request, "core/staff_detail.html", {"person": person, "assignments": assignments})
+
+
+@login_required
+@require_GET
+def team_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    teams = (
+        access.teams(request.user)
+        .select_related("provider")
+        .annotate(
+            client_count=Count(
+                "clients",
+                filter=Q(clients__start_date__lte=today)
+                & (Q(clients__end_date__isnull=True) | Q(clients__end_date__gte=today)),
+                distinct=True,
+            ),
+            staff_count=Count("role_assignments__user", distinct=True),
+        )
+        .order_by("provider__name", "name")
+    )
+    return render(request, "core/team_list.html", {"teams": teams})
+
+
+@login_required
+@require_GET
+def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        team = access.teams(request.user).select_related("provider").get(pk=pk)
+    except access.Team.DoesNotExist as exc:
+        raise Http404 from exc
+    members = (
+        User.objects.filter(role_assignments__teams=team, is_active=True)
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+    today = timezone.localdate()
+    client_count = access.clients(request.user).filter(team=team).active_on(today).count()
+    return render(
+        request,
+        "core/team_detail.html",
+        {"team": team, "members": members, "client_count": client_count},
+    )
+
+
+@login_required
+@require_GET
+def provider_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    providers = (
+        access.providers(request.user)
+        .select_related("municipality")
+        .annotate(
+            team_count=Count("teams", distinct=True),
+            client_count=Count(
+                "clients",
+                filter=Q(clients__start_date__lte=today)
+                & (Q(clients__end_date__isnull=True) | Q(clients__end_date__gte=today)),
+                distinct=True,
+            ),
+        )
+        .order_by("name")
+    )
+    return render(request, "core/provider_list.html", {"providers": providers})
+
+
+@login_required
+@require_GET
+def provider_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        provider = access.providers(request.user).select_related("municipality").get(pk=pk)
+    except access.Provider.DoesNotExist as exc:
+        raise Http404 from exc
+    teams = provider.teams.order_by("name")
+    managers = (
+        User.objects.filter(
+            role_assignments__provider=provider, role_assignments__role="provider_manager"
+        )
+        .distinct()
+        .order_by("last_name")
+    )
+    today = timezone.localdate()
+    client_count = access.clients(request.user).filter(provider=provider).active_on(today).count()
+    return render(
+        request,
+        "core/provider_detail.html",
+        {"provider": provider, "teams": teams, "managers": managers, "client_count": client_count},
+    )
+
+
+def filter_access_log(
+    queryset: QuerySet[AccessLogEntry], data: dict[str, Any]
+) -> QuerySet[AccessLogEntry]:
+    """Apply the review page's filters; dates are whole days in the current time zone."""
+    if data.get("staff"):
+        for word in data["staff"].split():
+            queryset = queryset.filter(
+                Q(user__first_name__icontains=word)
+                | Q(user__last_name__icontains=word)
+                | Q(user__username__iexact=word)
+            )
+    if data.get("client"):
+        queryset = queryset.filter(client__in=search_clients(Client.objects.all(), data["client"]))
+    tz = timezone.get_current_timezone()
+    if data.get("date_from"):
+        start = dt.datetime.combine(data["date_from"], dt.time.min, tzinfo=tz)
+        queryset = queryset.filter(at__gte=start)
+    if data.get("date_to"):
+        end = dt.datetime.combine(data["date_to"] + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+        queryset = queryset.filter(at__lt=end)
+    if data.get("action"):
+        queryset = queryset.filter(action=data["action"])
+    flagged = data.get("flagged")
+    if flagged == "any":
+        queryset = queryset.filter(
+            Q(own_record=True) | Q(colleague_record=True) | Q(outside_teams=True)
+        )
+    elif flagged == "own":
+        queryset = queryset.filter(own_record=True)
+    elif flagged == "colleague":
+        queryset = queryset.filter(colleague_record=True)
+    elif flagged == "outside":
+        queryset = queryset.filter(outside_teams=True)
+    return queryset
+
+
+@login_required
+@require_GET
+def access_log(request: HttpRequest) -> HttpResponse:
+    if not access.can_review_access_log(request.user):
+        raise PermissionDenied
+    form = AccessLogFilterForm(request.GET or None)
+    queryset = access.access_log(request.user)
+    if form.is_valid():
+        queryset = filter_access_log(queryset, form.cleaned_data)
+    elif form.is_bound:
+        queryset = queryset.none()
+    queryset = queryset.select_related("user", "client").order_by("-at", "-id")
+    page = _page(request, queryset)
+    return render(
+        request,
+        _template(request, "core/access_log.html", "core/partials/access_log_rows.html"),
+        {"form": form, "page": page},
+    )

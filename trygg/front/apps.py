@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class FrontConfig(AppConfig):
+    name = "trygg.front"
+    label = "front"
+    verbose_name = "Front"

@@ -1,0 +1,40 @@
+"""Navigation for the base layout: the menu shows only what the user's roles may open."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from trygg.core import access
+from trygg.core.constants import Role
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    scope = access.scope_for(user)
+    items: list[tuple[str, Any, str]] = [("home", _("Start"), reverse("home"))]
+    if scope.provider_ids or scope.municipal_roles:
+        items.append(("clients", _("Clients"), reverse("core:client_list")))
+        items.append(("staff", _("Staff"), reverse("core:staff_list")))
+        items.append(("teams", _("Teams"), reverse("core:team_list")))
+        items.append(("providers", _("Providers"), reverse("core:provider_list")))
+    if access.can_review_access_log(user):
+        items.append(("access_log", _("Access log"), reverse("core:access_log")))
+    if access.can_use_admin(user) and scope.has_role(Role.MUNICIPAL_ADMIN):
+        items.append(("admin", _("Master data"), reverse("admin:index")))
+    path = request.path
+    current = ""
+    for key, _label, url in items:
+        if url != "/" and path.startswith(url):
+            current = key
+    return {
+        "nav_items": [
+            {"key": key, "label": label, "url": url, "current": key == (current or "home")}
+            for key, label, url in items
+        ],
+    }

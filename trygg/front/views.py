@@ -1,0 +1,63 @@
+"""The start page: what each role needs first when they log in."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from trygg.core import access
+from trygg.core.constants import Role
+from trygg.core.models import Consent
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    scope = access.scope_for(user)
+    today = timezone.localdate()
+    visible = access.clients(user)
+    active = visible.active_on(today)
+    context: dict[str, Any] = {
+        "scope": scope,
+        "roles": sorted({Role(r).label for r in scope.roles}, key=str),
+        "today": today,
+    }
+    if scope.provider_ids or scope.municipal_roles:
+        context["active_clients"] = active.count()
+        context["my_teams"] = (
+            access.teams(user).filter(pk__in=scope.team_ids).select_related("provider")
+        )
+        if scope.team_ids:
+            context["team_clients"] = active.filter(team_id__in=scope.team_ids).count()
+        context["starting_soon"] = visible.filter(
+            start_date__gt=today, start_date__lte=today + dt.timedelta(days=14)
+        ).count()
+    if scope.has_role(
+        Role.TEAM_LEADER, Role.PROVIDER_MANAGER, Role.WELFARE_TECH, Role.MUNICIPAL_ADMIN
+    ):
+        context["consents_due"] = Consent.objects.filter(
+            client__in=active, withdrawn_on__isnull=True, review_on__lte=today
+        ).count()
+    if scope.has_role(Role.PROVIDER_MANAGER, Role.MUNICIPAL_ADMIN):
+        context["staff_count"] = access.staff(user).filter(is_active=True).count()
+        context["can_import"] = access.can_import(user)
+    if access.can_review_access_log(user):
+        since = timezone.now() - dt.timedelta(days=30)
+        context["flagged_reads"] = (
+            access.access_log(user)
+            .filter(at__gte=since)
+            .filter(Q(own_record=True) | Q(colleague_record=True) | Q(outside_teams=True))
+            .count()
+        )
+        context["flagged_since"] = (today - dt.timedelta(days=30)).isoformat()
+    if scope.has_role(Role.MUNICIPAL_ADMIN):
+        context["provider_count"] = access.providers(user).count()
+    return render(request, "front/home.html", context)

@@ -1,0 +1,28 @@
+"""Keep national ids and secrets out of application logs."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+# Ten to twelve digits, optionally split by '-', '+' or a space after the date part: every
+# written form of a Swedish or Norwegian national id.
+_NATIONAL_ID = re.compile(r"(?<!\d)(\d{6}|\d{8})[-+ ]?\d{4,5}(?!\d)")
+_BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+")
+
+
+def redact(text: str) -> str:
+    text = _NATIONAL_ID.sub("[id]", text)
+    return _BEARER.sub(r"\1[token]", text)
+
+
+class RedactingFilter(logging.Filter):
+    """Masks anything shaped like a national id or a bearer token in a log record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg = cleaned
+            record.args = None
+        return True
