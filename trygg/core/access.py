@@ -19,6 +19,7 @@ from .constants import Role
 from .models import (
     AccessLogEntry,
     Client,
+    ClientQuerySet,
     Municipality,
     Provider,
     RoleAssignment,
@@ -95,7 +96,7 @@ def scope_for(user: User | AnonymousUser) -> Scope:
         team_ids=frozenset(team_ids),
         municipality_ids=frozenset(municipality_ids),
     )
-    user._trygg_scope = scope  # type: ignore[union-attr]
+    user._trygg_scope = scope  # type: ignore[union-attr,attr-defined,unused-ignore]
     return scope
 
 
@@ -116,7 +117,7 @@ def _client_filter(scope: Scope) -> Q | None:
     return Q(provider_id__in=provider_ids) | Q(municipality_id__in=municipality_ids)
 
 
-def clients(user: User | AnonymousUser) -> QuerySet[Client]:
+def clients(user: User | AnonymousUser) -> ClientQuerySet:
     """The clients this user may see."""
     condition = _client_filter(scope_for(user))
     if condition is None:
@@ -149,6 +150,20 @@ def can_reveal_door_code(user: User | AnonymousUser, client: Client) -> bool:
         return True
     held_at_municipality = scope.municipal_roles.get(client.municipality_id, frozenset())
     return bool(held_at_municipality & _DOOR_CODE_MUNICIPAL_ROLES)
+
+
+_CONSENT_PROVIDER_ROLES = frozenset({Role.TEAM_LEADER, Role.PROVIDER_MANAGER})
+_CONSENT_MUNICIPAL_ROLES = frozenset({Role.WELFARE_TECH, Role.MUNICIPAL_ADMIN})
+
+
+def can_manage_consents(user: User | AnonymousUser, client: Client) -> bool:
+    """Team leaders and managers of the client's provider, and the municipality's
+    welfare-technology team and administrators, record and withdraw consents."""
+    scope = scope_for(user)
+    if scope.provider_roles.get(client.provider_id, frozenset()) & _CONSENT_PROVIDER_ROLES:
+        return True
+    held = scope.municipal_roles.get(client.municipality_id, frozenset())
+    return bool(held & _CONSENT_MUNICIPAL_ROLES)
 
 
 def is_outside_teams(scope: Scope, client: Client) -> bool:

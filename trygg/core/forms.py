@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .constants import AccessAction
+from .constants import AccessAction, ConsentRelation, Technology
 
 
 class ClientFilterForm(forms.Form):
@@ -68,9 +70,35 @@ class AccessLogFilterForm(forms.Form):
         ],
     )
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and end < start:
             raise forms.ValidationError(_("The end date is before the start date."))
         return data
+
+
+class ConsentForm(forms.Form):
+    technology = forms.ChoiceField(label=_("Technology"), choices=Technology.choices)
+    given_by = forms.CharField(label=_("Given by"), max_length=200)
+    relation = forms.ChoiceField(label=_("Relation"), choices=ConsentRelation.choices)
+    given_on = forms.DateField(label=_("Given on"), widget=forms.DateInput(attrs={"type": "date"}))
+    review_on = forms.DateField(
+        label=_("Review on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        given, review = data.get("given_on"), data.get("review_on")
+        if given and review and review < given:
+            self.add_error("review_on", _("The review date is before the date it was given."))
+        return data
+
+
+class WithdrawConsentForm(forms.Form):
+    withdrawn_on = forms.DateField(
+        label=_("Withdrawn on"), widget=forms.DateInput(attrs={"type": "date"})
+    )

@@ -142,7 +142,7 @@ class User(AbstractUser):
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     preferred_language = models.CharField(_("language"), max_length=5, blank=True)
 
-    class Meta(AbstractUser.Meta):
+    class Meta:
         verbose_name = _("staff member")
         verbose_name_plural = _("staff")
         ordering = ["last_name", "first_name"]

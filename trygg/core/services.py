@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -9,7 +10,7 @@ from django.http import HttpRequest
 
 from . import access
 from .constants import AccessAction
-from .models import AccessLogEntry, Client, User
+from .models import AccessLogEntry, Client, Consent, User
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -72,3 +73,44 @@ def log_request_access(
     return log_client_access(
         user, clients, action, path=request.get_full_path(), remote_addr=client_ip(request)
     )
+
+
+def record_consent(
+    actor: User,
+    client: Client,
+    *,
+    technology: str,
+    given_by: str,
+    relation: str,
+    given_on: dt.date,
+    review_on: dt.date | None = None,
+    note: str = "",
+) -> Consent:
+    """Record a consent to a welfare technology. Anyone living with the client who is
+    affected (a camera sees the whole room) gives their own consent, as a row of its own."""
+    if not access.can_manage_consents(actor, client):
+        raise PermissionError("You may not record consents for this client.")
+    if review_on is not None and review_on < given_on:
+        raise ValueError("The review date is before the date the consent was given.")
+    return Consent.objects.create(
+        client=client,
+        technology=technology,
+        given_by=given_by.strip(),
+        relation=relation,
+        given_on=given_on,
+        review_on=review_on,
+        note=note.strip(),
+    )
+
+
+def withdraw_consent(actor: User, consent: Consent, *, on: dt.date) -> bool:
+    """Mark a consent withdrawn from `on`. False when it was already withdrawn."""
+    if not access.can_manage_consents(actor, consent.client):
+        raise PermissionError("You may not change consents for this client.")
+    if on < consent.given_on:
+        raise ValueError("A consent cannot be withdrawn before it was given.")
+    # Conditional update: two people withdrawing at once record one date, the first.
+    changed = Consent.objects.filter(pk=consent.pk, withdrawn_on__isnull=True).update(
+        withdrawn_on=on
+    )
+    return changed == 1

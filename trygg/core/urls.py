@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import consent_views, views
 
 app_name = "core"
 
@@ -8,6 +8,12 @@ urlpatterns = [
     path("clients/", views.client_list, name="client_list"),
     path("clients/<int:pk>/", views.client_detail, name="client_detail"),
     path("clients/<int:pk>/door-code/", views.client_door_code, name="client_door_code"),
+    path("clients/<int:pk>/consents/new/", consent_views.consent_create, name="consent_create"),
+    path(
+        "clients/<int:pk>/consents/<int:consent_pk>/withdraw/",
+        consent_views.consent_withdraw,
+        name="consent_withdraw",
+    ),
     path("staff/", views.staff_list, name="staff_list"),
     path("staff/<int:pk>/", views.staff_detail, name="staff_detail"),
     path("teams/", views.team_list, name="team_list"),

@@ -23,7 +23,15 @@ from trygg.lib import national_ids
 from . import access
 from .constants import AccessAction
 from .forms import AccessLogFilterForm, ClientFilterForm, StaffFilterForm
-from .models import AccessLogEntry, Client, Consent, GrantedService, RoleAssignment, User
+from .models import (
+    AccessLogEntry,
+    Client,
+    ClientQuerySet,
+    Consent,
+    GrantedService,
+    RoleAssignment,
+    User,
+)
 from .services import log_request_access
 
 PAGE_SIZE = 50
@@ -41,7 +49,7 @@ def _template(request: HttpRequest, full: str, partial: str) -> str:
     return full
 
 
-def search_clients(queryset: QuerySet[Client], text: str) -> QuerySet[Client]:
+def search_clients(queryset: ClientQuerySet, text: str) -> ClientQuerySet:
     """Narrow clients by a national id (exact, any written form) or by name and address."""
     text = text.strip()
     if not text:
@@ -126,6 +134,7 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "consents": consents,
             "today": today,
             "can_reveal_door_code": access.can_reveal_door_code(request.user, client),
+            "can_manage_consents": access.can_manage_consents(request.user, client),
         },
     )
 
