@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
@@ -38,11 +40,33 @@ class TryggAdminSite(admin.AdminSite):
     def has_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.is_active and access.can_use_admin(request.user))
 
+    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        # One login for the whole system: the admin's own form would demand is_staff.
+        return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+
+
+def _limit_choices(request: HttpRequest, field: Any, kwargs: dict[str, Any]) -> None:
+    """Foreign-key choices in forms stay inside the administrator's municipalities."""
+    if request.user.is_superuser:
+        return
+    municipalities = _admin_municipalities(request)
+    model = field.remote_field.model
+    if model is Municipality:
+        kwargs["queryset"] = Municipality.objects.filter(pk__in=municipalities)
+    elif model is Provider:
+        kwargs["queryset"] = Provider.objects.filter(municipality__in=municipalities)
+    elif model is Team:
+        kwargs["queryset"] = Team.objects.filter(provider__municipality__in=municipalities)
+
 
 class ScopedAdmin(admin.ModelAdmin):
     """Municipal administrators manage their own municipality's master data."""
 
     municipality_path = "municipality"
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        _limit_choices(request, db_field, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         queryset = super().get_queryset(request)
@@ -117,6 +141,14 @@ class RoleAssignmentInline(admin.TabularInline):
     model = RoleAssignment
     extra = 0
     filter_horizontal = ["teams"]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        _limit_choices(request, db_field, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        _limit_choices(request, db_field, kwargs)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 @admin.register(User, site=site)
