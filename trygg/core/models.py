@@ -12,8 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from trygg.lib import national_ids
-from trygg.lib.workdays import SUPPORTED_COUNTRIES
+from trygg.lib import national_ids, workdays
 
 from .constants import (
     MUNICIPAL_ROLES,
@@ -28,7 +27,7 @@ from .constants import (
     Technology,
 )
 
-assert set(SUPPORTED_COUNTRIES) == set(Country.values)
+assert set(workdays.SUPPORTED_COUNTRIES) == set(Country.values)
 
 
 class Municipality(models.Model):
@@ -50,6 +49,16 @@ class Municipality(models.Model):
     def closed_days(self) -> frozenset[dt.date]:
         """Extra days this municipality keeps closed, beyond the national calendar."""
         return frozenset(self.extra_closed_days.values_list("date", flat=True))
+
+    def is_working_day(self, day: dt.date) -> bool:
+        return workdays.is_working_day(day, self.country, self.closed_days())
+
+    def add_working_days(self, day: dt.date, n: int) -> dt.date:
+        """`n` working days after `day` by this municipality's calendar: for deadlines."""
+        return workdays.add_working_days(day, n, self.country, self.closed_days())
+
+    def nearest_working_days(self, day: dt.date) -> tuple[dt.date, dt.date]:
+        return workdays.nearest_working_days(day, self.country, self.closed_days())
 
 
 class ClosedDay(models.Model):
