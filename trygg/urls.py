@@ -1,6 +1,5 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from trygg.api import api
 from trygg.core.admin import site as admin_site
@@ -10,7 +9,7 @@ urlpatterns = [
     path("", front_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/setlang/", front_views.set_language, name="set_language"),
     path("", include("trygg.core.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin_site.urls),

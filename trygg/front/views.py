@@ -5,16 +5,34 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
+from django.views.i18n import set_language as django_set_language
 
 from trygg.core import access
 from trygg.core.constants import Role
-from trygg.core.models import Consent
+from trygg.core.models import Consent, User
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch, remembering the choice on the person's profile too."""
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    user = request.user
+    if (
+        isinstance(user, User)
+        and language in {code for code, _name in settings.LANGUAGES}
+        and user.preferred_language != language
+    ):
+        user.preferred_language = language
+        user.save(update_fields=["preferred_language"])
+    return response
 
 
 @login_required
