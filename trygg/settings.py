@@ -39,6 +39,8 @@ if not DEBUG and SECRET_KEY == PLACEHOLDER_SECRET_KEY:
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 SITE_NAME = os.getenv("SITE_NAME", "Trygg")
+# The address people reach Trygg at, for links in e-mails.
+SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000")
 
 # Behind a TLS-terminating proxy (docs/operations.md).
 if envbool("BEHIND_TLS_PROXY", "false"):
@@ -59,6 +61,7 @@ INSTALLED_APPS = [
     "ninja",
     "trygg.core",
     "trygg.integration",
+    "trygg.notifications",
     "trygg.front",
 ]
 

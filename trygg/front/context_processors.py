@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from trygg.core import access
 from trygg.core.constants import Role
+from trygg.notifications.services import unread_count
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -33,6 +34,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         if url != "/" and path.startswith(url):
             current = key
     return {
+        "unread_notifications": unread_count(user),
         "nav_items": [
             {"key": key, "label": label, "url": url, "current": key == (current or "home")}
             for key, label, url in items
