@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from . import access
 from .constants import AccessAction
@@ -91,7 +92,7 @@ def record_consent(
     if not access.can_manage_consents(actor, client):
         raise PermissionError("You may not record consents for this client.")
     if review_on is not None and review_on < given_on:
-        raise ValueError("The review date is before the date the consent was given.")
+        raise ValueError(_("The review date is before the date the consent was given."))
     return Consent.objects.create(
         client=client,
         technology=technology,
@@ -108,7 +109,7 @@ def withdraw_consent(actor: User, consent: Consent, *, on: dt.date) -> bool:
     if not access.can_manage_consents(actor, consent.client):
         raise PermissionError("You may not change consents for this client.")
     if on < consent.given_on:
-        raise ValueError("A consent cannot be withdrawn before it was given.")
+        raise ValueError(_("A consent cannot be withdrawn before it was given."))
     # Conditional update: two people withdrawing at once record one date, the first.
     changed = Consent.objects.filter(pk=consent.pk, withdrawn_on__isnull=True).update(
         withdrawn_on=on
