@@ -35,8 +35,10 @@ api = NinjaAPI(
 
 def _add_routers(api: NinjaAPI) -> None:
     from trygg.core.api import router as core_router
+    from trygg.integration.api import router as integration_router
 
     api.add_router("/", core_router)
+    api.add_router("/integration/", integration_router)
 
 
 _add_routers(api)

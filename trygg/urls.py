@@ -11,6 +11,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", front_views.set_language, name="set_language"),
     path("", include("trygg.core.urls")),
+    path("", include("trygg.integration.urls")),
     path("notifications/", include("trygg.notifications.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin_site.urls),

@@ -1,0 +1,144 @@
+"""The case system's import over the JSON API, authenticated by a bearer token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.responses import Status
+
+from trygg.api import bearer_auth
+from trygg.core.models import ApiToken
+
+from .constants import ImportSource
+from .formats import parse_json_bytes
+from .services import find_provider, import_records, local_today, token_may_import
+
+router = Router(tags=["integration"], auth=bearer_auth)
+
+
+class CountsOut(Schema):
+    created: int
+    updated: int
+    unchanged: int
+    ended: int
+
+
+class ImportOut(Schema):
+    ok: bool
+    run_id: int | None
+    clients: CountsOut
+    services: CountsOut
+
+
+class IssueOut(Schema):
+    row: int | None = None
+    path: str | None = None
+    field: str
+    message: str
+
+
+class RejectedOut(Schema):
+    detail: str
+    errors: list[IssueOut]
+
+
+class DetailOut(Schema):
+    detail: str
+
+
+_EXAMPLE = {
+    "provider": "556677-8899",
+    "end_missing": False,
+    "clients": [
+        {
+            "client_id": "K-1001",
+            "national_id": "19400101-0008",
+            "first_name": "Astrid",
+            "last_name": "Exempel",
+            "street": "Provgatan 1",
+            "postal_code": "123 45",
+            "city": "Teststad",
+            "phone": "070-000 00 00",
+            "door_code": "",
+            "languages": "sv,fi",
+            "team": "NORR",
+            "start_date": "2024-01-01",
+            "end_date": None,
+            "services": [
+                {
+                    "service_id": "I-1",
+                    "service_type": "PERS",
+                    "granted_minutes": 120,
+                    "period": "week",
+                    "service_from": "2024-01-01",
+                    "service_to": None,
+                }
+            ],
+        }
+    ],
+}
+
+
+def _rejected(detail: str, errors: list[dict[str, Any]]) -> Status[dict[str, Any]]:
+    return Status(400, {"detail": detail, "errors": errors})
+
+
+@router.post(
+    "/import",
+    response={200: ImportOut, 400: RejectedOut, 403: DetailOut},
+    summary="Import a provider's clients and granted services",
+    exclude_none=True,
+    description=(
+        "The provider's full list from the case system; see docs/import.md. The whole "
+        "document is validated first: with any error nothing is written and every error "
+        "is returned with its path and field. Needs a token with the `import` scope."
+    ),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"type": "object"}, "example": _EXAMPLE}},
+        }
+    },
+)
+def import_clients(request: HttpRequest) -> Status[dict[str, Any]]:
+    token = request.auth  # type: ignore[attr-defined]
+    assert isinstance(token, ApiToken)
+    if not token.has_scope("import"):
+        return Status(403, {"detail": "This token does not have the import scope."})
+    parsed = parse_json_bytes(request.body)
+    if parsed.provider is None:
+        return _rejected("The document is not valid.", [e.as_dict() for e in parsed.errors])
+    provider = find_provider(token.municipality, parsed.provider)
+    if provider is None:
+        if token.provider_id is not None:
+            return Status(403, {"detail": "This token may import only for its own provider."})
+        return _rejected(
+            "Unknown provider.",
+            [
+                {
+                    "path": "$",
+                    "field": "provider",
+                    "message": "No provider with this organisation number in the "
+                    "token's municipality.",
+                }
+            ],
+        )
+    if not token_may_import(token, provider):
+        return Status(403, {"detail": "This token may import only for its own provider."})
+    result = import_records(
+        provider,
+        parsed.records,
+        end_missing=bool(parsed.end_missing),
+        today=local_today(provider.municipality),
+        actor=token,
+        source=ImportSource.API,
+        parse_errors=parsed.errors,
+    )
+    if not result.ok:
+        return _rejected(
+            "The document was rejected; nothing was imported.",
+            [e.as_dict() for e in result.errors],
+        )
+    return Status(200, result.as_dict())

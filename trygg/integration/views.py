@@ -1,0 +1,55 @@
+"""The back-office import page: upload the case system's CSV file, see what it did."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from trygg.core import access
+
+from .constants import ImportSource
+from .formats import parse_csv
+from .forms import ImportForm
+from .models import ImportRun
+from .services import ImportResult, import_records, local_today
+
+RECENT_RUNS = 20
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_page(request: HttpRequest) -> HttpResponse:
+    if not access.can_import(request.user):
+        raise PermissionDenied
+    providers = access.importable_providers(request.user)
+    result: ImportResult | None = None
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES, providers=providers)
+        if form.is_valid():
+            provider = form.cleaned_data["provider"]
+            upload = form.cleaned_data["file"]
+            parsed = parse_csv(upload.read())
+            result = import_records(
+                provider,
+                parsed.records,
+                end_missing=form.cleaned_data["end_missing"],
+                today=local_today(provider.municipality),
+                actor=request.user,  # type: ignore[arg-type]
+                source=ImportSource.UPLOAD,
+                file_name=upload.name or "",
+                parse_errors=parsed.errors,
+            )
+            form = ImportForm(providers=providers, initial={"provider": provider})
+    else:
+        form = ImportForm(providers=providers)
+    runs = (
+        ImportRun.objects.filter(provider__in=providers)
+        .select_related("provider")
+        .order_by("-started_at", "-id")[:RECENT_RUNS]
+    )
+    return render(
+        request, "integration/import.html", {"form": form, "result": result, "runs": runs}
+    )
