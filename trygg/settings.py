@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "ninja",
     "trygg.core",
     "trygg.integration",
+    "trygg.devices",
     "trygg.notifications",
     "trygg.front",
 ]

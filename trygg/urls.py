@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/setlang/", front_views.set_language, name="set_language"),
     path("", include("trygg.core.urls")),
     path("", include("trygg.integration.urls")),
+    path("devices/", include("trygg.devices.urls")),
     path("notifications/", include("trygg.notifications.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin_site.urls),

@@ -261,3 +261,189 @@ def can_use_admin(user: User | AnonymousUser) -> bool:
     return scope_for(user).has_role(Role.MUNICIPAL_ADMIN) or bool(
         getattr(user, "is_superuser", False)
     )
+
+
+# Service-desk orders -----------------------------------------------------------------
+# Orderers see their own provider's orders (municipal orderers: the ones they placed);
+# the welfare-technology team and administrators see and fulfil all of their municipality's.
+# The models are imported inside the functions: the service desk builds on core.
+
+from typing import TYPE_CHECKING  # noqa: E402
+
+if TYPE_CHECKING:
+    from trygg.servicedesk.models import Order, OrderQuerySet, OrderType
+
+_ORDER_PROVIDER_ROLES = frozenset({Role.TEAM_LEADER, Role.PROVIDER_MANAGER})
+_ORDER_MUNICIPAL_ROLES = frozenset({Role.ALARM_OPERATOR, Role.WELFARE_TECH, Role.MUNICIPAL_ADMIN})
+_ORDER_FULFIL_ROLES = frozenset({Role.WELFARE_TECH, Role.MUNICIPAL_ADMIN})
+
+
+def orders(user: User | AnonymousUser) -> OrderQuerySet:
+    """The service-desk orders this user may see."""
+    from trygg.servicedesk.models import Order
+
+    scope = scope_for(user)
+    if not scope.user_id:
+        return Order.objects.none()
+    condition = (
+        Q(orderer_id=scope.user_id)
+        | Q(provider_id__in=scope.providers_with(_ORDER_PROVIDER_ROLES))
+        | Q(municipality_id__in=scope.municipalities_with(_ORDER_FULFIL_ROLES))
+    )
+    return Order.objects.filter(condition)
+
+
+def get_order(user: User | AnonymousUser, pk: int) -> Order:
+    """The order if the user may see it; 404 otherwise, like a client of another provider."""
+    from trygg.servicedesk.models import Order
+
+    try:
+        return orders(user).select_related("order_type", "provider", "orderer", "client").get(pk=pk)
+    except Order.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def can_place_order(user: User | AnonymousUser) -> bool:
+    scope = scope_for(user)
+    return scope.has_role(*_ORDER_PROVIDER_ROLES, *_ORDER_MUNICIPAL_ROLES)
+
+
+def can_fulfil_orders(user: User | AnonymousUser, municipality: Municipality | int) -> bool:
+    municipality_id = municipality if isinstance(municipality, int) else municipality.pk
+    return municipality_id in scope_for(user).municipalities_with(_ORDER_FULFIL_ROLES)
+
+
+def fulfils_any_orders(user: User | AnonymousUser) -> bool:
+    return bool(scope_for(user).municipalities_with(_ORDER_FULFIL_ROLES))
+
+
+def can_open_orders(user: User | AnonymousUser) -> bool:
+    """Whether the order list belongs in the user's menu: orderers and fulfillers."""
+    return can_place_order(user) or fulfils_any_orders(user)
+
+
+def ordering_providers(user: User | AnonymousUser, municipality_id: int) -> QuerySet[Provider]:
+    """Providers in the municipality this user may place orders for."""
+    scope = scope_for(user)
+    return Provider.objects.filter(
+        pk__in=scope.providers_with(_ORDER_PROVIDER_ROLES), municipality_id=municipality_id
+    )
+
+
+def orders_municipally(user: User | AnonymousUser, municipality_id: int) -> bool:
+    """True when the user may order as municipal staff (no provider) in this municipality."""
+    return municipality_id in scope_for(user).municipalities_with(_ORDER_MUNICIPAL_ROLES)
+
+
+def order_types(user: User | AnonymousUser) -> QuerySet[OrderType]:
+    """Active order types this user may place, by the type's audience."""
+    from trygg.servicedesk.constants import Audience
+    from trygg.servicedesk.models import OrderType
+
+    scope = scope_for(user)
+    as_provider = set(
+        Provider.objects.filter(pk__in=scope.providers_with(_ORDER_PROVIDER_ROLES)).values_list(
+            "municipality_id", flat=True
+        )
+    )
+    as_municipal = scope.municipalities_with(_ORDER_MUNICIPAL_ROLES)
+    if not as_provider and not as_municipal:
+        return OrderType.objects.none()
+    condition = Q(
+        municipality_id__in=as_provider, audience__in=[Audience.EVERYONE, Audience.PROVIDERS]
+    )
+    condition |= Q(
+        municipality_id__in=as_municipal, audience__in=[Audience.EVERYONE, Audience.MUNICIPAL]
+    )
+    return OrderType.objects.filter(condition, active=True)
+
+
+def order_clients(user: User | AnonymousUser, municipality_id: int) -> ClientQuerySet:
+    """Clients an order may name: those the orderer may see, in the order's municipality."""
+    return clients(user).filter(municipality_id=municipality_id)
+
+
+# Devices: staff phones -----------------------------------------------------------------
+# Appended as its own section. Provider managers and team leaders look after their own
+# provider's phones; the welfare-technology team and administrators look after every phone
+# in the municipality and alone configure and wipe; whoever holds a phone sees it and may
+# report it lost. Imported here rather than at the top: this section is self-contained.
+
+from trygg.devices.constants import PhoneAction  # noqa: E402
+from trygg.devices.models import Phone, PhoneQuerySet  # noqa: E402
+
+_PHONE_PROVIDER_ROLES = frozenset({Role.PROVIDER_MANAGER, Role.TEAM_LEADER})
+_PHONE_MUNICIPAL_ROLES = frozenset({Role.WELFARE_TECH, Role.MUNICIPAL_ADMIN})
+_PHONE_PROVIDER_ACTIONS = frozenset(
+    {
+        PhoneAction.HAND_IN,
+        PhoneAction.PICK_UP,
+        PhoneAction.REPORT_LOST,
+        PhoneAction.FOUND,
+        PhoneAction.REQUEST_WIPE,
+    }
+)
+_PHONE_HOLDER_ACTIONS = frozenset({PhoneAction.REPORT_LOST})
+_PHONE_MUNICIPAL_ACTIONS = frozenset(PhoneAction) - {PhoneAction.REGISTER}
+
+
+def phones(user: User | AnonymousUser) -> PhoneQuerySet:
+    """The phones this user may see: their provider's, their municipality's, their own."""
+    scope = scope_for(user)
+    if not scope.user_id:
+        return Phone.objects.none()
+    condition = (
+        Q(assigned_to_id=scope.user_id)
+        | Q(provider_id__in=scope.providers_with(_PHONE_PROVIDER_ROLES))
+        | Q(municipality_id__in=scope.municipalities_with(_PHONE_MUNICIPAL_ROLES))
+    )
+    return Phone.objects.filter(condition)
+
+
+def get_phone(user: User | AnonymousUser, pk: int) -> Phone:
+    """The phone if the user may see it; 404 otherwise, as for a phone that does not exist."""
+    try:
+        return phones(user).select_related("provider", "municipality", "assigned_to").get(pk=pk)
+    except Phone.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def can_open_phones(user: User | AnonymousUser) -> bool:
+    """Whether the phone list belongs in the user's menu: staff of a provider (their own
+    phone) and the municipality's device people."""
+    scope = scope_for(user)
+    return bool(scope.provider_ids) or bool(scope.municipalities_with(_PHONE_MUNICIPAL_ROLES))
+
+
+def phone_providers(user: User | AnonymousUser) -> QuerySet[Provider]:
+    """Providers whose phones this user may register and hand in."""
+    scope = scope_for(user)
+    managed = scope.providers_with(_PHONE_PROVIDER_ROLES)
+    municipalities = scope.municipalities_with(_PHONE_MUNICIPAL_ROLES)
+    if not managed and not municipalities:
+        return Provider.objects.none()
+    return Provider.objects.filter(Q(pk__in=managed) | Q(municipality_id__in=municipalities))
+
+
+def phone_actions(user: User | AnonymousUser, phone: Phone) -> frozenset[str]:
+    """What this user's roles allow them to do to this phone, whatever its status."""
+    scope = scope_for(user)
+    if not scope.user_id:
+        return frozenset()
+    allowed: set[str] = set()
+    if scope.municipal_roles.get(phone.municipality_id, frozenset()) & _PHONE_MUNICIPAL_ROLES:
+        allowed |= _PHONE_MUNICIPAL_ACTIONS
+    if scope.provider_roles.get(phone.provider_id, frozenset()) & _PHONE_PROVIDER_ROLES:
+        allowed |= _PHONE_PROVIDER_ACTIONS
+    if phone.assigned_to_id is not None and phone.assigned_to_id == scope.user_id:
+        allowed |= _PHONE_HOLDER_ACTIONS
+    return frozenset(allowed)
+
+
+def can_change_phone(user: User | AnonymousUser, phone: Phone, action: str) -> bool:
+    return action in phone_actions(user, phone)
+
+
+def phone_assignable_staff(provider: Provider) -> QuerySet[User]:
+    """Who a provider's phone may be registered to: active staff holding a role there."""
+    return User.objects.filter(role_assignments__provider=provider, is_active=True).distinct()

@@ -24,6 +24,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("staff", _("Staff"), reverse("core:staff_list")))
         items.append(("teams", _("Teams"), reverse("core:team_list")))
         items.append(("providers", _("Providers"), reverse("core:provider_list")))
+    if access.can_open_phones(user):
+        items.append(("phones", _("Phones"), reverse("devices:phone_list")))
     if access.can_import(user):
         items.append(("import", _("Import"), reverse("integration:import")))
     if access.can_review_access_log(user):
