@@ -3,18 +3,59 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
+from django.test import override_settings
+
+_skipped: list[str] = []
+
+
+def _ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() == "true"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    where = db.get("HOST") or db.get("NAME")
+    return f"database: {db['ENGINE'].rsplit('.', 1)[-1]} ({where})"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing() -> Iterator[None]:
+    """PBKDF2 costs ~0.8 s a hash here, twice per login; tests check who may log in, not the
+    hash's strength."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+def _note_skip(report: pytest.CollectReport | pytest.TestReport) -> None:
+    # Counted here rather than read back from the terminal reporter, so the rule holds with
+    # any output options (-q, -p no:terminal, ...). An xfail is reported as "skipped" with
+    # a wasxfail attribute: it is an expected failure, not a skip.
+    if report.skipped and not hasattr(report, "wasxfail"):
+        _skipped.append(report.nodeid)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    _note_skip(report)
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    _note_skip(report)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if os.environ.get("CI", "").lower() != "true":
+    if not _ci() or not _skipped:
         return
-    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    skipped = reporter.stats.get("skipped", []) if reporter else []
-    if skipped:
-        if reporter:
-            reporter.write_line(
-                f"CI=true: {len(skipped)} test(s) skipped; a skip is a failure here.", red=True
-            )
+    if session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.ensure_newline()
+        reporter.write_line("")
+        reporter.write_line(
+            f"CI=true: {len(_skipped)} test(s) skipped; a skip is a failure here.", red=True
+        )
