@@ -57,6 +57,19 @@ def luhn_check_digit(digits: str) -> int:
 _SE_PATTERN = re.compile(r"^(\d{2})?(\d{6})([-+]?)(\d{4})$")
 
 
+def _short_form_year(yy: int, month: int, day: int, today: dt.date, hundred_or_older: bool) -> int:
+    """The century of a ten-digit number: the latest birth date not after today, or, with
+    '+', not after the day one turned 100. The whole date counts, not just the year: on
+    10 March 2026, 261201-NNNN is someone born in December 1926, aged 99."""
+    latest = today.year - (100 if hundred_or_older else 0)
+    year = (latest // 100) * 100 + yy
+    if year > latest:
+        year -= 100
+    if year == latest and (month, day) > (today.month, today.day):
+        year -= 100
+    return year
+
+
 def _parse_swedish(text: str, today: dt.date) -> NationalId:
     compact = text.replace(" ", "")
     match = _SE_PATTERN.match(compact)
@@ -74,12 +87,7 @@ def _parse_swedish(text: str, today: dt.date) -> NationalId:
     if century:
         year = int(century) * 100 + yy
     else:
-        # The short form's year is the latest one not in the future; '+' means 100 or older.
-        year = (today.year // 100) * 100 + yy
-        if year > today.year:
-            year -= 100
-        if separator == "+":
-            year -= 100
+        year = _short_form_year(yy, month, day, today, hundred_or_older=separator == "+")
     try:
         birth = dt.date(year, month, day)
     except ValueError as exc:

@@ -20,16 +20,21 @@ _CATEGORIES = {"SE": (holidays.PUBLIC, holidays.DE_FACTO), "NO": (holidays.PUBLI
 _MAX_SEARCH_DAYS = 366
 
 
-@lru_cache(maxsize=256)
-def _holidays_for(country: str, year: int) -> frozenset[dt.date]:
+def _check_country(country: str) -> None:
     if country not in SUPPORTED_COUNTRIES:
         raise ValueError(f"Unsupported country {country!r}; expected one of {SUPPORTED_COUNTRIES}")
+
+
+@lru_cache(maxsize=256)
+def _holidays_for(country: str, year: int) -> frozenset[dt.date]:
+    _check_country(country)
     calendar = holidays.country_holidays(country, years=year, categories=_CATEGORIES[country])
     return frozenset(calendar.keys())
 
 
 def holiday_name(day: dt.date, country: str, language: str | None = None) -> str | None:
     """The name of the holiday on `day`, or None when it is not one."""
+    _check_country(country)
     calendar = holidays.country_holidays(
         country, years=day.year, categories=_CATEGORIES[country], language=language
     )
@@ -42,6 +47,7 @@ def holiday_name(day: dt.date, country: str, language: str | None = None) -> str
 
 def is_working_day(day: dt.date, country: str, closed: Collection[dt.date] = ()) -> bool:
     """True when `day` is a working day in `country`, given extra `closed` days."""
+    _check_country(country)
     if day.weekday() >= 5:
         return False
     if day in closed:
@@ -93,9 +99,17 @@ def working_days_between(
     start: dt.date, end: dt.date, country: str, closed: Collection[dt.date] = ()
 ) -> int:
     """How many working days lie in (start, end]: the n with add_working_days(start, n) == end
-    when `end` is a working day."""
+    when `end` is a working day.
+
+    Counting backwards mirrors that: minus the working days in [end, start), so that
+    stepping back from a Saturday to Friday is -1, as add_working_days(saturday, -1) is.
+    """
     if end < start:
-        return -working_days_between(end, start, country, closed)
+        return -sum(
+            1
+            for k in range((start - end).days)
+            if is_working_day(end + dt.timedelta(days=k), country, closed)
+        )
     count = 0
     day = start
     while day < end:
