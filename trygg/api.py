@@ -40,6 +40,9 @@ def _add_routers(api: NinjaAPI) -> None:
     api.add_router("/", core_router)
     api.add_router("/devices/", "trygg.devices.api.router")
     api.add_router("/integration/", integration_router)
+    api.add_router("/outages/", "trygg.outages.api.router")
+    api.add_router("/servicedesk/", "trygg.servicedesk.api.router")
+    api.add_router("/support/", "trygg.support.api.router")
 
 
 _add_routers(api)

@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     "trygg.integration",
     "trygg.devices",
     "trygg.notifications",
+    "trygg.outages",
+    "trygg.support",
+    "trygg.servicedesk",
     "trygg.front",
 ]
 
@@ -94,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "trygg.front.context_processors.navigation",
+                "trygg.outages.context_processors.outage_banners",
             ],
         },
     },

@@ -14,6 +14,9 @@ urlpatterns = [
     path("", include("trygg.integration.urls")),
     path("devices/", include("trygg.devices.urls")),
     path("notifications/", include("trygg.notifications.urls")),
+    path("", include("trygg.outages.urls")),
+    path("support/", include("trygg.support.urls")),
+    path("orders/", include("trygg.servicedesk.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin_site.urls),
 ]

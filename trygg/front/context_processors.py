@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from trygg.core import access
 from trygg.core.constants import Role
 from trygg.notifications.services import unread_count
+from trygg.outages.nav import nav_items as outage_nav_items
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -26,10 +27,14 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("providers", _("Providers"), reverse("core:provider_list")))
     if access.can_open_phones(user):
         items.append(("phones", _("Phones"), reverse("devices:phone_list")))
+    if access.can_open_orders(user):
+        items.append(("orders", _("Orders"), reverse("servicedesk:order_list")))
     if access.can_import(user):
         items.append(("import", _("Import"), reverse("integration:import")))
     if access.can_review_access_log(user):
         items.append(("access_log", _("Access log"), reverse("core:access_log")))
+    items.append(("support", _("Support"), reverse("support:who_to_call")))
+    items.extend(outage_nav_items(user))
     if access.can_use_admin(user) and scope.has_role(Role.MUNICIPAL_ADMIN):
         items.append(("admin", _("Master data"), reverse("admin:index")))
     path = request.path

@@ -1,0 +1,113 @@
+"""Demo outages for `trygg seed --demo`: maintenance windows, one announced upgrade with its
+notice log, one completed. Calm on purpose: nothing is down while someone tries the demo."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils import timezone
+
+from trygg.core.constants import Role
+from trygg.core.models import Municipality, RoleAssignment, User
+from trygg.notifications.models import Notification
+
+from . import services
+from .constants import System
+from .models import MaintenanceWindow, Outage
+
+# (system, ISO weekdays, from, until): the routines' Tue/Wed 09-14 for the visit app and
+# the locks; Trygg itself Tue-Thu in office hours.
+DEMO_WINDOWS = [
+    (System.VISIT_APP, "23", dt.time(9), dt.time(14)),
+    (System.LOCKS, "23", dt.time(9), dt.time(14)),
+    (System.TRYGG, "234", dt.time(8), dt.time(16)),
+]
+
+
+def _planner(municipality: Municipality) -> User | None:
+    assignment = (
+        RoleAssignment.objects.filter(
+            municipality=municipality,
+            role__in=[Role.WELFARE_TECH, Role.MUNICIPAL_ADMIN],
+            user__is_active=True,
+        )
+        .select_related("user")
+        .order_by("role", "user_id")
+        .first()
+    )
+    return assignment.user if assignment else None
+
+
+def _weekday_on_or_after(day: dt.date, iso_weekday: int) -> dt.date:
+    return day + dt.timedelta(days=(iso_weekday - day.isoweekday()) % 7)
+
+
+def _at(day: dt.date, hour: int, tz: ZoneInfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=tz)
+
+
+def _mark_emailed(outage: Outage, at: dt.datetime, *, read: bool) -> None:
+    # The demo's announcements happened days ago: their e-mails count as sent then, so
+    # seeding prints no mail and the worker sends none.
+    Notification.objects.filter(topic=f"outages.outage:{outage.pk}").update(
+        emailed_at=at, read_at=at if read else None
+    )
+
+
+def seed_demo(municipality: Municipality, now: dt.datetime | None = None) -> int:
+    """Create the demo windows and outages once. Returns how many outages were made (0 when
+    the municipality already has some)."""
+    if Outage.objects.filter(municipality=municipality).exists():
+        return 0
+    now = now or timezone.now()
+    tz = ZoneInfo(municipality.time_zone)
+    planner = _planner(municipality)
+    today = now.astimezone(tz).date()
+    with transaction.atomic():
+        for system, weekdays, start, end in DEMO_WINDOWS:
+            MaintenanceWindow.objects.get_or_create(
+                municipality=municipality,
+                system=system,
+                weekdays=weekdays,
+                start_time=start,
+                end_time=end,
+            )
+
+        # Announced two days ago, a Tuesday more than two weeks after that.
+        announced = now - dt.timedelta(days=2)
+        day = _weekday_on_or_after(today + dt.timedelta(days=16), 2)
+        upcoming = services.plan_outage(
+            municipality=municipality,
+            system=System.VISIT_APP,
+            title="Uppgradering av besöksappen",
+            description=(
+                "Besöksappen uppgraderas till en ny version. Registrera besök på papper under "
+                "tiden och för in dem i appen efteråt. Digitala nycklar fungerar som vanligt."
+            ),
+            starts_at=_at(day, 9, tz),
+            ends_at=_at(day, 12, tz),
+            by=planner,
+            now=announced - dt.timedelta(hours=1),
+        )
+        services.announce_outage(upcoming, planner, now=announced)
+        _mark_emailed(upcoming, announced, read=False)
+
+        # Three weeks back, a Wednesday, announced well ahead and completed on time.
+        day = _weekday_on_or_after(today - dt.timedelta(days=24), 3)
+        planned_at = _at(day, 9, tz) - dt.timedelta(days=20)
+        done = services.plan_outage(
+            municipality=municipality,
+            system=System.LOCKS,
+            title="Uppdatering av låsens programvara",
+            description="Låsen uppdateras. Använd reservnyckeln om ett lås inte svarar.",
+            starts_at=_at(day, 9, tz),
+            ends_at=_at(day, 11, tz),
+            by=planner,
+            now=planned_at,
+        )
+        services.announce_outage(done, planner, now=planned_at)
+        _mark_emailed(done, planned_at, read=True)
+        services.complete_outage(done, planner, now=_at(day, 11, tz) + dt.timedelta(minutes=5))
+    return 2

@@ -1,0 +1,84 @@
+"""Choices and limits of the service desk: order statuses, who may order, field kinds."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OrderStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    ACCEPTED = "accepted", _("Accepted")
+    IN_PROGRESS = "in_progress", _("In progress")
+    WAITING_FOR_ORDERER = "waiting_for_orderer", _("Waiting for the orderer")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# An order in one of these still has a deadline to meet.
+OPEN_STATUSES = frozenset(
+    {
+        OrderStatus.SUBMITTED,
+        OrderStatus.ACCEPTED,
+        OrderStatus.IN_PROGRESS,
+        OrderStatus.WAITING_FOR_ORDERER,
+    }
+)
+CLOSED_STATUSES = frozenset({OrderStatus.DONE, OrderStatus.CANCELLED})
+
+# What the welfare-technology team may move an order to from each status. Done and
+# cancelled are final: a new need is a new order, so the history stays true.
+FULFILLER_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    OrderStatus.SUBMITTED: (
+        OrderStatus.ACCEPTED,
+        OrderStatus.IN_PROGRESS,
+        OrderStatus.WAITING_FOR_ORDERER,
+        OrderStatus.DONE,  # a quick job, such as a changed account, is done at once
+        OrderStatus.CANCELLED,
+    ),
+    OrderStatus.ACCEPTED: (
+        OrderStatus.IN_PROGRESS,
+        OrderStatus.WAITING_FOR_ORDERER,
+        OrderStatus.DONE,
+        OrderStatus.CANCELLED,
+    ),
+    OrderStatus.IN_PROGRESS: (
+        OrderStatus.WAITING_FOR_ORDERER,
+        OrderStatus.DONE,
+        OrderStatus.CANCELLED,
+    ),
+    OrderStatus.WAITING_FOR_ORDERER: (
+        OrderStatus.IN_PROGRESS,
+        OrderStatus.DONE,
+        OrderStatus.CANCELLED,
+    ),
+    OrderStatus.DONE: (),
+    OrderStatus.CANCELLED: (),
+}
+# The orderer may withdraw an order nobody has started on, or one that waits for them.
+ORDERER_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    OrderStatus.SUBMITTED: (OrderStatus.CANCELLED,),
+    OrderStatus.WAITING_FOR_ORDERER: (OrderStatus.CANCELLED,),
+}
+
+
+class Audience(models.TextChoices):
+    EVERYONE = "everyone", _("Providers and municipal staff")
+    PROVIDERS = "providers", _("Providers only")
+    MUNICIPAL = "municipal", _("Municipal staff only")
+
+
+class FieldKind(models.TextChoices):
+    TEXT = "text", _("Short text")
+    TEXTAREA = "textarea", _("Long text")
+    DATE = "date", _("Date")
+    NUMBER = "number", _("Whole number")
+    CHOICE = "choice", _("Choice")
+    BOOLEAN = "boolean", _("Yes/no")
+    CLIENT = "client", _("Client")
+
+
+ORDER_NUMBER_PREFIX = "BS"
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+MAX_TEXT_LENGTH = 200
+MAX_TEXTAREA_LENGTH = 5000

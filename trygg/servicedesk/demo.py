@@ -1,0 +1,196 @@
+"""Demo orders: the default catalogue and about 25 orders in every state, some overdue.
+
+Orders are placed through `place_order`, so numbers, due dates and validation are the real
+thing; their later history is written directly with back-dated times, because the demo
+shows a month that has already happened (and must not e-mail anyone while seeding).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from trygg.core.constants import Role
+from trygg.core.models import Client, Municipality, RoleAssignment, User
+
+from .catalogue import ensure_default_catalogue
+from .constants import FieldKind, OrderStatus
+from .fields import FieldSpec
+from .models import Order, OrderComment, OrderEvent, OrderStep, OrderType
+from .services import place_order
+
+DEMO_ORDERS = 25
+_SEED = 20260401
+
+_TEXT_SAMPLES: dict[str, list[str]] = {
+    "supervision_times": ["22:00, 01:00, 04:00", "23:00, 03:00", "22:30, 02:00, 05:00"],
+    "keys": ["Nyckel och porttagg i nyckelskåpet", "Nyckel hos anhörig, porttagg på kontoret"],
+    "booking_contact": ["Teamledaren, 08-123 456 78", "Anhörig, 070-170 00 00"],
+    "person": ["Sara Lind", "Omar Haddad", "Ingrid Berg", "Mikael Ek", "Leila Karimi"],
+    "email": ["sara.lind@example.se", "omar.haddad@example.se", ""],
+    "staff_member": ["Anna Nilsson", "Jonas Svensson", "Fatima Ali", "Erik Johansson"],
+    "phone_model": ["Samsung Galaxy XCover 7", "iPhone SE", "Samsung Galaxy A35"],
+    "imei": ["356938035643809", "490154203237518", "353918057326122"],
+}
+_TEXTAREA_SAMPLES = [
+    "Låset svarar inte på appen, batteriet bytt i mars.",
+    "Dörren går inte att låsa upp från utsidan sedan i morse.",
+    "Ring gärna innan ni kommer.",
+    "",
+]
+# The states the 25 orders end up in, most recent first; open ones placed long ago are
+# overdue.
+_OUTCOMES = [
+    OrderStatus.SUBMITTED,
+    OrderStatus.SUBMITTED,
+    OrderStatus.ACCEPTED,
+    OrderStatus.IN_PROGRESS,
+    OrderStatus.SUBMITTED,
+    OrderStatus.WAITING_FOR_ORDERER,
+    OrderStatus.DONE,
+    OrderStatus.IN_PROGRESS,
+    OrderStatus.DONE,
+    OrderStatus.ACCEPTED,
+    OrderStatus.DONE,
+    OrderStatus.CANCELLED,
+    OrderStatus.IN_PROGRESS,
+    OrderStatus.DONE,
+    OrderStatus.SUBMITTED,
+    OrderStatus.DONE,
+    OrderStatus.WAITING_FOR_ORDERER,
+    OrderStatus.DONE,
+    OrderStatus.DONE,
+    OrderStatus.ACCEPTED,
+    OrderStatus.DONE,
+    OrderStatus.CANCELLED,
+    OrderStatus.DONE,
+    OrderStatus.DONE,
+    OrderStatus.DONE,
+]
+_PATHS: dict[str, list[str]] = {
+    OrderStatus.SUBMITTED: [],
+    OrderStatus.ACCEPTED: [OrderStatus.ACCEPTED],
+    OrderStatus.IN_PROGRESS: [OrderStatus.ACCEPTED, OrderStatus.IN_PROGRESS],
+    OrderStatus.WAITING_FOR_ORDERER: [OrderStatus.ACCEPTED, OrderStatus.WAITING_FOR_ORDERER],
+    OrderStatus.DONE: [OrderStatus.ACCEPTED, OrderStatus.IN_PROGRESS, OrderStatus.DONE],
+    OrderStatus.CANCELLED: [OrderStatus.CANCELLED],
+}
+
+
+def _value(rng: random.Random, spec: FieldSpec, placed: dt.date, clients: list[Client]) -> Any:
+    if spec.kind == FieldKind.CLIENT:
+        return rng.choice(clients).pk if clients else None
+    if spec.kind == FieldKind.DATE:
+        if not spec.required and rng.random() < 0.5:
+            return ""
+        return (placed + dt.timedelta(days=rng.randint(1, 14))).isoformat()
+    if spec.kind == FieldKind.NUMBER:
+        return rng.randint(1, 4)
+    if spec.kind == FieldKind.BOOLEAN:
+        return rng.random() < 0.6
+    if spec.kind == FieldKind.CHOICE:
+        if spec.multiple:
+            return rng.sample(list(spec.choices), k=rng.randint(1 if spec.required else 0, 2))
+        return rng.choice(spec.choices)
+    if spec.kind == FieldKind.TEXTAREA:
+        text = rng.choice(_TEXTAREA_SAMPLES)
+        return text or ("Se bifogad information." if spec.required else "")
+    return rng.choice(_TEXT_SAMPLES.get(spec.name, ["Enligt överenskommelse"]))
+
+
+def _history(
+    order: Order,
+    path: list[str],
+    actor: User,
+    start: dt.datetime,
+    now: dt.datetime,
+    rng: random.Random,
+) -> None:
+    at = start
+    current = order.status
+    steps = list(order.steps.all())
+    for status in path:
+        at = min(at + dt.timedelta(hours=rng.randint(2, 30)), now)
+        OrderEvent.objects.create(
+            order=order, at=at, actor=actor, from_status=current, to_status=status
+        )
+        current = status
+    done_steps = (
+        len(steps)
+        if current == OrderStatus.DONE
+        else (len(steps) // 2 if current == OrderStatus.IN_PROGRESS else 0)
+    )
+    for step in steps[:done_steps]:
+        OrderStep.objects.filter(pk=step.pk).update(done_at=at, done_by=actor)
+    Order.objects.filter(pk=order.pk).update(
+        status=current,
+        done_at=at if current == OrderStatus.DONE else None,
+        assigned_to=actor if path and current != OrderStatus.CANCELLED else None,
+    )
+    if current == OrderStatus.WAITING_FOR_ORDERER:
+        OrderComment.objects.create(
+            order=order, author=actor, text="Vi behöver ett telefonnummer till kontaktpersonen."
+        )
+
+
+def seed_demo(municipality: Municipality, now: dt.datetime | None = None) -> int:
+    """The default catalogue and, once, ~25 orders placed by the municipality's demo staff.
+    Returns how many orders were created (0 when there were already some, or no staff)."""
+    ensure_default_catalogue(municipality)
+    if Order.objects.filter(municipality=municipality).exists():
+        return 0
+    assignments = RoleAssignment.objects.filter(municipality=municipality).select_related(
+        "user", "provider"
+    )
+    orderers = [
+        a
+        for a in assignments
+        if a.role in (Role.TEAM_LEADER, Role.PROVIDER_MANAGER) and a.user.is_active
+    ]
+    fulfillers = [a.user for a in assignments if a.role == Role.WELFARE_TECH and a.user.is_active]
+    fulfillers = fulfillers or [
+        a.user for a in assignments if a.role == Role.MUNICIPAL_ADMIN and a.user.is_active
+    ]
+    if not orderers or not fulfillers:
+        return 0
+    orderers.sort(key=lambda a: a.pk)
+    rng = random.Random(_SEED)
+    now = now or timezone.now()
+    types = list(OrderType.objects.filter(municipality=municipality, active=True))
+    clients_by_provider: dict[int, list[Client]] = {}
+    created = 0
+    with transaction.atomic():
+        for i, outcome in enumerate(_OUTCOMES[:DEMO_ORDERS]):
+            assignment = orderers[i % len(orderers)]
+            assert assignment.provider is not None
+            provider = assignment.provider
+            if provider.pk not in clients_by_provider:
+                clients_by_provider[provider.pk] = list(
+                    Client.objects.filter(provider=provider).order_by("pk")[:200]
+                )
+            clients = clients_by_provider[provider.pk]
+            order_type = types[i % len(types)]
+            specs = order_type.field_specs
+            if any(s.kind == FieldKind.CLIENT for s in specs) and not clients:
+                continue
+            # Spread over the last five weeks, the newest first, in office hours.
+            placed_at = now - dt.timedelta(days=i * 1.4, hours=rng.randint(0, 6))
+            placed = placed_at.date()
+            data = {s.name: _value(rng, s, placed, clients) for s in specs}
+            order = place_order(
+                assignment.user,
+                order_type,
+                data,
+                provider=provider,
+                clients=Client.objects.filter(pk__in=[c.pk for c in clients]),
+                now=placed_at,
+            )
+            path = _PATHS[outcome]
+            if path:
+                _history(order, path, rng.choice(fulfillers), placed_at, now, rng)
+            created += 1
+    return created

@@ -1,0 +1,290 @@
+"""Service-desk operations: placing orders, moving them along, and telling the orderer.
+
+Each function owns its transaction. Who may call which is decided by the caller through
+`trygg.core.access`; what follows from the order's own state (which status may follow
+which, a step only on an open order) is decided here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import mimetypes
+from collections.abc import Mapping
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from trygg.core import access
+from trygg.core.models import Client, Municipality, Provider, User
+from trygg.notifications.services import notify
+
+from .constants import (
+    CLOSED_STATUSES,
+    FULFILLER_TRANSITIONS,
+    MAX_ATTACHMENT_BYTES,
+    ORDER_NUMBER_PREFIX,
+    ORDERER_TRANSITIONS,
+    OrderStatus,
+)
+from .fields import OrderValuesForm
+from .models import (
+    Order,
+    OrderAttachment,
+    OrderComment,
+    OrderEvent,
+    OrderNumberSeries,
+    OrderStep,
+    OrderType,
+)
+
+
+class OrderError(Exception):
+    """A request the order's state or the rules do not allow; the message says why."""
+
+
+class InvalidOrder(OrderError):
+    """The order's form has errors; `form` carries them per field."""
+
+    def __init__(self, form: OrderValuesForm) -> None:
+        super().__init__(_("The order has errors."))
+        self.form = form
+
+    @property
+    def errors(self) -> dict[str, list[str]]:
+        return {name: [str(m) for m in messages] for name, messages in self.form.errors.items()}
+
+
+class OrderConflict(OrderError):
+    """Someone else changed the order first."""
+
+
+# Due dates ----------------------------------------------------------------------------
+
+
+def placed_on(municipality: Municipality, at: dt.datetime) -> dt.date:
+    """The calendar day in the municipality's own time zone."""
+    return timezone.localtime(at, ZoneInfo(municipality.time_zone)).date()
+
+
+def due_date(municipality: Municipality, placed: dt.date, working_days: int) -> dt.date:
+    """The due date of an order placed on `placed` with a deadline of `working_days`.
+
+    The deadline runs from the first working day on or after the day it was placed, the
+    day the team can first pick it up. `add_working_days` alone counts a Saturday order
+    like one placed on Friday (2 working days: due Tuesday); a service desk closed at the
+    weekend receives it on Monday, so it is due on Wednesday, as a Monday order is.
+    """
+    received = municipality.add_working_days(placed, 0)
+    return municipality.add_working_days(received, working_days)
+
+
+# Placing -----------------------------------------------------------------------------
+
+
+def values_form(
+    order_type: OrderType, clients: QuerySet[Client], data: Mapping[str, Any] | None = None
+) -> OrderValuesForm:
+    return OrderValuesForm(order_type.field_specs, clients, data)
+
+
+def _next_number(municipality: Municipality, year: int) -> str:
+    series, _created = OrderNumberSeries.objects.get_or_create(municipality=municipality, year=year)
+    # The UPDATE takes the row lock, so two orders placed at once get different numbers.
+    OrderNumberSeries.objects.filter(pk=series.pk).update(last=F("last") + 1)
+    last = OrderNumberSeries.objects.values_list("last", flat=True).get(pk=series.pk)
+    return f"{ORDER_NUMBER_PREFIX}-{year}-{last:05d}"
+
+
+def place_order(
+    orderer: User,
+    order_type: OrderType,
+    data: Mapping[str, Any],
+    *,
+    provider: Provider | None,
+    clients: QuerySet[Client],
+    now: dt.datetime | None = None,
+) -> Order:
+    """Validate the type's form against `data` and place the order; nothing is saved when
+    a field is wrong (InvalidOrder carries the errors per field).
+
+    `provider` is the orderer's provider the order is placed for (None for municipal
+    staff); `clients` are those the orderer may name, from `access.order_clients`.
+    """
+    if not order_type.active:
+        raise OrderError(_("This order type is no longer offered."))
+    if provider is not None and provider.municipality_id != order_type.municipality_id:
+        raise OrderError(_("The provider belongs to another municipality."))
+    form = values_form(order_type, clients, data)
+    if not form.is_valid():
+        raise InvalidOrder(form)
+    now = now or timezone.now()
+    municipality = order_type.municipality
+    day = placed_on(municipality, now)
+    due = due_date(municipality, day, order_type.deadline_working_days)
+    with transaction.atomic():
+        order = Order.objects.create(
+            municipality=municipality,
+            number=_next_number(municipality, day.year),
+            order_type=order_type,
+            provider=provider,
+            orderer=orderer,
+            client=form.client(),
+            spec=order_type.fields,
+            values=form.values(),
+            status=OrderStatus.SUBMITTED,
+            placed_at=now,
+            due_on=due,
+        )
+        OrderStep.objects.bulk_create(
+            OrderStep(order=order, position=i, title=title)
+            for i, title in enumerate(order_type.steps, start=1)
+        )
+        OrderEvent.objects.create(
+            order=order, at=now, actor=orderer, to_status=OrderStatus.SUBMITTED
+        )
+    return order
+
+
+# Status ------------------------------------------------------------------------------
+
+
+def allowed_transitions(user: User, order: Order) -> list[str]:
+    """The statuses this user may move the order to now."""
+    allowed: set[str] = set()
+    if access.can_fulfil_orders(user, order.municipality_id):
+        allowed.update(FULFILLER_TRANSITIONS.get(order.status, ()))
+    if order.orderer_id == user.pk or order.provider_id in access.scope_for(user).provider_ids:
+        allowed.update(ORDERER_TRANSITIONS.get(order.status, ()))
+    return [s for s in OrderStatus.values if s in allowed]
+
+
+def change_status(actor: User, order: Order, to_status: str, note: str = "") -> Order:
+    """Move the order to `to_status` if allowed from where it stands.
+
+    The UPDATE is conditional on the status the actor saw, so of two people completing
+    the same order at once one succeeds and the other gets OrderConflict: the orderer is
+    told once.
+    """
+    if to_status not in OrderStatus.values:
+        raise OrderError(_("Unknown status %(status)s.") % {"status": to_status})
+    if to_status not in allowed_transitions(actor, order):
+        raise OrderError(
+            _("An order that is %(current)s cannot be made %(new)s.")
+            % {
+                "current": OrderStatus(order.status).label.lower(),
+                "new": OrderStatus(to_status).label.lower(),
+            }
+        )
+    now = timezone.now()
+    changes: dict[str, Any] = {"status": to_status, "updated_at": now}
+    if to_status == OrderStatus.DONE:
+        changes["done_at"] = now
+    fulfiller = access.can_fulfil_orders(actor, order.municipality_id)
+    if fulfiller and order.assigned_to_id is None and to_status not in CLOSED_STATUSES:
+        changes["assigned_to"] = actor
+    with transaction.atomic():
+        claimed = Order.objects.filter(pk=order.pk, status=order.status).update(**changes)
+        if not claimed:
+            raise OrderConflict(_("Someone else changed this order; reload and try again."))
+        OrderEvent.objects.create(
+            order=order,
+            at=now,
+            actor=actor,
+            from_status=order.status,
+            to_status=to_status,
+            note=note[:500],
+        )
+        for name, value in changes.items():
+            setattr(order, name, value)
+        if to_status == OrderStatus.DONE:
+            _tell_orderer_done(order)
+    return order
+
+
+def _tell_orderer_done(order: Order) -> None:
+    orderer = order.orderer
+    with override(orderer.preferred_language or None):
+        subject = _("Your order %(number)s is done") % {"number": order.number}
+        body = _("%(type)s, ordered %(placed)s, is done.") % {
+            "type": order.order_type.name,
+            "placed": placed_on(order.municipality, order.placed_at).isoformat(),
+        }
+    notify(
+        [orderer],
+        subject,
+        body,
+        url=reverse("servicedesk:order_detail", args=[order.pk]),
+        topic=f"servicedesk.order:{order.pk}:done",
+    )
+
+
+def cancel_order(actor: User, order: Order, reason: str = "") -> Order:
+    return change_status(actor, order, OrderStatus.CANCELLED, note=reason)
+
+
+# Steps, comments, attachments ---------------------------------------------------------
+
+
+def complete_step(actor: User, step: OrderStep, done: bool = True) -> OrderStep:
+    """Tick a fulfilment step (or untick it); only while the order is open."""
+    order = step.order
+    if order.status in CLOSED_STATUSES:
+        raise OrderError(_("The order is closed; its steps can no longer change."))
+    with transaction.atomic():
+        if done:
+            now = timezone.now()
+            # Conditional: a step ticked twice keeps who did it first.
+            updated = OrderStep.objects.filter(pk=step.pk, done_at__isnull=True).update(
+                done_at=now, done_by=actor
+            )
+            if updated:
+                step.done_at, step.done_by = now, actor
+        else:
+            OrderStep.objects.filter(pk=step.pk).update(done_at=None, done_by=None)
+            step.done_at, step.done_by = None, None
+    return step
+
+
+def add_comment(author: User, order: Order, text: str, *, internal: bool = False) -> OrderComment:
+    text = text.strip()
+    if not text:
+        raise OrderError(_("Write something first."))
+    if len(text) > 5000:
+        raise OrderError(_("A comment is at most 5,000 characters."))
+    if internal and not access.can_fulfil_orders(author, order.municipality_id):
+        raise OrderError(_("Only the welfare-technology team writes internal notes."))
+    with transaction.atomic():
+        return OrderComment.objects.create(order=order, author=author, text=text, internal=internal)
+
+
+def add_attachment(uploader: User, order: Order, upload: UploadedFile) -> OrderAttachment:
+    if upload.size is None or upload.size > MAX_ATTACHMENT_BYTES:
+        raise OrderError(
+            _("The file is larger than %(mb)s MB.") % {"mb": MAX_ATTACHMENT_BYTES // (1024 * 1024)}
+        )
+    if upload.size == 0:
+        raise OrderError(_("The file is empty."))
+    name = (upload.name or "file").replace("\\", "/").rsplit("/", 1)[-1][:200] or "file"
+    content_type = (
+        upload.content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    )[:100]
+    # The file is written before the row; a failed insert leaves an orphan file, which is
+    # better than a row pointing at nothing.
+    attachment = OrderAttachment(
+        order=order,
+        original_name=name,
+        size=upload.size,
+        content_type=content_type,
+        uploaded_by=uploader,
+    )
+    attachment.file.save(name, upload, save=False)
+    with transaction.atomic():
+        attachment.save()
+    return attachment

@@ -1,0 +1,109 @@
+"""Orders over the JSON API: list, get, create, change status, the catalogue."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from trygg.notifications.models import Notification
+from trygg.servicedesk.models import Order
+
+from .conftest import Desk, login
+
+pytestmark = pytest.mark.django_db
+
+BASE = "/api/v1/servicedesk"
+
+
+def _post(http, url: str, data: dict):
+    return http.post(url, json.dumps(data), content_type="application/json")
+
+
+def test_it_lists_the_order_types_with_their_fields(desk: Desk) -> None:
+    types = login(desk.leader_a).get(f"{BASE}/order-types").json()
+    phone = next(t for t in types if t["code"] == "phone_configuration")
+    assert phone["deadline_working_days"] == 3
+    assert [f["name"] for f in phone["fields"]] == [
+        "staff_member",
+        "phone_model",
+        "imei",
+        "handed_in_on",
+    ]
+    assert phone["steps"]
+
+
+def test_it_places_an_order(desk: Desk) -> None:
+    response = _post(
+        login(desk.leader_a),
+        f"{BASE}/orders",
+        {
+            "type": "nfc_tags",
+            "values": {"client": desk.client_a.pk, "count": 4},
+        },
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["number"].startswith("BS-")
+    assert body["status"] == "submitted"
+    assert body["provider_id"] == desk.provider_a.pk
+    assert body["client_id"] == desk.client_a.pk
+    assert body["allowed_statuses"] == ["cancelled"]
+
+
+def test_bad_values_answer_422_per_field_and_save_nothing(desk: Desk) -> None:
+    response = _post(
+        login(desk.leader_a),
+        f"{BASE}/orders",
+        {"type": "nfc_tags", "values": {"client": desk.client_b.pk, "count": "många"}},
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert set(body["errors"]) == {"client", "count"}
+    assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("payload", "fragment"),
+    [
+        ({"type": "no_such_type", "values": {}}, "No order type"),
+        ({"type": "log_extract", "provider_id": 999999, "values": {}}, "that provider"),
+        ({"values": {}}, "type"),
+    ],
+)
+def test_it_explains_what_is_wrong(desk: Desk, payload: dict, fragment: str) -> None:
+    response = _post(login(desk.leader_a), f"{BASE}/orders", payload)
+    assert response.status_code == 422
+    assert fragment in response.content.decode()
+
+
+def test_the_list_shows_only_visible_orders_and_flags_overdue(desk: Desk) -> None:
+    mine = desk.phone_order(now=dt.datetime(2025, 11, 3, 9, tzinfo=dt.UTC))
+    desk.phone_order(desk.manager_b, provider=desk.provider_b, now=dt.datetime.now(dt.UTC))
+    body = login(desk.leader_a).get(f"{BASE}/orders").json()
+    assert body["count"] == 1
+    assert body["items"][0]["number"] == mine.number
+    assert body["items"][0]["overdue"] is True
+    assert login(desk.welfare).get(f"{BASE}/orders?overdue=true").json()["count"] == 1
+    assert login(desk.welfare).get(f"{BASE}/orders").json()["count"] == 2
+
+
+def test_status_changes_follow_the_rules(desk: Desk) -> None:
+    order = desk.phone_order()
+    url = f"{BASE}/orders/{order.pk}/status"
+    refused = _post(login(desk.leader_a), url, {"status": "done"})
+    assert refused.status_code == 400
+    assert "cannot be made done" in refused.json()["detail"]
+    assert _post(login(desk.welfare), url, {"status": "nonsense"}).status_code == 422
+    done = _post(login(desk.welfare), url, {"status": "done", "note": "Klar"})
+    assert done.status_code == 200
+    assert done.json()["status"] == "done"
+    assert Notification.objects.filter(recipient=desk.leader_a).count() == 1
+    again = _post(login(desk.welfare), url, {"status": "done"})
+    assert again.status_code == 400
+    assert Notification.objects.filter(recipient=desk.leader_a).count() == 1
+
+
+def test_it_needs_a_session(desk: Desk, client) -> None:
+    assert client.get(f"{BASE}/orders").status_code == 401

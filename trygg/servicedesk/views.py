@@ -1,0 +1,331 @@
+"""Service-desk pages: the order list, placing an order, and one order's page.
+
+Each view parses, asks `access` what the user may see and do, calls a service, renders.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from trygg.core import access
+from trygg.core.constants import AccessAction
+from trygg.core.models import User
+from trygg.core.services import log_request_access
+
+from . import services
+from .constants import MAX_ATTACHMENT_BYTES, Audience, OrderStatus
+from .fields import display_values
+from .forms import (
+    OPEN,
+    AttachmentForm,
+    CommentForm,
+    OrderFilterForm,
+    ProviderChoiceForm,
+    StatusForm,
+    StepForm,
+)
+from .models import Order, OrderAttachment, OrderQuerySet, OrderStep, OrderType
+
+PAGE_SIZE = 50
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _template(request: HttpRequest, full: str, partial: str) -> str:
+    """One view serves the whole page and, for htmx requests, just the list fragment."""
+    if getattr(request, "htmx", False) and not request.htmx.boosted:  # type: ignore[attr-defined]
+        return partial
+    return full
+
+
+def filter_orders(queryset: OrderQuerySet, data: dict[str, Any], today: Any) -> OrderQuerySet:
+    """Apply the list's filters: text, status (or all open), type, overdue."""
+    for word in (data.get("q") or "").split():
+        queryset = queryset.filter(
+            Q(number__icontains=word)
+            | Q(order_type__name__icontains=word)
+            | Q(orderer__first_name__icontains=word)
+            | Q(orderer__last_name__icontains=word)
+            | Q(client__first_name__icontains=word)
+            | Q(client__last_name__icontains=word)
+            | Q(provider__name__icontains=word)
+        )
+    status = data.get("status")
+    if status == OPEN:
+        queryset = queryset.open()
+    elif status:
+        queryset = queryset.filter(status=status)
+    if data.get("order_type"):
+        queryset = queryset.filter(order_type_id=data["order_type"])
+    if data.get("overdue"):
+        queryset = queryset.overdue(today)
+    return queryset
+
+
+@login_required
+@require_GET
+def order_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not access.can_open_orders(user):
+        raise PermissionDenied
+    today = timezone.localdate()
+    form = OrderFilterForm(request.GET or None)
+    types = OrderType.objects.filter(
+        municipality_id__in=access.scope_for(user).municipality_ids
+    ).order_by("position", "name")
+    form.fields["order_type"].widget.choices = [("", _("All"))] + [(t.pk, t.name) for t in types]
+    queryset = access.orders(user)
+    if form.is_valid():
+        queryset = filter_orders(queryset, form.cleaned_data, today)
+    elif form.is_bound:
+        queryset = queryset.none()
+    queryset = queryset.select_related("order_type", "provider", "orderer", "assigned_to")
+    page = Paginator(queryset.order_by("-placed_at", "-id"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "form": form,
+        "page": page,
+        "today": today,
+        "can_place": access.can_place_order(user) and access.order_types(user).exists(),
+    }
+    return render(
+        request,
+        _template(request, "servicedesk/order_list.html", "servicedesk/partials/order_rows.html"),
+        context,
+    )
+
+
+@login_required
+@require_GET
+def order_new(request: HttpRequest) -> HttpResponse:
+    """Pick what to order."""
+    if not access.can_place_order(request.user):
+        raise PermissionDenied
+    types = access.order_types(_user(request)).order_by("position", "name")
+    return render(request, "servicedesk/order_new.html", {"types": types})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def order_create(request: HttpRequest, type_pk: int) -> HttpResponse:
+    """The chosen type's form, generated from its field spec."""
+    user = _user(request)
+    try:
+        order_type = access.order_types(user).select_related("municipality").get(pk=type_pk)
+    except OrderType.DoesNotExist as exc:
+        raise Http404 from exc
+    providers = access.ordering_providers(user, order_type.municipality_id)
+    provider_list = list(providers) if order_type.audience != Audience.MUNICIPAL else []
+    # Someone working at several providers says which one the order is for.
+    provider_form = (
+        ProviderChoiceForm(providers, request.POST or None) if len(provider_list) > 1 else None
+    )
+    clients = access.order_clients(user, order_type.municipality_id)
+    data = request.POST if request.method == "POST" else None
+    form = services.values_form(order_type, clients, data)
+    if request.method == "POST":
+        provider = provider_list[0] if len(provider_list) == 1 else None
+        if provider_form is not None:
+            if provider_form.is_valid():
+                provider = provider_form.cleaned_data["provider"]
+        elif provider is None and not access.orders_municipally(user, order_type.municipality_id):
+            raise PermissionDenied
+        if provider_form is None or provider_form.is_valid():
+            try:
+                order = services.place_order(
+                    user, order_type, request.POST, provider=provider, clients=clients
+                )
+            except services.InvalidOrder as exc:
+                form = exc.form
+            except services.OrderError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("Order %(number)s placed; due %(due)s.")
+                    % {"number": order.number, "due": order.due_on.isoformat()},
+                )
+                return redirect("servicedesk:order_detail", pk=order.pk)
+        else:
+            form.is_valid()  # show the other fields' errors too
+    today = timezone.localdate()
+    return render(
+        request,
+        "servicedesk/order_form.html",
+        {
+            "order_type": order_type,
+            "form": form,
+            "provider_form": provider_form,
+            "due_if_now": services.due_date(
+                order_type.municipality,
+                services.placed_on(order_type.municipality, timezone.now()),
+                order_type.deadline_working_days,
+            ),
+            "today": today,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _detail_context(request: HttpRequest, order: Order) -> dict[str, Any]:
+    user = _user(request)
+    fulfiller = access.can_fulfil_orders(user, order.municipality_id)
+    comments = order.comments.select_related("author")
+    if not fulfiller:
+        comments = comments.filter(internal=False)
+    return {
+        "order": order,
+        "today": timezone.localdate(),
+        "fulfiller": fulfiller,
+        "values": display_values(order.field_specs, order.values, order.client),
+        "can_view_client": order.client is not None and access.can_view_client(user, order.client),
+        "transitions": [
+            (s, OrderStatus(s).label) for s in services.allowed_transitions(user, order)
+        ],
+        "steps": order.steps.select_related("done_by"),
+        "comments": comments,
+        "attachments": order.attachments.select_related("uploaded_by"),
+        "events": order.events.select_related("actor"),
+        "comment_form": CommentForm(),
+        "attachment_form": AttachmentForm(),
+        "max_attachment_mb": MAX_ATTACHMENT_BYTES // (1024 * 1024),
+    }
+
+
+@login_required
+@require_GET
+def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    order = access.get_order(request.user, pk)
+    if order.client is not None:
+        log_request_access(request, [order.client], AccessAction.LIST)
+    return render(request, "servicedesk/order_detail.html", _detail_context(request, order))
+
+
+def _back(order: Order, anchor: str = "") -> HttpResponse:
+    response = redirect("servicedesk:order_detail", pk=order.pk)
+    if anchor:
+        response["Location"] += f"#{anchor}"
+    return response
+
+
+@login_required
+@require_POST
+def order_status(request: HttpRequest, pk: int) -> HttpResponse:
+    order = access.get_order(request.user, pk)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a status."))
+        return _back(order)
+    try:
+        services.change_status(
+            _user(request), order, form.cleaned_data["status"], form.cleaned_data["note"]
+        )
+    except services.OrderError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The order is now %(status)s.") % {"status": _label(order)})
+    return _back(order)
+
+
+def _label(order: Order) -> str:
+    return str(OrderStatus(order.status).label).lower()
+
+
+@login_required
+@require_POST
+def order_step(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse:
+    order = access.get_order(request.user, pk)
+    if not access.can_fulfil_orders(request.user, order.municipality_id):
+        raise PermissionDenied
+    try:
+        step = OrderStep.objects.select_related("order").get(pk=step_pk, order=order)
+    except OrderStep.DoesNotExist as exc:
+        raise Http404 from exc
+    form = StepForm(request.POST)
+    form.is_valid()
+    try:
+        services.complete_step(_user(request), step, done=form.cleaned_data.get("done", False))
+    except services.OrderError as exc:
+        messages.error(request, str(exc))
+    if getattr(request, "htmx", False):
+        return render(request, "servicedesk/partials/steps.html", _detail_context(request, order))
+    return _back(order, "steps")
+
+
+@login_required
+@require_POST
+def order_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    order = access.get_order(request.user, pk)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Write a comment of at most 5,000 characters."))
+        return _back(order, "comments")
+    try:
+        services.add_comment(
+            _user(request), order, form.cleaned_data["text"], internal=form.cleaned_data["internal"]
+        )
+    except services.OrderError as exc:
+        messages.error(request, str(exc))
+    return _back(order, "comments")
+
+
+@login_required
+@require_POST
+def order_attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    order = access.get_order(request.user, pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose a file to attach."))
+        return _back(order, "attachments")
+    try:
+        services.add_attachment(_user(request), order, form.cleaned_data["file"])
+    except services.OrderError as exc:
+        messages.error(request, str(exc))
+    return _back(order, "attachments")
+
+
+@login_required
+@require_GET
+def order_attachment(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
+    """The file, to whoever may see the order: always as a download, never rendered inline
+    (an uploaded HTML file must not run in Trygg's origin)."""
+    order = access.get_order(request.user, pk)
+    try:
+        attachment = OrderAttachment.objects.get(pk=attachment_pk, order=order)
+    except OrderAttachment.DoesNotExist as exc:
+        raise Http404 from exc
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type="application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# Used by the template tag on the start page; kept here so the counting lives with the list.
+def open_counts(user: User) -> dict[str, int]:
+    today = timezone.localdate()
+    visible = access.orders(user).open()
+    return {"open": visible.count(), "overdue": visible.overdue(today).count()}
