@@ -13,8 +13,10 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
+from django.shortcuts import redirect
 
 from . import access
 from .models import (
@@ -42,6 +44,12 @@ class TryggAdminSite(admin.AdminSite):
 
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
         # One login for the whole system: the admin's own form would demand is_staff.
+        # Someone already logged in without the admin is refused here: sending them to the
+        # login page would bounce them straight back (it redirects logged-in people), a loop.
+        if request.user.is_authenticated:
+            if self.has_permission(request):
+                return redirect("admin:index")
+            raise PermissionDenied
         return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
 
 
@@ -127,7 +135,9 @@ class ProviderAdmin(ScopedAdmin):
 class TeamAdmin(ScopedAdmin):
     municipality_path = "provider__municipality"
     list_display = ["name", "code", "provider", "is_active"]
-    list_filter = ["provider"]
+    # Only providers the administrator's teams belong to: the plain filter lists every
+    # provider in the database, other municipalities' included.
+    list_filter = [("provider", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "code"]
 
 

@@ -7,6 +7,7 @@ from typing import Literal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
+from pydantic import model_validator
 
 from trygg.api import session_auth
 
@@ -179,6 +180,13 @@ class AccessLogFilter(Schema):
     flagged: Literal["", "any", "own", "colleague", "outside"] = ""
     limit: int = Field(100, ge=1, le=1000)
     offset: int = Field(0, ge=0)
+
+    @model_validator(mode="after")
+    def _period_runs_forwards(self) -> AccessLogFilter:
+        # The same rule as the review page's form: a backwards period is a typo, not "none".
+        if self.date_from and self.date_to and self.date_to < self.date_from:
+            raise ValueError("date_to is before date_from.")
+        return self
 
 
 class AccessLogOut(Schema):

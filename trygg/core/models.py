@@ -110,6 +110,8 @@ class Provider(models.Model):
         return self.name
 
     def clean(self) -> None:
+        if self.municipality_id is None:
+            return  # the form reports the missing municipality; the number needs its country
         try:
             self.org_number = national_ids.parse_org_number(
                 self.org_number, self.municipality.country

@@ -1,0 +1,89 @@
+"""What the browser tests share: how Chromium is started and a person's browser session."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from playwright.sync_api import Browser, BrowserContext, Page
+
+from trygg.core.models import User
+from trygg.core.tests.factories import TEST_PASSWORD
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+# Without the background-networking flags Chromium keeps calling out, and this machine's
+# closed network refuses it. Playwright adds a fresh --user-data-dir of its own (a temporary
+# profile it deletes on close); it refuses one passed here.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+TIMEOUT_MS = 10_000
+
+
+class Session:
+    """One person's browser: new pages open in a fresh context on the live server."""
+
+    def __init__(self, browser: Browser, base_url: str, folder: Path, test_name: str) -> None:
+        self.browser = browser
+        self.base_url = base_url
+        self.folder = folder
+        self.test_name = re.sub(r"[^A-Za-z0-9_-]+", "-", test_name).strip("-")
+        self.contexts: list[BrowserContext] = []
+        self.shots = 0
+
+    def new_page(self, viewport: dict[str, int] | None = None, *, phone: bool = False) -> Page:
+        # A Swedish municipality's browser: Accept-Language sv, Stockholm time.
+        context = self.browser.new_context(
+            base_url=self.base_url,
+            viewport=viewport or (PHONE if phone else DESKTOP),
+            is_mobile=phone,
+            has_touch=phone,
+            device_scale_factor=2 if phone else 1,
+            locale="sv-SE",
+            timezone_id="Europe/Stockholm",
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        context.set_default_navigation_timeout(TIMEOUT_MS)
+        self.contexts.append(context)
+        return context.new_page()
+
+    def shot(self, page: Page, label: str) -> Path:
+        """Save what the person sees now, for the lead to look at."""
+        self.shots += 1
+        slug = re.sub(r"[^A-Za-z0-9_-]+", "-", label).strip("-")
+        path = self.folder / f"{self.test_name}--{self.shots:02d}-{slug}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def goto(self, page: Page, path: str, label: str | None = None) -> Page:
+        response = page.goto(path)
+        assert response is not None
+        assert response.ok, f"GET {path}: HTTP {response.status}"
+        self.shot(page, label or path)
+        return page
+
+    def login(self, page: Page, user: User, password: str = TEST_PASSWORD) -> Page:
+        self.goto(page, "/login/", "login")
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", password)
+        with page.expect_navigation():
+            page.click("main form button[type=submit]")
+        self.shot(page, "after-login")
+        return page
+
+    def close(self, failed: bool) -> None:
+        for context in self.contexts:
+            if failed:
+                for page in context.pages:
+                    self.shot(page, "FAILED")
+            context.close()

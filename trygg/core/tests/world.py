@@ -1,0 +1,307 @@
+"""Two providers in one municipality, a second municipality, and a persona for every role.
+
+Everything another provider or municipality owns carries a marker (a name, a national id,
+an address) that must never show up in a response to someone outside it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Model
+from django.test import override_settings
+from django.utils import timezone
+
+from trygg.core.access import order_clients
+from trygg.core.constants import MUNICIPAL_ROLES, PROVIDER_ROLES, AccessAction, Role, Technology
+from trygg.core.models import (
+    ApiToken,
+    Client,
+    Consent,
+    Municipality,
+    Provider,
+    ServiceType,
+    Team,
+    User,
+)
+from trygg.core.services import log_client_access
+from trygg.core.tokens import create_token
+from trygg.devices.identifiers import make_imei
+from trygg.devices.models import Phone
+from trygg.lib.national_ids import make_swedish
+from trygg.notifications.models import Notification
+from trygg.outages import demo as outages_demo
+from trygg.outages.constants import RuleAudience
+from trygg.outages.models import MaintenanceWindow, NoticeRule, Outage
+from trygg.servicedesk.catalogue import ensure_default_catalogue
+from trygg.servicedesk.models import Order, OrderType
+from trygg.servicedesk.services import add_attachment, place_order
+from trygg.support import demo as support_demo
+from trygg.support.models import CallOut, EscalationStep, Service, SupportLine
+
+from .factories import (
+    ClientFactory,
+    ConsentFactory,
+    GrantedServiceFactory,
+    MunicipalityFactory,
+    ProviderFactory,
+    ServiceTypeFactory,
+    TeamFactory,
+    UserFactory,
+    make_staff,
+)
+
+# Roles that work in teams get one; the others see their whole provider or municipality.
+TEAM_ROLES = frozenset({Role.CARE_WORKER, Role.TEAM_LEADER, Role.NIGHT_SUPERVISOR})
+NO_ROLE = "no_role"
+
+
+@dataclass
+class Corner:
+    """What one provider (or, for municipal objects, one municipality) owns."""
+
+    municipality: Municipality
+    provider: Provider
+    team: Team
+    client: Client
+    consent: Consent
+    staff: User
+    service_type: ServiceType
+    api_token: ApiToken
+    notification: Notification
+    phone: Phone
+    order: Order
+    shared: dict[str, Model]  # the municipality's own: catalogue, outages, support lines
+
+    def objects(self) -> dict[str, Model]:
+        """Objects by the kind a URL parameter names."""
+        step = self.order.steps.first()
+        attachment = self.order.attachments.first()
+        assert step is not None
+        assert attachment is not None
+        return {
+            **self.shared,
+            "phone": self.phone,
+            "order": self.order,
+            "step": step,
+            "attachment": attachment,
+            "client": self.client,
+            "team": self.team,
+            "provider": self.provider,
+            "staff": self.staff,
+            "user": self.staff,
+            "consent": self.consent,
+            "municipality": self.municipality,
+            "servicetype": self.service_type,
+            "apitoken": self.api_token,
+            "notification": self.notification,
+        }
+
+
+def markers_of(client: Client, staff: User, *extra: str) -> list[str]:
+    """Strings that give a client or staff member away, in every form we print them."""
+    nid = client.national_id
+    return [
+        client.last_name,
+        client.first_name,
+        client.street,
+        nid,
+        f"{nid[:8]}-{nid[8:]}",
+        f"{nid[:8]}-****",
+        f"/clients/{client.pk}/",
+        staff.last_name,
+        f"/staff/{staff.pk}/",
+        *extra,
+    ]
+
+
+@dataclass
+class World:
+    own: Corner  # provider A in municipality 1: where the provider personas work
+    neighbour: Corner  # provider B in municipality 1
+    remote: Corner  # provider C in municipality 2
+    personas: dict[str, User] = field(default_factory=dict)
+    own_clients: list[Client] = field(default_factory=list)
+
+    def level(self, persona: str) -> str:
+        if persona in PROVIDER_ROLES:
+            return "provider"
+        if persona in MUNICIPAL_ROLES:
+            return "municipality"
+        return "none"
+
+    def forbidden_corners(self, persona: str) -> list[Corner]:
+        """Corners whose clients this persona must never see."""
+        level = self.level(persona)
+        if level == "municipality":
+            return [self.remote]
+        if level == "provider":
+            return [self.neighbour, self.remote]
+        return [self.own, self.neighbour, self.remote]
+
+    def forbidden_markers(self, persona: str) -> list[str]:
+        markers = markers_of(
+            self.remote.client,
+            self.remote.staff,
+            self.remote.provider.name,
+            self.remote.team.name,
+            self.remote.phone.imei,
+        )
+        if self.level(persona) in ("provider", "none"):
+            markers += markers_of(
+                self.neighbour.client, self.neighbour.staff, self.neighbour.phone.imei
+            )
+        if self.level(persona) == "none":
+            markers += markers_of(self.own.client, self.own.staff, self.own.phone.imei)
+        return markers
+
+
+def _corner(
+    municipality: Municipality,
+    provider_name: str,
+    team_name: str,
+    client_names: tuple[str, str],
+    street: str,
+    birth: dt.date,
+    staff_last_name: str,
+) -> Corner:
+    provider = ProviderFactory(municipality=municipality, name=provider_name)
+    team = TeamFactory(provider=provider, name=team_name)
+    client = ClientFactory(
+        provider=provider,
+        team=team,
+        first_name=client_names[0],
+        last_name=client_names[1],
+        street=street,
+        national_id=make_swedish(birth, 123),
+        door_code="4711",
+    )
+    service_type = ServiceTypeFactory(municipality=municipality)
+    GrantedServiceFactory(client=client, service_type=service_type)
+    consent = ConsentFactory(client=client, technology=Technology.CAMERA_SUPERVISION)
+    staff = make_staff(Role.CARE_WORKER, provider=provider, teams=[team], last_name=staff_last_name)
+    token, _plain = create_token(f"Case system {municipality.name}", municipality)
+    note = Notification.objects.create(
+        recipient=staff, subject=f"Consent to review for {client.last_name}", email_wanted=False
+    )
+    phone = Phone.objects.create(
+        municipality=municipality,
+        provider=provider,
+        assigned_to=staff,
+        imei=make_imei(f"35{birth:%Y%m%d}0000"),
+        model_name="Samsung Galaxy XCover 7",
+    )
+    order_type = OrderType.objects.get(municipality=municipality, code="lock_fault")
+    order = place_order(
+        staff,
+        order_type,
+        {"client": str(client.pk), "fault": f"Låset hos {client.last_name} svarar inte"},
+        provider=provider,
+        clients=order_clients(staff, municipality.pk),
+    )
+    add_attachment(
+        staff, order, SimpleUploadedFile("kvitto.txt", b"Kvittens", content_type="text/plain")
+    )
+    return Corner(
+        municipality,
+        provider,
+        team,
+        client,
+        consent,
+        staff,
+        service_type,
+        token,
+        note,
+        phone,
+        order,
+        _shared(municipality, staff),
+    )
+
+
+def _shared(municipality: Municipality, recorder: User) -> dict[str, Model]:
+    """What the whole municipality shares, made once per municipality."""
+    ensure_default_catalogue(municipality)
+    now = timezone.now()
+    support_demo.seed_demo(municipality, today=timezone.localdate())
+    outages_demo.seed_demo(municipality, now=now)
+    # The demo keeps the default notice periods and records no call-out: make one of each.
+    NoticeRule.objects.get_or_create(
+        municipality=municipality, audience=RuleAudience.MANAGERS, defaults={"min_days": 21}
+    )
+    service = Service.objects.filter(municipality=municipality).first()
+    if service is not None and not CallOut.objects.filter(service=service).exists():
+        CallOut.objects.create(
+            service=service,
+            at=now,
+            vendor="Låsleverantören AB",
+            reason="Låsbyte en söndag",
+            cost=Decimal("1850.00"),
+            currency="SEK",
+            recorded_by=recorder,
+        )
+    objects: dict[str, Model | None] = {
+        "ordertype": OrderType.objects.filter(municipality=municipality).first(),
+        "outage": Outage.objects.filter(municipality=municipality).first(),
+        "maintenancewindow": MaintenanceWindow.objects.filter(municipality=municipality).first(),
+        "noticerule": NoticeRule.objects.filter(municipality=municipality).first(),
+        "service": Service.objects.filter(municipality=municipality).first(),
+        "supportline": SupportLine.objects.filter(municipality=municipality).first(),
+        "escalationstep": EscalationStep.objects.filter(municipality=municipality).first(),
+        "callout": CallOut.objects.filter(service__municipality=municipality).first(),
+    }
+    missing = [kind for kind, obj in objects.items() if obj is None]
+    assert not missing, f"the demo seeds made no {missing} for {municipality}"
+    return {kind: obj for kind, obj in objects.items() if obj is not None}
+
+
+@override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+def build_world() -> World:
+    municipality = MunicipalityFactory(name="Hemkommun", code="8801")
+    far_away = MunicipalityFactory(name="Bortomkommun", code="8802")
+    for each in (municipality, far_away):
+        ensure_default_catalogue(each)
+    own = _corner(
+        municipality,
+        "Egen Omsorg AB",
+        "Egenteamet",
+        ("Ella", "Egenberg"),
+        "Egenvagen 1",
+        dt.date(1932, 3, 4),
+        "Kollegasson",
+    )
+    neighbour = _corner(
+        municipality,
+        "Granne Omsorg AB",
+        "Granneteamet",
+        ("Sekreta", "Hemligsson"),
+        "Gomdagrand 3",
+        dt.date(1931, 7, 19),
+        "Framlingsson",
+    )
+    remote = _corner(
+        far_away,
+        "Fjarranvard AB",
+        "Fjarrteamet",
+        ("Avskild", "Fjarrstrom"),
+        "Bortavagen 9",
+        dt.date(1929, 11, 23),
+        "Avlagsensson",
+    )
+    world = World(own=own, neighbour=neighbour, remote=remote)
+    second_team = TeamFactory(provider=own.provider, name="Andrateamet")
+    world.own_clients = [own.client, ClientFactory(provider=own.provider, team=second_team)]
+    for role in Role:
+        if role in PROVIDER_ROLES:
+            teams = [own.team] if role in TEAM_ROLES else []
+            user = make_staff(role, provider=own.provider, teams=teams, username=f"p_{role}")
+        else:
+            user = make_staff(role, municipality=municipality, username=f"p_{role}")
+        world.personas[role] = user
+    world.personas[NO_ROLE] = UserFactory(username="p_no_role")
+    # Reads by the other providers' staff, so the access log has rows nobody here may see.
+    log_client_access(neighbour.staff, [neighbour.client], AccessAction.DETAIL, path="/")
+    log_client_access(remote.staff, [remote.client], AccessAction.DETAIL, path="/")
+    return world
