@@ -31,6 +31,18 @@ def _fast_password_hashing() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True)
+def _english_outside_requests() -> Iterator[None]:
+    """Messages made outside a request (services, commands, forms built in a test) come in
+    English, the source language, so a test can name the message it expects. Pages still
+    choose their language as they do for users (cookie, preference, municipality's country),
+    and tests of what Swedish and Norwegian users read say so explicitly."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def _note_skip(report: pytest.CollectReport | pytest.TestReport) -> None:
     # Counted here rather than read back from the terminal reporter, so the rule holds with
     # any output options (-q, -p no:terminal, ...). An xfail is reported as "skipped" with

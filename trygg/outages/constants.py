@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class System(models.TextChoices):
@@ -28,7 +29,7 @@ class OutageStatus(models.TextChoices):
     ANNOUNCED = "announced", _("Announced")
     IN_PROGRESS = "in_progress", _("In progress")
     COMPLETED = "completed", _("Completed")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("an outage", "Cancelled")
 
 
 class RuleAudience(models.TextChoices):

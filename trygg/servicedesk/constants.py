@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class OrderStatus(models.TextChoices):
@@ -12,7 +13,7 @@ class OrderStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", _("In progress")
     WAITING_FOR_ORDERER = "waiting_for_orderer", _("Waiting for the orderer")
     DONE = "done", _("Done")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("an order", "Cancelled")
 
 
 # An order in one of these still has a deadline to meet.

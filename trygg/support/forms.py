@@ -11,6 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from trygg.core.models import Team, User
 
@@ -35,7 +36,10 @@ class DistrictForm(forms.Form):
 
 
 class CallOutForm(forms.Form):
-    service = forms.ModelChoiceField(label=_("Service"), queryset=Service.objects.none())
+    service = forms.ModelChoiceField(
+        label=pgettext_lazy("an IT service in the service catalogue", "Service"),
+        queryset=Service.objects.none(),
+    )
     at = forms.DateTimeField(
         label=_("When"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from trygg.core.models import Municipality, Team, User
 
@@ -210,7 +211,7 @@ class EscalationStep(models.Model):
         Municipality, on_delete=models.CASCADE, related_name="escalation_steps"
     )
     system = models.CharField(_("system"), max_length=16, choices=System.choices)
-    order = models.PositiveSmallIntegerField(_("order"))
+    order = models.PositiveSmallIntegerField(pgettext_lazy("position in a sequence", "order"))
     kind = models.CharField(_("kind"), max_length=8, choices=StepKind.choices)
     text = models.CharField(_("instruction"), max_length=300, blank=True)
     line = models.ForeignKey(

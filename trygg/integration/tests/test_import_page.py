@@ -131,6 +131,7 @@ def test_an_upload_imports_and_shows_a_summary(setting: Setting) -> None:
 
 def test_a_rejected_upload_lists_every_error_and_writes_nothing(setting: Setting) -> None:
     http = login(make_staff(Role.PROVIDER_MANAGER, provider=setting.provider))
+    http.cookies["trygg_language"] = "en"  # the messages are asserted in English
     rows = standard_rows(2)
     rows[0]["team"] = rows[1]["team"] = "NOPE"
     rows[-1] = row(client_fields(3, start_date="2024-13-01", door_code=SECRET_DOOR_CODE * 9))

@@ -38,7 +38,7 @@ def test_it_shows_current_and_planned_outages_without_login(world: World) -> Non
 
 
 def test_it_gives_away_no_names_reasons_or_notices(world: World) -> None:
-    world.welfare_tech.first_name, world.welfare_tech.last_name = "Planera", "Planeringsson"
+    world.welfare_tech.first_name, world.welfare_tech.last_name = "Planhild", "Planeringsson"
     world.welfare_tech.save(update_fields=["first_name", "last_name"])
     make_outage(
         world.municipality,
@@ -49,7 +49,7 @@ def test_it_gives_away_no_names_reasons_or_notices(world: World) -> None:
     )
     text = HttpClient().get("/status/").text
     for secret in (
-        "Planera",
+        "Planhild",
         "Planeringsson",
         world.welfare_tech.email,
         "Hemlig motivering",

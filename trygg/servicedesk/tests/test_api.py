@@ -92,7 +92,9 @@ def test_the_list_shows_only_visible_orders_and_flags_overdue(desk: Desk) -> Non
 def test_status_changes_follow_the_rules(desk: Desk) -> None:
     order = desk.phone_order()
     url = f"{BASE}/orders/{order.pk}/status"
-    refused = _post(login(desk.leader_a), url, {"status": "done"})
+    leader = login(desk.leader_a)
+    leader.cookies["trygg_language"] = "en"  # the message is asserted in English
+    refused = _post(leader, url, {"status": "done"})
     assert refused.status_code == 400
     assert "cannot be made done" in refused.json()["detail"]
     assert _post(login(desk.welfare), url, {"status": "nonsense"}).status_code == 422

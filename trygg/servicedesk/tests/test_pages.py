@@ -25,7 +25,7 @@ def test_the_list_flags_overdue_orders_and_filters_them(desk: Desk) -> None:
     fresh = desk.phone_order(now=dt.datetime.now(dt.UTC))
     http = login(desk.welfare)
     page = http.get("/orders/").content.decode()
-    assert page.count("Overdue") >= 1
+    assert page.count("Försenad") >= 1  # Swedish, as the municipality's staff read it
     overdue = http.get("/orders/?overdue=on").content.decode()
     assert late.number in overdue
     assert done_late.number not in overdue
