@@ -48,8 +48,13 @@ def local_today(municipality: Municipality) -> dt.date:
 
 def ready_by(municipality: Municipality, handed_in_on: dt.date) -> dt.date:
     """The day a phone handed in on `handed_in_on` is due configured: 3 working days on, by
-    the municipality's calendar (Easter, midsummer and Christmas, and its own closed days)."""
-    return municipality.add_working_days(handed_in_on, CONFIGURATION_WORKING_DAYS)
+    the municipality's calendar (Easter, midsummer and Christmas, and its own closed days).
+
+    Counted as a phone-configuration order's due date is: from the first working day on or
+    after the hand-in, so a phone left on Good Friday is due when an order placed that day
+    is, and a Saturday hand-in is due when a Monday one is."""
+    received = municipality.add_working_days(handed_in_on, 0)
+    return municipality.add_working_days(received, CONFIGURATION_WORKING_DAYS)
 
 
 def _check_assignee(provider: Provider, user: User | None) -> None:

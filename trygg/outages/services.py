@@ -548,7 +548,8 @@ def complete_outage(outage: Outage, by: User | None, *, now: dt.datetime | None 
             raise OutageError(_("Only an announced outage can be completed."))
         if now <= outage.starts_at:
             raise OutageError(_("The outage has not started yet: cancel it instead."))
-        if outage.status == OutageStatus.IN_PROGRESS or now < outage.ends_at:
+        unplanned = outage.kind == OutageKind.UNPLANNED
+        if unplanned or outage.status == OutageStatus.IN_PROGRESS or now < outage.ends_at:
             outage.ends_at = now
         outage.status = OutageStatus.COMPLETED
         outage.completed_at = now

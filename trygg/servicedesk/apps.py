@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +9,25 @@ class ServicedeskConfig(AppConfig):
     name = "trygg.servicedesk"
     label = "servicedesk"
     verbose_name = _("Service desk")
+
+    def ready(self) -> None:
+        from trygg.core.models import Municipality
+
+        post_save.connect(
+            _default_catalogue_for_new_municipality,
+            sender=Municipality,
+            dispatch_uid="servicedesk.default_catalogue",
+        )
+
+
+def _default_catalogue_for_new_municipality(
+    sender: type, instance: Any, created: bool, raw: bool = False, **kwargs: Any
+) -> None:
+    """A new Swedish municipality can order from the start: the default catalogue is made
+    with it. (Its names and forms are Swedish; a Norwegian catalogue is made in the admin.)"""
+    from trygg.core.constants import Country
+
+    from .catalogue import ensure_default_catalogue
+
+    if created and not raw and instance.country == Country.SWEDEN:
+        ensure_default_catalogue(instance)

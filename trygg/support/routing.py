@@ -221,6 +221,14 @@ def _day_rules(line: LineData, day: dt.date, calendar: Calendar) -> list[Opening
     return rules
 
 
+def has_short_day(line: LineData, day: dt.date, calendar: Calendar) -> bool:
+    """Whether the line keeps shorter hours on `day` because a holiday follows: only when it
+    has rules of its own for such days (without them it keeps its ordinary hours)."""
+    if line.always_open or calendar.day_type(day) != DayType.BEFORE_HOLIDAY:
+        return False
+    return any(r.applies_on(day, DayType.BEFORE_HOLIDAY) for r in line.rules)
+
+
 def opening_hours(line: LineData, day: dt.date, calendar: Calendar) -> list[tuple[int, int]]:
     """The line's open intervals on `day`, in seconds after local midnight, sorted."""
     if line.always_open:
@@ -299,11 +307,12 @@ def _closed_reason(
         return Reason.WEEKEND
     if any(statuses[line.id].on_break for line in primaries):
         return Reason.LUNCH
-    if day_type == DayType.BEFORE_HOLIDAY:
+    short_lines = [line for line in primaries if has_short_day(line, local.date(), calendar)]
+    if short_lines:
         now = _seconds(local.time())
         opened_today = [
             start
-            for line in primaries
+            for line in short_lines
             for start, _end in opening_hours(line, local.date(), calendar)
         ]
         if opened_today and min(opened_today) <= now:
@@ -368,7 +377,7 @@ def who_to_call(
     next_opening: dt.datetime | None = None
     if open_primaries:
         line: LineData | None = open_primaries[0]
-        short_day = day_type == DayType.BEFORE_HOLIDAY and not open_primaries[0].always_open
+        short_day = has_short_day(open_primaries[0], local.date(), calendar)
         reason = Reason.OPEN_SHORT_DAY if short_day else Reason.OPEN
     else:
         reason = _closed_reason(primaries, statuses, local, day_type, calendar)

@@ -27,9 +27,13 @@ D = dt.date.fromisoformat
         # Easter 2026: Sweden works on Maundy Thursday, Norway does not.
         ("SE", "2026-04-01", "2026-04-08"),
         ("NO", "2026-04-01", "2026-04-09"),
-        # Handed in on Good Friday itself: Easter Monday is closed too.
-        ("SE", "2026-04-03", "2026-04-09"),
-        ("NO", "2026-04-03", "2026-04-09"),
+        # Handed in on Good Friday itself: the count starts on Tuesday after Easter Monday,
+        # as it does for a phone-configuration order placed that day.
+        ("SE", "2026-04-03", "2026-04-10"),
+        ("NO", "2026-04-03", "2026-04-10"),
+        # A Saturday hand-in is due when a Monday one is.
+        ("SE", "2026-03-07", "2026-03-12"),
+        ("SE", "2026-03-09", "2026-03-12"),
         # Midsummer: Swedish midsummer eve is closed, Norway has no midsummer holiday.
         ("SE", "2025-06-19", "2025-06-25"),
         ("NO", "2025-06-19", "2025-06-24"),

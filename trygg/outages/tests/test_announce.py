@@ -235,6 +235,26 @@ def test_an_unplanned_outage_skips_the_rules_and_is_announced_at_once(
     assert outage.is_current(now + dt.timedelta(hours=5))  # until someone completes it
 
 
+def test_an_unplanned_outage_that_overruns_ends_when_it_is_completed(
+    world: World, django_capture_on_commit_callbacks: Capture
+) -> None:
+    now = local(2025, 3, 8, 22)
+    with django_capture_on_commit_callbacks(execute=True):
+        outage = plan_outage(
+            municipality=world.municipality,
+            system=System.LOCKS,
+            kind=OutageKind.UNPLANNED,
+            title="Låsen svarar inte",
+            starts_at=now + dt.timedelta(minutes=10),  # announced before it starts
+            ends_at=now + dt.timedelta(hours=1),
+            by=world.welfare_tech,
+            now=now,
+        )
+    really_over = now + dt.timedelta(hours=3)
+    done = complete_outage(outage, world.welfare_tech, now=really_over)
+    assert done.ends_at == really_over  # what the status page and calendar show afterwards
+
+
 def test_each_person_gets_the_mail_in_their_language(
     world: World, outage: Outage, django_capture_on_commit_callbacks: Capture
 ) -> None:

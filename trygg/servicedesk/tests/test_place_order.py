@@ -144,3 +144,17 @@ def test_the_admin_refuses_a_broken_field_spec(desk: Desk, fields: object, messa
     with pytest.raises(ValidationError) as caught:
         order_type.full_clean()
     assert message in str(caught.value).lower()
+
+
+def test_a_new_swedish_municipality_starts_with_the_default_catalogue() -> None:
+    municipality = MunicipalityFactory(country="SE")
+    codes = set(OrderType.objects.filter(municipality=municipality).values_list("code", flat=True))
+    assert {"log_extract", "user_account", "phone_configuration", "lock_fault"} <= codes
+    deadlines = dict(
+        OrderType.objects.filter(municipality=municipality).values_list(
+            "code", "deadline_working_days"
+        )
+    )
+    assert deadlines["user_account"] == 3
+    assert deadlines["phone_configuration"] == 3
+    assert deadlines["log_extract"] == 2

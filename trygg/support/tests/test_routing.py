@@ -443,3 +443,19 @@ def test_a_holiday_without_holiday_rules_is_closed() -> None:
 def test_it_refuses_a_naive_time() -> None:
     with pytest.raises(ValueError, match="aware"):
         who_to_call(System.LOCKS, dt.datetime(2025, 3, 11, 10, 0), NORR, LINES, SE)
+
+
+def test_a_line_without_short_day_rules_keeps_its_hours_before_a_holiday() -> None:
+    plain = LineData(
+        id=41,
+        name="Vendor desk",
+        phone="08-465 004 99",
+        kind=LineKind.PRIMARY,
+        systems=frozenset({System.CAMERAS}),
+        rules=(OpeningRuleData(T(8), T(17), frozenset({1, 2, 3, 4, 5})),),
+    )
+    # Maundy Thursday 2025: the line is open as any Thursday, and not "a short day".
+    during = who_to_call(System.CAMERAS, se(2025, 4, 17, 15, 0), None, [plain], SE)
+    assert during.reason == Reason.OPEN
+    after = who_to_call(System.CAMERAS, se(2025, 4, 17, 18, 0), None, [plain], SE)
+    assert after.reason == Reason.OUT_OF_HOURS  # closed as usual, not "closed early"
