@@ -29,6 +29,9 @@ class Notification(models.Model):
     email_wanted = models.BooleanField(default=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
     email_error = models.CharField(max_length=300, blank=True)
+    # A failed e-mail is tried again later, less and less often, then given up.
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_retry_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
