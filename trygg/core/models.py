@@ -269,6 +269,8 @@ class Client(models.Model):
         ]
         indexes = [
             models.Index(fields=["provider", "last_name", "first_name"]),
+            # The client list of municipal roles (auditors, operators), in name order.
+            models.Index(fields=["municipality", "last_name", "first_name"]),
             models.Index(fields=["national_id"]),
             models.Index(fields=["team", "last_name"]),
         ]
@@ -392,6 +394,11 @@ class AccessLogQuerySet(models.QuerySet["AccessLogEntry"]):
         raise PermissionError("The access log is append-only.")
 
 
+# A read an auditor should look at. The partial indexes below are written with this very
+# condition, and a query must use it as it is for SQLite to see that they apply.
+FLAGGED_READ = Q(own_record=True) | Q(colleague_record=True) | Q(outside_teams=True)
+
+
 class AccessLogEntry(models.Model):
     """One read of a client's personal data: who, which client, what, when, from where.
 
@@ -409,9 +416,24 @@ class AccessLogEntry(models.Model):
     action = models.CharField(_("what"), max_length=16, choices=AccessAction.choices)
     path = models.CharField(_("where in Trygg"), max_length=300)
     remote_addr = models.GenericIPAddressField(_("from address"), null=True, blank=True)
-    # The reader's providers at the time, so a provider's manager can review their own
-    # staff's reads even after the staff member has moved on.
-    reader_provider_ids = models.CharField(max_length=200, blank=True)
+    # The client's municipality, copied from the client so that an auditor's "newest reads
+    # in my municipality" is one index range instead of a join over the whole log.
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # the (municipality, at, id) index below leads with it
+        verbose_name=_("municipality"),
+    )
+    # The reader's providers at the time (usually one, sometimes several), so a provider's
+    # manager can review their own staff's reads even after the staff member has moved on.
+    reader_providers = models.ManyToManyField(
+        Provider,
+        through="AccessLogReaderProvider",
+        related_name="+",
+        blank=True,
+        verbose_name=_("reader's providers"),
+    )
     own_record = models.BooleanField(_("own record"), default=False)
     colleague_record = models.BooleanField(_("colleague's record"), default=False)
     outside_teams = models.BooleanField(_("outside own teams"), default=False)
@@ -425,6 +447,18 @@ class AccessLogEntry(models.Model):
         indexes = [
             models.Index(fields=["user", "-at"]),
             models.Index(fields=["client", "-at"]),
+            models.Index(fields=["municipality", "-at", "-id"], name="core_accesslog_muni_at"),
+            # Flagged reads are a few percent of the log and what reviewers look for: an
+            # auditor's and a manager's "own record" or "colleague's record" over a whole
+            # year read these instead of every row.
+            models.Index(
+                fields=["municipality", "-at", "-id"],
+                condition=FLAGGED_READ,
+                name="core_accesslog_muni_flagged",
+            ),
+            models.Index(
+                fields=["-at", "-id"], condition=FLAGGED_READ, name="core_accesslog_flagged"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -441,6 +475,52 @@ class AccessLogEntry(models.Model):
     @property
     def flagged(self) -> bool:
         return self.own_record or self.colleague_record or self.outside_teams
+
+
+class AccessLogReaderQuerySet(models.QuerySet["AccessLogReaderProvider"]):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("The access log is append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("The access log is append-only.")
+
+
+class AccessLogReaderProvider(models.Model):
+    """A provider the reader of a logged read worked for at that moment.
+
+    Part of the append-only access log, like its entry: written once, with the entry.
+    """
+
+    # The unique constraint's index (entry first) serves "was this read made by provider
+    # X's staff?" for each row; the provider index serves a provider's reads, newest first
+    # (ids rise with time).
+    entry = models.ForeignKey(
+        AccessLogEntry, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    provider = models.ForeignKey(
+        Provider, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+
+    objects = AccessLogReaderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("reader's provider")
+        verbose_name_plural = _("readers' providers")
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "provider"], name="accesslogreader_unique"),
+        ]
+        indexes = [models.Index(fields=["provider", "-entry"], name="core_accesslog_reader_prov")]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} {self.provider_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError("The access log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("The access log is append-only.")
 
 
 class ApiToken(models.Model):

@@ -6,12 +6,13 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from . import access
 from .constants import AccessAction
-from .models import AccessLogEntry, Client, Consent, User
+from .models import AccessLogEntry, AccessLogReaderProvider, Client, Consent, User
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -35,7 +36,8 @@ def log_client_access(
 
     Flags are worked out now and stored with the row, so an auditor later sees what was
     true at the moment of reading: the reader's own record, a colleague's record (any other
-    staff member's), or a client outside the teams the reader works in.
+    staff member's), or a client outside the teams the reader works in. So are the client's
+    municipality and the providers the reader works for, which decide who reviews the row.
     """
     clients = list(clients)
     if not clients:
@@ -47,22 +49,30 @@ def log_client_access(
         .exclude(pk=user.pk)
         .values_list("national_id", flat=True)
     )
-    providers = "," + ",".join(str(p) for p in sorted(scope.provider_ids)) + ","
     entries = [
         AccessLogEntry(
             user=user,
             client=client,
+            municipality_id=client.municipality_id,
             action=action,
             path=path[:300],
             remote_addr=remote_addr,
-            reader_provider_ids=providers if scope.provider_ids else "",
             own_record=bool(user.national_id) and user.national_id == client.national_id,
             colleague_record=client.national_id in staff_ids,
             outside_teams=access.is_outside_teams(scope, client),
         )
         for client in clients
     ]
-    return AccessLogEntry.objects.bulk_create(entries)
+    # The reader's providers go with each row, so that their managers find the read. No
+    # savepoint: a failed write of the log fails the request's transaction, if there is one.
+    with transaction.atomic(savepoint=False):
+        entries = AccessLogEntry.objects.bulk_create(entries)
+        AccessLogReaderProvider.objects.bulk_create(
+            AccessLogReaderProvider(entry=entry, provider_id=provider_id)
+            for entry in entries
+            for provider_id in sorted(scope.provider_ids)
+        )
+    return entries
 
 
 def log_request_access(

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Prefetch, Q, QuerySet, Window
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -24,6 +25,7 @@ from . import access
 from .constants import AccessAction
 from .forms import AccessLogFilterForm, ClientFilterForm, StaffFilterForm
 from .models import (
+    FLAGGED_READ,
     AccessLogEntry,
     Client,
     ClientQuerySet,
@@ -35,11 +37,34 @@ from .models import (
 from .services import log_request_access
 
 PAGE_SIZE = 50
+_MAX_LISTED_IDS = 500
 _ID_LIKE = re.compile(r"^[\d\s+-]{10,13}$")
 
 
 def _page(request: HttpRequest, queryset: QuerySet[Any], size: int = PAGE_SIZE) -> Any:
     return Paginator(queryset, size).get_page(request.GET.get("page"))
+
+
+def _page_counted_in_passing(
+    request: HttpRequest, queryset: QuerySet[Any], size: int = PAGE_SIZE
+) -> Page[Any]:
+    """A page whose total comes with its rows (COUNT(*) OVER ()), for a search.
+
+    A search by name reads every visible client whatever the page; with Paginator it would
+    read them twice, once to count and once for the page. Without a search the count is
+    an index range and the page a short index walk, so `_page` is the better choice there.
+    """
+    paginator = Paginator(queryset, size)
+    try:
+        number = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        number = 1
+    start = (number - 1) * size
+    rows = list(queryset.annotate(search_total=Window(Count("pk")))[start : start + size])
+    if not rows:
+        return paginator.get_page(number)  # nothing found, or past the end: as Paginator does
+    paginator.__dict__["count"] = rows[0].search_total  # Paginator.count is a cached_property
+    return Page(rows, number, paginator)
 
 
 def _template(request: HttpRequest, full: str, partial: str) -> str:
@@ -94,7 +119,9 @@ def client_list(request: HttpRequest) -> HttpResponse:
     queryset = access.clients(request.user).select_related("team", "provider")
     today = timezone.localdate()
     status = "active"
+    searching = False
     if form.is_valid():
+        searching = bool(form.cleaned_data["q"].strip())
         queryset = search_clients(queryset, form.cleaned_data["q"])
         if form.cleaned_data["team"]:
             queryset = queryset.filter(team_id=form.cleaned_data["team"])
@@ -103,7 +130,8 @@ def client_list(request: HttpRequest) -> HttpResponse:
         queryset = queryset.active_on(today)
     elif status == "ended":
         queryset = queryset.filter(end_date__lt=today)
-    page = _page(request, queryset.order_by("last_name", "first_name", "pk"))
+    queryset = queryset.order_by("last_name", "first_name", "pk")
+    page = _page_counted_in_passing(request, queryset) if searching else _page(request, queryset)
     log_request_access(request, page.object_list, AccessAction.LIST)
     context = {"form": form, "page": page, "today": today}
     return render(
@@ -285,12 +313,21 @@ def filter_access_log(
 ) -> QuerySet[AccessLogEntry]:
     """Apply the review page's filters; dates are whole days in the current time zone."""
     if data.get("staff"):
+        readers = User.objects.all()
         for word in data["staff"].split():
-            queryset = queryset.filter(
-                Q(user__first_name__icontains=word)
-                | Q(user__last_name__icontains=word)
-                | Q(user__username__iexact=word)
+            readers = readers.filter(
+                Q(first_name__icontains=word)
+                | Q(last_name__icontains=word)
+                | Q(username__iexact=word)
             )
+        # The matching staff's ids as values, not a join or subquery: the planner can then
+        # count their reads and take the (user, at) index. Guessing at a LIKE instead, it
+        # walks the whole log newest first looking for them.
+        reader_ids = list(readers.values_list("pk", flat=True)[: _MAX_LISTED_IDS + 1])
+        if len(reader_ids) > _MAX_LISTED_IDS:
+            queryset = queryset.filter(user__in=readers.values("pk"))
+        else:
+            queryset = queryset.filter(user_id__in=reader_ids)
     if data.get("client"):
         queryset = queryset.filter(client__in=search_clients(Client.objects.all(), data["client"]))
     tz = timezone.get_current_timezone()
@@ -304,9 +341,7 @@ def filter_access_log(
         queryset = queryset.filter(action=data["action"])
     flagged = data.get("flagged")
     if flagged == "any":
-        queryset = queryset.filter(
-            Q(own_record=True) | Q(colleague_record=True) | Q(outside_teams=True)
-        )
+        queryset = queryset.filter(FLAGGED_READ)
     elif flagged == "own":
         queryset = queryset.filter(own_record=True)
     elif flagged == "colleague":
@@ -327,10 +362,69 @@ def access_log(request: HttpRequest) -> HttpResponse:
         queryset = filter_access_log(queryset, form.cleaned_data)
     elif form.is_bound:
         queryset = queryset.none()
-    queryset = queryset.select_related("user", "client").order_by("-at", "-id")
-    page = _page(request, queryset)
+    page = log_page(queryset.select_related("user", "client"), request.GET)
     return render(
         request,
         _template(request, "core/access_log.html", "core/partials/access_log_rows.html"),
         {"form": form, "page": page},
     )
+
+
+@dataclass(frozen=True)
+class LogPage:
+    """One page of the access log, newest first, with cursors to the pages either side.
+
+    Keyset paging ("newer" / "older" from a row's time and id) instead of numbered pages:
+    a page is one index range whatever its depth, and no COUNT(*) runs over a log of
+    hundreds of thousands of rows.
+    """
+
+    object_list: list[AccessLogEntry]
+    newer: str | None = None
+    older: str | None = None
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _cursor(entry: AccessLogEntry) -> str:
+    micros = (entry.at - _EPOCH) // dt.timedelta(microseconds=1)
+    return f"{micros}_{entry.pk}"
+
+
+def _parse_cursor(text: str | None) -> tuple[dt.datetime, int] | None:
+    """A cursor from the query string; anything malformed means "from the newest"."""
+    micros, _sep, pk = (text or "").partition("_")
+    try:
+        return _EPOCH + dt.timedelta(microseconds=int(micros)), int(pk)
+    except (ValueError, OverflowError):
+        return None
+
+
+def log_page(
+    queryset: QuerySet[AccessLogEntry], params: QueryDict, size: int = PAGE_SIZE
+) -> LogPage:
+    """The page after `?older=` or before `?newer=` (a cursor), or the newest page."""
+    after = _parse_cursor(params.get("older"))
+    before = _parse_cursor(params.get("newer")) if after is None else None
+    if before is not None:
+        at, pk = before
+        rows = list(
+            queryset.filter(Q(at__gt=at) | Q(pk__gt=pk), at__gte=at).order_by("at", "id")[
+                : size + 1
+            ]
+        )
+        if len(rows) > size:
+            rows = rows[:size][::-1]
+            return LogPage(rows, newer=_cursor(rows[0]), older=_cursor(rows[-1]))
+        # Back at the top: show the newest page as it is now, full.
+        after = None
+    queryset = queryset.order_by("-at", "-id")
+    if after is not None:
+        at, pk = after
+        queryset = queryset.filter(Q(at__lt=at) | Q(pk__lt=pk), at__lte=at)
+    rows = list(queryset[: size + 1])
+    older = _cursor(rows[size - 1]) if len(rows) > size else None
+    rows = rows[:size]
+    newer = _cursor(rows[0]) if after is not None and rows else None
+    return LogPage(rows, newer=newer, older=older)

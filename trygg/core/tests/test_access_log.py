@@ -9,8 +9,9 @@ from django.db import DatabaseError, connection, transaction
 from django.test import Client as HttpClient
 from django.utils import timezone
 
+from trygg.core.access import forget_scope
 from trygg.core.constants import AccessAction, Role
-from trygg.core.models import AccessLogEntry
+from trygg.core.models import AccessLogEntry, AccessLogReaderProvider, RoleAssignment
 from trygg.core.services import log_client_access
 from trygg.lib.national_ids import make_swedish
 
@@ -50,6 +51,12 @@ def worker(provider, team):  # type: ignore[no-untyped-def]
 def rows(action: AccessAction | None = None) -> list[AccessLogEntry]:
     queryset = AccessLogEntry.objects.order_by("id")
     return list(queryset.filter(action=action) if action else queryset)
+
+
+def reader_providers(entry: AccessLogEntry) -> list[int]:
+    return sorted(
+        AccessLogReaderProvider.objects.filter(entry=entry).values_list("provider_id", flat=True)
+    )
 
 
 # Every read writes a row ----------------------------------------------------------------
@@ -173,7 +180,27 @@ def test_a_reader_without_teams_gets_no_flag(provider, team) -> None:
     login(manager).get(f"/clients/{client.pk}/")
     login(operator).get(f"/clients/{client.pk}/")
     assert [r.flagged for r in rows()] == [False, False]
-    assert [r.reader_provider_ids for r in rows()] == [f",{provider.pk},", ""]
+    assert [reader_providers(r) for r in rows()] == [[provider.pk], []]
+
+
+def test_each_row_carries_the_clients_municipality_and_all_the_readers_providers(
+    provider, team
+) -> None:
+    other = ProviderFactory(municipality=provider.municipality)
+    both = make_staff(Role.CARE_WORKER, provider=provider, teams=[team])
+    make_staff_also_at(both, other)
+    clients = ClientFactory.create_batch(2, provider=provider, team=team)
+    entries = log_client_access(both, clients, AccessAction.LIST, path="/clients/")
+    assert [e.municipality_id for e in rows()] == [provider.municipality_id] * 2
+    assert [reader_providers(e) for e in entries] == [sorted([provider.pk, other.pk])] * 2
+
+
+def make_staff_also_at(user, provider) -> None:  # type: ignore[no-untyped-def]
+    """Give a staff member a second role, at another provider."""
+    RoleAssignment.objects.create(
+        user=user, role=Role.CARE_WORKER, municipality=provider.municipality, provider=provider
+    )
+    forget_scope(user)
 
 
 def test_staff_without_a_national_id_never_match_a_client(provider, team) -> None:
@@ -215,6 +242,26 @@ def test_the_database_refuses_a_raw_update(entry) -> None:
     assert AccessLogEntry.objects.get(pk=entry.pk).path == "/x/"
 
 
+def test_the_readers_providers_cannot_be_changed_either(entry, provider) -> None:
+    (stamp,) = AccessLogReaderProvider.objects.filter(entry=entry)
+    other = ProviderFactory(municipality=provider.municipality)
+    stamp.provider = other
+    with pytest.raises(PermissionError):
+        stamp.save()
+    with pytest.raises(PermissionError):
+        stamp.delete()
+    with pytest.raises(PermissionError):
+        AccessLogReaderProvider.objects.filter(entry=entry).update(provider=other)
+    with pytest.raises(PermissionError):
+        AccessLogReaderProvider.objects.filter(entry=entry).delete()
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE core_accesslogreaderprovider SET provider_id = %s WHERE entry_id = %s",
+            [other.pk, entry.pk],
+        )
+    assert reader_providers(entry) == [provider.pk]
+
+
 def test_the_database_refuses_a_raw_delete_on_postgresql(entry) -> None:
     # SQLite keeps DELETE open because Django's test flush empties tables with it; the
     # application refuses it there (above). PostgreSQL refuses it in the database.
@@ -246,15 +293,16 @@ def reads(provider, team, worker):  # type: ignore[no-untyped-def]
     log_client_access(worker, [mine], AccessAction.DOOR_CODE, path="/b/")
     log_client_access(stranger, [theirs], AccessAction.LIST, path="/c/")
     old = timezone.make_aware(dt.datetime(2025, 1, 15, 12, 0))
-    AccessLogEntry.objects.create(
+    back_dated = AccessLogEntry.objects.create(
         user=worker,
         client=mine,
+        municipality=municipality,
         action=AccessAction.API_DETAIL,
         path="/old/",
         at=old,
-        reader_provider_ids=f",{provider.pk},",
         own_record=True,
     )
+    AccessLogReaderProvider.objects.create(entry=back_dated, provider=provider)
     return {"mine": mine, "theirs": theirs, "stranger": stranger}
 
 
@@ -278,6 +326,41 @@ def test_a_provider_manager_reviews_only_their_own_staffs_reads(provider, reads)
     manager = make_staff(Role.PROVIDER_MANAGER, provider=provider)
     assert review(manager) == ["/a/", "/b/", "/old/"]
     assert "Bergstrom" not in login(manager).get("/audit/access-log/").text
+
+
+def test_a_read_by_staff_of_two_providers_is_reviewed_by_both_managers(
+    provider, team, worker, reads
+) -> None:
+    other = reads["theirs"].provider
+    make_staff_also_at(worker, other)
+    log_client_access(worker, [reads["theirs"]], AccessAction.DETAIL, path="/both/")
+    assert review(make_staff(Role.PROVIDER_MANAGER, provider=provider)) == [
+        "/a/",
+        "/b/",
+        "/both/",
+        "/old/",
+    ]
+    assert review(make_staff(Role.PROVIDER_MANAGER, provider=other)) == ["/both/", "/c/"]
+
+
+def test_a_manager_of_both_providers_sees_such_a_read_once(provider, team, worker, reads) -> None:
+    other = reads["theirs"].provider
+    make_staff_also_at(worker, other)
+    log_client_access(worker, [reads["theirs"]], AccessAction.DETAIL, path="/both/")
+    manager = make_staff(Role.PROVIDER_MANAGER, provider=provider)
+    RoleAssignment.objects.create(
+        user=manager, role=Role.PROVIDER_MANAGER, municipality=other.municipality, provider=other
+    )
+    assert review(manager) == ["/a/", "/b/", "/both/", "/c/", "/old/"]
+    assert login(manager).get("/api/v1/access-log").json()["count"] == 5
+
+
+def test_moving_on_does_not_hide_earlier_reads_from_the_old_manager(
+    provider, worker, reads
+) -> None:
+    RoleAssignment.objects.filter(user=worker).delete()
+    manager = make_staff(Role.PROVIDER_MANAGER, provider=provider)
+    assert review(manager) == ["/a/", "/b/", "/old/"]
 
 
 @pytest.mark.parametrize(
@@ -344,3 +427,123 @@ def test_the_api_reviews_with_the_same_rules(provider, reads) -> None:
     payload = login(manager).get("/api/v1/access-log", {"flagged": "own"}).json()
     assert payload["count"] == 3
     assert {item["path"] for item in payload["items"]} == {"/a/", "/b/", "/old/"}
+
+
+# Paging through the review ----------------------------------------------------------------
+
+
+@pytest.fixture
+def many_reads(provider, team, worker) -> list[str]:  # type: ignore[no-untyped-def]
+    """120 reads, three to a timestamp; their paths newest first, as the review lists them."""
+    clients = ClientFactory.create_batch(3, provider=provider, team=team)
+    start = timezone.now().replace(microsecond=0)
+    entries = AccessLogEntry.objects.bulk_create(
+        AccessLogEntry(
+            user=worker,
+            client=clients[i % 3],
+            municipality=provider.municipality,
+            action=AccessAction.DETAIL,
+            path=f"/{i}/",
+            at=start - dt.timedelta(minutes=i // 3),
+        )
+        for i in range(120)
+    )
+    return [e.path for e in sorted(entries, key=lambda e: (e.at, e.pk), reverse=True)]
+
+
+def open_page(http: HttpClient, **params: str) -> tuple[list[str], object]:
+    response = http.get("/audit/access-log/", params)
+    assert response.status_code == 200
+    page = response.context["page"]
+    assert ('rel="next"' in response.text) == bool(page.older)
+    assert ('rel="prev"' in response.text) == bool(page.newer)
+    return [e.path for e in page.object_list], page
+
+
+def test_older_and_newer_walk_the_whole_log_once_each_way(provider, many_reads) -> None:
+    http = login(make_staff(Role.AUDITOR, municipality=provider.municipality))
+    first, page = open_page(http)
+    assert page.newer is None  # type: ignore[attr-defined]
+    second, page = open_page(http, older=page.older)  # type: ignore[attr-defined]
+    third, page = open_page(http, older=page.older)  # type: ignore[attr-defined]
+    assert [len(first), len(second), len(third)] == [50, 50, 20]
+    assert first + second + third == many_reads
+    assert page.older is None  # type: ignore[attr-defined]
+    back, page = open_page(http, newer=page.newer)  # type: ignore[attr-defined]
+    assert back == second
+    top, page = open_page(http, newer=page.newer)  # type: ignore[attr-defined]
+    assert top == first
+    assert page.newer is None  # type: ignore[attr-defined]
+
+
+def test_the_pager_keeps_the_filters(provider, many_reads) -> None:
+    http = login(make_staff(Role.AUDITOR, municipality=provider.municipality))
+    response = http.get("/audit/access-log/", {"staff": "Vardsson", "action": "detail"})
+    assert "staff=Vardsson&amp;action=detail&amp;older=" in response.text
+    older = response.context["page"].older
+    following = http.get(
+        "/audit/access-log/", {"staff": "Vardsson", "action": "detail", "older": older}
+    )
+    assert len(following.context["page"].object_list) == 50
+
+
+def test_the_htmx_rows_carry_the_pager(provider, many_reads) -> None:
+    http = login(make_staff(Role.AUDITOR, municipality=provider.municipality))
+    response = http.get("/audit/access-log/", HTTP_HX_REQUEST="true")
+    assert "<html" not in response.text
+    assert 'rel="next"' in response.text
+
+
+@pytest.mark.parametrize("cursor", ["", "abc", "12_", "_5", "99999999999999999999999_1"])
+def test_a_malformed_cursor_shows_the_newest_page(provider, many_reads, cursor) -> None:
+    http = login(make_staff(Role.AUDITOR, municipality=provider.municipality))
+    paths, _page = open_page(http, older=cursor)
+    assert paths == many_reads[:50]
+
+
+# The migration that gave the log its municipality and readers' providers ------------------
+
+BEFORE = [("core", "0002_access_log_append_only")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_moves_the_readers_providers_both_ways(provider, team, worker) -> None:
+    from django.db.migrations.executor import MigrationExecutor
+
+    other = ProviderFactory(municipality=provider.municipality)
+    make_staff_also_at(worker, other)
+    operator = make_staff(Role.ALARM_OPERATOR, municipality=provider.municipality)
+    client = ClientFactory(provider=provider, team=team)
+    log_client_access(worker, [client], AccessAction.DETAIL, path="/two/")
+    log_client_access(operator, [client], AccessAction.DETAIL, path="/none/")
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT path, reader_provider_ids FROM core_accesslogentry ORDER BY id")
+        assert cursor.fetchall() == [
+            ("/two/", f",{min(provider.pk, other.pk)},{max(provider.pk, other.pk)},"),
+            ("/none/", ""),
+        ]
+        # A row as the old code wrote it.
+        cursor.execute(
+            "INSERT INTO core_accesslogentry (at, user_id, client_id, action, path, "
+            "reader_provider_ids, own_record, colleague_record, outside_teams) "
+            "VALUES (%s, %s, %s, 'list', '/old/', %s, %s, %s, %s)",
+            [timezone.now(), worker.pk, client.pk, f",{other.pk},", False, False, False],
+        )
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    by_path = {e.path: e for e in AccessLogEntry.objects.all()}
+    assert {e.municipality_id for e in by_path.values()} == {provider.municipality_id}
+    assert reader_providers(by_path["/two/"]) == sorted([provider.pk, other.pk])
+    assert reader_providers(by_path["/none/"]) == []
+    assert reader_providers(by_path["/old/"]) == [other.pk]
+    for table in ("core_accesslogentry", "core_accesslogreaderprovider"):
+        with (
+            pytest.raises(DatabaseError),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(f"UPDATE {table} SET id = id")  # noqa: S608
