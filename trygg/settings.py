@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "trygg.core",
     "trygg.integration",
     "trygg.devices",
+    "trygg.alarms",
     "trygg.notifications",
     "trygg.outages",
     "trygg.support",

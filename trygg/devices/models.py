@@ -1,16 +1,20 @@
-"""The device inventory. Staff phones for now; alarm units, cameras, sensors, locks and NFC
-tags join later on the same `InventoryItem` base."""
+"""The device inventory: staff phones and alarm units with their placements; cameras,
+sensors, locks and NFC tags join later on the same `InventoryItem` base."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import ExpressionWrapper, Q
+from django.db.models.functions import Length
+from django.db.models.lookups import In
 from django.utils.translation import gettext_lazy as _
 
-from trygg.core.models import Municipality, Provider, User
+from trygg.core.models import Client, Municipality, Provider, User
 
 from .constants import AWAITING_CONFIGURATION, PhoneAction, PhoneStatus
 from .identifiers import InvalidIdentifier, parse_imei
@@ -176,3 +180,288 @@ class PhoneEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phone_id}: {self.from_status or '—'} → {self.to_status}"
+
+
+# Alarm units --------------------------------------------------------------------------
+# Choices live here rather than in constants.py: they belong to the alarm-unit models alone.
+
+
+class AlarmProtocol(models.TextChoices):
+    DC09 = "dc09", _("SIA DC-09")
+    SCAIP = "scaip", _("SCAIP (SS 91100)")
+    API = "api", _("HTTPS API")
+
+
+class AlarmUnitKind(models.TextChoices):
+    SAFETY_ALARM = "safety_alarm", _("Safety alarm")
+    EMERGENCY_ALARM = "emergency_alarm", _("Emergency alarm (provider's own)")
+
+
+# The field that carries a unit's identity in each protocol: what a receiver hands the
+# ingest as `unit_ref`. API devices are known by their serial number.
+UNIT_REF_FIELDS: dict[str, str] = {
+    AlarmProtocol.DC09: "dc09_account",
+    AlarmProtocol.SCAIP: "scaip_controller_id",
+    AlarmProtocol.API: "serial_number",
+}
+DC09_ACCOUNT_RE = re.compile(r"[0-9A-F]{3,16}")
+SCAIP_CONTROLLER_ID_RE = re.compile(r"[0-9]{1,16}")
+# Hex digits for AES-128, AES-192 and AES-256.
+ENCRYPTION_KEY_LENGTHS = frozenset({32, 48, 64})
+_HEX_RE = re.compile(r"[0-9A-F]*")
+
+
+def normalise_dc09_account(account: str) -> str:
+    return account.strip().upper()
+
+
+def normalise_encryption_key(key: str) -> str:
+    """The key as stored: upper-case hex without spaces. Raises ValueError when it is not
+    32, 48 or 64 hex digits (or empty: no encryption). The message never quotes the key."""
+    key = "".join(key.split()).upper()
+    if key and (not _HEX_RE.fullmatch(key) or len(key) not in ENCRYPTION_KEY_LENGTHS):
+        raise ValueError(
+            _("An encryption key is 32, 48 or 64 hexadecimal digits (AES-128, -192, -256).")
+        )
+    return key
+
+
+class AlarmUnit(InventoryItem):
+    """An alarm unit (larmenhet): a safety alarm in a client's home (trygghetslarm /
+    trygghetsalarm) or a provider's own emergency alarm (akutlarm), reporting over DC-09,
+    SCAIP or the API.
+
+    Supervision follows healthchecks: `supervision_due_at` is the moment the unit counts as
+    silent (last message + interval + grace), set by every message it sends; null while
+    it is not supervised (interval 0, or never heard from). The worker claims overdue rows
+    through the partial index below with a conditional update on `connection_lost`.
+    """
+
+    serial_number = models.CharField(_("serial number"), max_length=64)
+    protocol = models.CharField(_("protocol"), max_length=8, choices=AlarmProtocol.choices)
+    kind = models.CharField(
+        _("kind"),
+        max_length=16,
+        choices=AlarmUnitKind.choices,
+        default=AlarmUnitKind.SAFETY_ALARM,
+    )
+    dc09_account = models.CharField(
+        _("DC-09 account"),
+        max_length=16,
+        blank=True,
+        help_text=_("3 to 16 hexadecimal digits, as the unit sends it after '#'."),
+    )
+    scaip_controller_id = models.CharField(
+        _("SCAIP controller id"),
+        max_length=16,
+        blank=True,
+        help_text=_("Up to 16 digits: the unit's <cid>."),
+    )
+    # A secret: never in __str__, lists, logs or API output; write-only in the admin.
+    encryption_key = models.CharField(
+        _("encryption key"),
+        max_length=64,
+        blank=True,
+        help_text=_("AES key as 32, 48 or 64 hexadecimal digits; empty for no encryption."),
+    )
+    heartbeat_interval = models.PositiveIntegerField(
+        _("heartbeat interval (seconds)"),
+        help_text=_("How often the unit reports when all is well; 0 for not supervised."),
+    )
+    heartbeat_grace = models.PositiveIntegerField(
+        _("grace (seconds)"),
+        default=60,
+        help_text=_("How late a report may be before the connection counts as lost."),
+    )
+    last_seen_at = models.DateTimeField(_("last heard from"), null=True, blank=True)
+    supervision_due_at = models.DateTimeField(_("silent after"), null=True, blank=True)
+    connection_lost = models.BooleanField(_("connection lost"), default=False)
+
+    class Meta:
+        verbose_name = _("alarm unit")
+        verbose_name_plural = _("alarm units")
+        ordering = ["serial_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["serial_number", "municipality"], name="alarmunit_serial_unique"
+            ),
+            # The identifier leads, so the same index finds a unit by its account alone
+            # when the receiver cannot tell the municipality.
+            models.UniqueConstraint(
+                fields=["dc09_account", "municipality"],
+                condition=Q(protocol="dc09"),
+                name="alarmunit_dc09_account_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["scaip_controller_id", "municipality"],
+                condition=Q(protocol="scaip"),
+                name="alarmunit_scaip_id_unique",
+            ),
+            models.CheckConstraint(
+                condition=~Q(protocol="dc09") | ~Q(dc09_account=""),
+                name="alarmunit_dc09_has_account",
+            ),
+            models.CheckConstraint(
+                condition=~Q(protocol="scaip") | ~Q(scaip_controller_id=""),
+                name="alarmunit_scaip_has_controller_id",
+            ),
+            models.CheckConstraint(
+                condition=Q(serial_number__gt=""), name="alarmunit_has_serial_number"
+            ),
+            models.CheckConstraint(
+                condition=Q(encryption_key="")
+                | Q(In(Length("encryption_key"), sorted(ENCRYPTION_KEY_LENGTHS))),
+                name="alarmunit_encryption_key_length",
+            ),
+        ]
+        indexes = [
+            # "Due and not already lost": exactly the supervision worker's query.
+            models.Index(
+                fields=["supervision_due_at"],
+                name="alarmunit_supervision_due",
+                condition=Q(supervision_due_at__isnull=False, connection_lost=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model_name} {self.serial_number}"
+
+    @property
+    def unit_ref(self) -> str:
+        """What the unit calls itself on the wire: its account, controller id or serial."""
+        return str(getattr(self, UNIT_REF_FIELDS[self.protocol], ""))
+
+    @property
+    def is_encrypted(self) -> bool:
+        return bool(self.encryption_key)
+
+    @property
+    def encryption_label(self) -> str:
+        """'AES-128' and the like, or '': what lists may say about the key."""
+        return f"AES-{len(self.encryption_key) * 4}" if self.encryption_key else ""
+
+    def due_after(self, seen_at: dt.datetime) -> dt.datetime | None:
+        """When a unit last heard from at `seen_at` counts as silent; None if unsupervised."""
+        if not self.heartbeat_interval:
+            return None
+        return seen_at + dt.timedelta(seconds=self.heartbeat_interval + self.heartbeat_grace)
+
+    def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        self.serial_number = self.serial_number.strip()
+        self.dc09_account = normalise_dc09_account(self.dc09_account)
+        self.scaip_controller_id = self.scaip_controller_id.strip()
+        if not self.serial_number:
+            errors["serial_number"] = _("Give the unit's serial number.")
+        if self.protocol == AlarmProtocol.DC09:
+            if not DC09_ACCOUNT_RE.fullmatch(self.dc09_account):
+                errors["dc09_account"] = _("A DC-09 account is 3 to 16 hexadecimal digits.")
+        elif self.dc09_account:
+            errors["dc09_account"] = _("Only a DC-09 unit has a DC-09 account.")
+        if self.protocol == AlarmProtocol.SCAIP:
+            if not SCAIP_CONTROLLER_ID_RE.fullmatch(self.scaip_controller_id):
+                errors["scaip_controller_id"] = _("A SCAIP controller id is 1 to 16 digits.")
+        elif self.scaip_controller_id:
+            errors["scaip_controller_id"] = _("Only a SCAIP unit has a controller id.")
+        try:
+            self.encryption_key = normalise_encryption_key(self.encryption_key)
+        except ValueError as exc:
+            errors["encryption_key"] = str(exc)
+        if errors:
+            raise ValidationError(errors)
+
+
+class AlarmPlacementQuerySet(models.QuerySet["AlarmPlacement"]):
+    def active_on(self, day: dt.date) -> AlarmPlacementQuerySet:
+        """Placements in force on `day`: both ends inclusive (active_to is the last day)."""
+        return self.filter(
+            Q(active_from__lte=day), Q(active_to__isnull=True) | Q(active_to__gte=day)
+        )
+
+    def overlapping(self, first: dt.date, last: dt.date | None) -> AlarmPlacementQuerySet:
+        """Placements sharing at least one day with first..last (None: open-ended)."""
+        queryset = self.filter(Q(active_to__isnull=True) | Q(active_to__gte=first))
+        if last is not None:
+            queryset = queryset.filter(active_from__lte=last)
+        return queryset
+
+
+class AlarmPlacement(models.Model):
+    """A period an alarm unit is placed with a client (trygghetslarm: the client is then an
+    alarm customer, larmkund) or held by a provider (akutlarm). The register of alarm
+    customers on a date is read from these.
+
+    Both dates are inclusive: `active_to` is the last day the unit was in place. One unit's
+    placements never overlap; the services check that under a lock on the unit, and the
+    database refuses two open-ended ones.
+    """
+
+    unit = models.ForeignKey(
+        AlarmUnit,
+        on_delete=models.PROTECT,
+        related_name="placements",
+        verbose_name=_("unit"),
+        db_index=False,  # the (unit, active_from) index leads with it
+    )
+    client = models.ForeignKey(
+        Client,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="alarm_placements",
+        verbose_name=_("client"),
+    )
+    provider = models.ForeignKey(
+        Provider,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="alarm_placements",
+        verbose_name=_("provider"),
+        help_text=_("For an emergency alarm: the provider holding it."),
+    )
+    active_from = models.DateField(_("active from"))
+    active_to = models.DateField(
+        _("active to"), null=True, blank=True, help_text=_("The last day, inclusive.")
+    )
+    created_at = models.DateTimeField(_("registered"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    ended_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = AlarmPlacementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("alarm placement")
+        verbose_name_plural = _("alarm placements")
+        ordering = ["unit", "-active_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(client__isnull=False, provider__isnull=True)
+                    | Q(client__isnull=True, provider__isnull=False)
+                ),
+                name="alarmplacement_client_or_provider",
+            ),
+            models.CheckConstraint(
+                condition=Q(active_to__isnull=True) | Q(active_to__gte=models.F("active_from")),
+                name="alarmplacement_valid_range",
+            ),
+            # A backstop for the commonest overlap; the services check every overlap.
+            models.UniqueConstraint(
+                fields=["unit"],
+                condition=Q(active_to__isnull=True),
+                name="alarmplacement_one_open_per_unit",
+            ),
+        ]
+        indexes = [models.Index(fields=["unit", "active_from"], name="alarmplacement_unit_from")]
+
+    def __str__(self) -> str:
+        end = self.active_to.isoformat() if self.active_to else "…"
+        return f"{self.unit_id}: {self.active_from.isoformat()} to {end}"
+
+    def is_active_on(self, day: dt.date) -> bool:
+        return self.active_from <= day and (self.active_to is None or self.active_to >= day)

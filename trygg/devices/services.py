@@ -1,4 +1,6 @@
-"""Domain operations on staff phones: register one, move it along its lifecycle.
+"""Domain operations on devices: staff phones (register one, move it along its lifecycle)
+and alarm units (register, place with a client or provider, the register of alarm
+customers on a date).
 
 Each operation owns its transaction. A status change is a conditional update
 (`UPDATE … WHERE status = old`), so two people acting on the same phone at once cannot both
@@ -8,17 +10,22 @@ succeed: the second is told someone else changed it first.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Case, When
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from trygg.core import access
 from trygg.core.constants import Role
-from trygg.core.models import Municipality, Provider, RoleAssignment, User
+from trygg.core.models import Client, Municipality, Provider, RoleAssignment, User
 from trygg.notifications.services import notify
 
 from .constants import (
@@ -29,7 +36,7 @@ from .constants import (
     PhoneStatus,
 )
 from .identifiers import parse_imei
-from .models import Phone, PhoneEvent
+from .models import AlarmPlacement, AlarmUnit, AlarmUnitKind, Phone, PhoneEvent
 from .signals import phone_wipe_requested
 
 
@@ -283,3 +290,271 @@ def available_actions(user: User, phone: Phone) -> list[str]:
         for action, transition in TRANSITIONS.items()
         if action in allowed and phone.status in transition.sources
     ]
+
+
+# Alarm units and their placements ------------------------------------------------------
+# The welfare-technology team and the municipality's administrators register alarm units
+# and place them. The rule lives here until it joins the rest of the policy in
+# core/access.py (see `can_manage_alarm_units`).
+
+_ALARM_UNIT_ROLES = frozenset({Role.WELFARE_TECH, Role.MUNICIPAL_ADMIN})
+
+
+class PlacementError(ValueError):
+    """A placement that cannot be made as asked; the message says why."""
+
+
+class PlacementConflict(PlacementError):
+    """The unit is already placed on some of those days."""
+
+
+def alarm_unit_municipalities(user: User | AnonymousUser) -> set[int]:
+    """Municipalities whose alarm units this user registers, places and corrects."""
+    return access.scope_for(user).municipalities_with(_ALARM_UNIT_ROLES)
+
+
+def can_manage_alarm_units(user: User | AnonymousUser, municipality: Municipality | int) -> bool:
+    municipality_id = municipality if isinstance(municipality, int) else municipality.pk
+    return municipality_id in alarm_unit_municipalities(user)
+
+
+def register_alarm_unit(
+    actor: User,
+    municipality: Municipality,
+    *,
+    serial_number: str,
+    model_name: str,
+    protocol: str,
+    heartbeat_interval: int,
+    heartbeat_grace: int = 60,
+    kind: str = AlarmUnitKind.SAFETY_ALARM,
+    dc09_account: str = "",
+    scaip_controller_id: str = "",
+    encryption_key: str = "",
+    notes: str = "",
+) -> AlarmUnit:
+    """Add an alarm unit to the inventory. Raises ValidationError for bad or taken
+    identifiers (the messages never quote the key). Supervision starts when the unit is
+    first heard from."""
+    if not can_manage_alarm_units(actor, municipality):
+        raise PermissionError("You may not register alarm units in this municipality.")
+    unit = AlarmUnit(
+        municipality=municipality,
+        serial_number=serial_number,
+        model_name=model_name.strip(),
+        protocol=protocol,
+        kind=kind,
+        dc09_account=dc09_account,
+        scaip_controller_id=scaip_controller_id,
+        encryption_key=encryption_key,
+        heartbeat_interval=heartbeat_interval,
+        heartbeat_grace=heartbeat_grace,
+        notes=notes.strip(),
+    )
+    unit.full_clean()  # normalises the identifiers and the key, checks uniqueness
+    try:
+        with transaction.atomic():
+            unit.save()
+    except IntegrityError as exc:  # registered by someone else since full_clean
+        raise ValidationError(_("An alarm unit with this identity is already registered.")) from exc
+    return unit
+
+
+def reschedule_supervision(unit: AlarmUnit) -> None:
+    """Recompute when the unit counts as silent after its interval or grace changed.
+
+    Reads and writes under the row lock the ingest takes, so a message arriving meanwhile
+    is neither lost nor overwritten with an older deadline."""
+    with transaction.atomic():
+        current = AlarmUnit.objects.select_for_update().get(pk=unit.pk)
+        due = current.due_after(current.last_seen_at) if current.last_seen_at else None
+        AlarmUnit.objects.filter(pk=unit.pk).update(supervision_due_at=due)
+    unit.supervision_due_at = due
+
+
+def _lock_unit(unit: AlarmUnit) -> AlarmUnit:
+    """The unit, locked until the transaction ends: placements of one unit are made one at
+    a time. (SQLite has no row locks; its IMMEDIATE transactions serialise all writers.)"""
+    return AlarmUnit.objects.select_for_update().get(pk=unit.pk)
+
+
+def check_placement(
+    unit: AlarmUnit,
+    *,
+    client: Client | None,
+    provider: Provider | None,
+    active_from: dt.date,
+    active_to: dt.date | None,
+) -> None:
+    """Raise PlacementError if the unit cannot be placed so, leaving aside other placements
+    of the unit (those are checked under the lock): for forms, before anything is saved."""
+    if active_to is not None and active_to < active_from:
+        raise PlacementError(_("The last day comes before the first."))
+    _check_holder(unit, client, provider, active_from)
+
+
+def _check_holder(
+    unit: AlarmUnit, client: Client | None, provider: Provider | None, active_from: dt.date
+) -> None:
+    if (client is None) == (provider is None):
+        raise PlacementError(_("Place the unit either with a client or with a provider."))
+    if unit.kind == AlarmUnitKind.SAFETY_ALARM and client is None:
+        raise PlacementError(_("A safety alarm is placed with a client."))
+    if unit.kind == AlarmUnitKind.EMERGENCY_ALARM and provider is None:
+        raise PlacementError(_("An emergency alarm is held by a provider."))
+    holder = client or provider
+    assert holder is not None
+    if holder.municipality_id != unit.municipality_id:
+        raise PlacementError(_("The unit belongs to another municipality."))
+    if client is not None and client.end_date is not None and client.end_date < active_from:
+        raise PlacementError(_("The client's care ended before that day."))
+
+
+def _check_free(
+    unit: AlarmUnit, first: dt.date, last: dt.date | None, *, exclude: int | None = None
+) -> None:
+    taken = AlarmPlacement.objects.filter(unit=unit).overlapping(first, last)
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude)
+    clash = taken.order_by("active_from").first()
+    if clash is not None:
+        end = clash.active_to.isoformat() if clash.active_to else _("further notice")
+        raise PlacementConflict(
+            _("The unit is already placed from %(start)s to %(end)s.")
+            % {"start": clash.active_from.isoformat(), "end": end}
+        )
+
+
+def place_unit(
+    actor: User,
+    unit: AlarmUnit,
+    *,
+    client: Client | None = None,
+    provider: Provider | None = None,
+    active_from: dt.date,
+    active_to: dt.date | None = None,
+) -> AlarmPlacement:
+    """Place a safety alarm with a client, or hand an emergency alarm to a provider, from
+    `active_from` to `active_to` (the last day, inclusive; None: until further notice).
+
+    Refused with PlacementConflict when the unit is placed on any of those days. The check
+    and the insert happen under a lock on the unit, so two people placing the same unit at
+    once cannot both succeed."""
+    if not can_manage_alarm_units(actor, unit.municipality_id):
+        raise PermissionError("You may not place alarm units in this municipality.")
+    check_placement(
+        unit, client=client, provider=provider, active_from=active_from, active_to=active_to
+    )
+    with transaction.atomic():
+        _lock_unit(unit)
+        _check_free(unit, active_from, active_to)
+        try:
+            with transaction.atomic():
+                return AlarmPlacement.objects.create(
+                    unit=unit,
+                    client=client,
+                    provider=provider,
+                    active_from=active_from,
+                    active_to=active_to,
+                    created_by=actor,
+                    ended_by=actor if active_to is not None else None,
+                )
+        except IntegrityError as exc:  # the open-ended backstop; the lock makes it rare
+            raise PlacementConflict(_("The unit is already placed until further notice.")) from exc
+
+
+def end_placement(actor: User, placement: AlarmPlacement, active_to: dt.date) -> AlarmPlacement:
+    """Set the placement's last day (inclusive), or correct it. Returns it as it is now."""
+    unit = placement.unit
+    if not can_manage_alarm_units(actor, unit.municipality_id):
+        raise PermissionError("You may not change this unit's placements.")
+    with transaction.atomic():
+        _lock_unit(unit)
+        current = AlarmPlacement.objects.get(pk=placement.pk)
+        if active_to < current.active_from:
+            raise PlacementError(_("The last day comes before the first."))
+        _check_free(unit, current.active_from, active_to, exclude=current.pk)
+        AlarmPlacement.objects.filter(pk=current.pk).update(active_to=active_to, ended_by=actor)
+    placement.refresh_from_db()
+    return placement
+
+
+def move_unit(
+    actor: User,
+    unit: AlarmUnit,
+    on: dt.date,
+    *,
+    client: Client | None = None,
+    provider: Provider | None = None,
+) -> AlarmPlacement:
+    """Move the unit to a new holder on `on`: the day is the new holder's, so the current
+    placement ends the day before. Both changes happen or neither does."""
+    if not can_manage_alarm_units(actor, unit.municipality_id):
+        raise PermissionError("You may not place alarm units in this municipality.")
+    with transaction.atomic():
+        _lock_unit(unit)
+        current = AlarmPlacement.objects.filter(unit=unit).active_on(on).first()
+        if current is not None:
+            if current.active_from >= on:
+                raise PlacementConflict(_("The unit's current placement starts that very day."))
+            end_placement(actor, current, on - dt.timedelta(days=1))
+        return place_unit(actor, unit, client=client, provider=provider, active_from=on)
+
+
+@dataclass(frozen=True)
+class ActiveAlarmCustomer:
+    """One line of the register of alarm customers (larmkunder) on a date."""
+
+    placement_id: int
+    client: Client | None  # None for an emergency alarm (akutlarm), held by `provider`
+    provider: Provider  # responsible: the client's provider, or the holder of an akutlarm
+    unit_serial: str
+    kind: str  # AlarmUnitKind
+    active_from: dt.date
+    active_to: dt.date | None
+
+    @property
+    def is_emergency_alarm(self) -> bool:
+        """Akutlarm appear on the log extract but earn no payment."""
+        return self.kind == AlarmUnitKind.EMERGENCY_ALARM
+
+
+def active_alarm_customers(municipality: Municipality, day: dt.date) -> list[ActiveAlarmCustomer]:
+    """Exactly the placements in force on `day`: active_from <= day and (active_to is null
+    or active_to >= day). The end date is inclusive, the last day the customer had the
+    alarm; a unit moved on a day counts for its new holder that day.
+
+    One line per placement (a client with two units has two lines; count distinct clients
+    for the number of customers), safety alarms first, then by provider and name. The
+    responsible provider is the client's provider as it is now: the core keeps no history
+    of a client's provider. Returns personal data: the caller decides who may read it and
+    logs the read (core/access.py, the access log)."""
+    placements = (
+        AlarmPlacement.objects.active_on(day)
+        .filter(unit__municipality=municipality)
+        .select_related("unit", "client__provider", "provider")
+        .order_by(
+            Case(When(unit__kind=AlarmUnitKind.EMERGENCY_ALARM, then=1), default=0),
+            Coalesce("client__provider__name", "provider__name"),
+            "client__last_name",
+            "client__first_name",
+            "unit__serial_number",
+        )
+    )
+    lines = []
+    for placement in placements:
+        client = placement.client
+        provider = client.provider if client is not None else placement.provider
+        assert provider is not None  # the database requires a client or a provider
+        lines.append(
+            ActiveAlarmCustomer(
+                placement_id=placement.pk,
+                client=client,
+                provider=provider,
+                unit_serial=placement.unit.serial_number,
+                kind=placement.unit.kind,
+                active_from=placement.active_from,
+                active_to=placement.active_to,
+            )
+        )
+    return lines

@@ -73,6 +73,7 @@ KINDS = frozenset(
         "apitoken",
         "notification",
         "phone",
+        "alarmunit",
         "order",
         "step",
         "attachment",
@@ -93,6 +94,7 @@ KIND_ALIASES = {"type": "ordertype"}
 MUNICIPAL_KINDS = frozenset(
     {
         "municipality",
+        "alarmunit",
         "servicetype",
         "apitoken",
         "ordertype",

@@ -30,7 +30,7 @@ from trygg.core.models import (
 from trygg.core.services import log_client_access
 from trygg.core.tokens import create_token
 from trygg.devices.identifiers import make_imei
-from trygg.devices.models import Phone
+from trygg.devices.models import AlarmPlacement, AlarmProtocol, AlarmUnit, Phone
 from trygg.lib.national_ids import make_swedish
 from trygg.notifications.models import Notification
 from trygg.outages import demo as outages_demo
@@ -73,6 +73,7 @@ class Corner:
     api_token: ApiToken
     notification: Notification
     phone: Phone
+    alarm_unit: AlarmUnit
     order: Order
     shared: dict[str, Model]  # the municipality's own: catalogue, outages, support lines
 
@@ -85,6 +86,7 @@ class Corner:
         return {
             **self.shared,
             "phone": self.phone,
+            "alarmunit": self.alarm_unit,
             "order": self.order,
             "step": step,
             "attachment": attachment,
@@ -149,6 +151,7 @@ class World:
             self.remote.provider.name,
             self.remote.team.name,
             self.remote.phone.imei,
+            self.remote.alarm_unit.serial_number,
         )
         if self.level(persona) in ("provider", "none"):
             markers += markers_of(
@@ -194,6 +197,15 @@ def _corner(
         imei=make_imei(f"35{birth:%Y%m%d}0000"),
         model_name="Samsung Galaxy XCover 7",
     )
+    alarm_unit = AlarmUnit.objects.create(
+        municipality=municipality,
+        model_name="Careline Vivago",
+        serial_number=f"SN-{birth:%Y%m%d}",
+        protocol=AlarmProtocol.DC09,
+        dc09_account=f"{birth:%y%m}",
+        heartbeat_interval=300,
+    )
+    AlarmPlacement.objects.create(unit=alarm_unit, client=client, active_from=dt.date(2020, 1, 1))
     order_type = OrderType.objects.get(municipality=municipality, code="lock_fault")
     order = place_order(
         staff,
@@ -216,6 +228,7 @@ def _corner(
         token,
         note,
         phone,
+        alarm_unit,
         order,
         _shared(municipality, staff),
     )

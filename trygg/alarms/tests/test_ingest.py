@@ -1,0 +1,431 @@
+"""The durable ingest: what is stored, what is a duplicate, who is unknown, how the
+supervision deadline moves, and that a batch costs a handful of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+
+import pytest
+from django.db import DatabaseError, connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from trygg.alarms import services
+from trygg.alarms.incoming import IncomingEvent, IngestOutcome
+from trygg.alarms.models import Alarm, AlarmOutbox, Signal
+from trygg.alarms.services import ingest
+from trygg.devices.models import AlarmPlacement, AlarmUnit, AlarmUnitKind
+from trygg.devices.services import move_unit, place_unit
+
+from .conftest import ALARM, Place, incoming
+
+STORED, DUPLICATE = IngestOutcome.STORED, IngestOutcome.DUPLICATE
+UNKNOWN, FAILED = IngestOutcome.UNKNOWN_UNIT, IngestOutcome.FAILED
+T0 = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
+TODAY = dt.date(2026, 11, 20)
+KEY = "000102030405060708090A0B0C0D0E0F"
+SECRET_PAYLOAD = b"|Nri1/QA1|Ovre Torggatan 7, portkod 4711|"
+
+
+@pytest.fixture
+def unit(place: Place) -> AlarmUnit:
+    unit = place.unit("1001")
+    place_unit(place.tech, unit, client=place.client, active_from=TODAY - dt.timedelta(days=30))
+    return unit
+
+
+def fresh(unit: AlarmUnit) -> AlarmUnit:
+    return AlarmUnit.objects.get(pk=unit.pk)
+
+
+# Stored, duplicate, unknown ---------------------------------------------------------------
+
+
+def test_an_alarm_is_stored_with_its_raw_bytes_client_and_an_outbox_row(
+    place: Place, unit: AlarmUnit
+) -> None:
+    raw = b"\n\x00\xff" + SECRET_PAYLOAD + b"\r"  # not UTF-8, with NUL: kept byte for byte
+    assert ingest([incoming("1001", "k1", at=T0, raw=raw)]) == [STORED]
+    signal = Signal.objects.get()
+    assert bytes(signal.raw) == raw
+    assert (signal.unit_id, signal.dedupe_key, signal.received_at) == (unit.pk, "k1", T0)
+    assert signal.placement == AlarmPlacement.objects.get(unit=unit)
+    alarm = Alarm.objects.get()
+    assert (alarm.kind, alarm.category, alarm.status) == ("alarm", "care", "open")
+    assert (alarm.code, alarm.zone) == ("QA", "1")
+    assert alarm.signal == signal
+    assert alarm.client == place.client
+    assert alarm.provider == place.provider
+    assert alarm.municipality == place.municipality
+    assert AlarmOutbox.objects.get().alarm == alarm
+
+
+def test_a_retransmission_in_a_later_batch_is_a_duplicate(unit: AlarmUnit) -> None:
+    assert ingest([incoming("1001", "k1")]) == [STORED]
+    assert ingest([incoming("1001", "k1")]) == [DUPLICATE]
+    assert Signal.objects.count() == Alarm.objects.count() == AlarmOutbox.objects.count() == 1
+
+
+def test_a_retransmission_in_the_same_batch_is_stored_once(unit: AlarmUnit) -> None:
+    batch = [incoming("1001", "k1"), incoming("1001", "k2"), incoming("1001", "k1")]
+    assert ingest(batch) == [STORED, STORED, DUPLICATE]
+    assert sorted(Signal.objects.values_list("dedupe_key", flat=True)) == ["k1", "k2"]
+    assert Alarm.objects.count() == 2
+
+
+def test_the_same_key_from_two_units_is_two_messages(place: Place, unit: AlarmUnit) -> None:
+    place.unit("1002")
+    assert ingest([incoming("1001", "seq-7"), incoming("1002", "seq-7")]) == [STORED, STORED]
+
+
+def test_a_very_long_key_still_recognises_its_retransmission(unit: AlarmUnit) -> None:
+    call_id = "sip-call-" + "x" * 500
+    assert ingest([incoming("1001", call_id)]) == [STORED]
+    assert ingest([incoming("1001", call_id)]) == [DUPLICATE]
+    assert ingest([incoming("1001", call_id + "y")]) == [STORED]
+
+
+def test_an_unknown_unit_is_refused_and_logged_without_the_frame(
+    unit: AlarmUnit, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    raw = b'"SIA-DCS"0001L0#BEEF[' + SECRET_PAYLOAD + b"]"
+    assert ingest([incoming("BEEF", "k1", raw=raw)]) == [UNKNOWN]
+    assert not Signal.objects.exists()
+    assert "unknown" in caplog.text
+    assert "'dc09'" in caplog.text
+    assert "'BEEF'" in caplog.text
+    assert "portkod" not in caplog.text
+    assert "Torggatan" not in caplog.text
+
+
+def test_a_unit_is_looked_up_by_its_protocols_identifier(place: Place) -> None:
+    place.unit("4600000001", protocol="scaip")
+    heartbeat = ()
+    assert ingest(
+        [
+            incoming("4600000001", protocol="scaip", events=heartbeat),
+            incoming("4600000001", protocol="dc09", events=heartbeat),  # not a DC-09 account
+            incoming(" 4600000001 ", protocol="scaip", events=heartbeat),
+        ]
+    ) == [STORED, UNKNOWN, STORED]
+
+
+def test_a_dc09_account_is_matched_whatever_its_case(place: Place) -> None:
+    place.unit("A1B2")
+    assert ingest([incoming("a1b2", events=())]) == [STORED]
+
+
+def test_the_municipality_decides_between_units_with_the_same_account(
+    place: Place, unit: AlarmUnit
+) -> None:
+    foreign = place.unit("1001", municipality=place.elsewhere)
+    assert ingest([incoming("1001")]) == [UNKNOWN]  # ambiguous: refused, not guessed
+    assert ingest(
+        [
+            incoming("1001", "a", municipality_id=place.municipality.pk),
+            incoming("1001", "b", municipality_id=place.elsewhere.pk),
+        ]
+    ) == [STORED, STORED]
+    assert Signal.objects.get(dedupe_key="b").unit == foreign
+
+
+def test_outcomes_come_in_input_order(unit: AlarmUnit) -> None:
+    batch = [
+        incoming("FFFF"),
+        incoming("1001", "k1"),
+        incoming("1001", events=()),
+        incoming("1001", "k1"),
+        incoming("1001", "k2", at=dt.datetime(2026, 1, 1)),  # naive: a receiver's bug
+        incoming("1001", "k3"),
+    ]
+    assert ingest(batch) == [UNKNOWN, STORED, STORED, DUPLICATE, FAILED, STORED]
+    assert ingest([]) == []
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"protocol": "sia"},
+        {"unit_ref": ""},
+        {"unit_ref": "1" * 17},
+        {"dedupe_key": ""},
+        {"raw": b"x" * (65 * 1024)},
+    ],
+)
+def test_a_message_that_cannot_be_taken_fails_alone(
+    unit: AlarmUnit, change: dict[str, object], caplog: pytest.LogCaptureFixture
+) -> None:
+    import dataclasses
+
+    bad = dataclasses.replace(incoming("1001", raw=SECRET_PAYLOAD), **change)  # type: ignore[arg-type]
+    assert ingest([bad, incoming("1001", "ok")]) == [FAILED, STORED]
+    assert "portkod" not in caplog.text
+
+
+# Supervision ------------------------------------------------------------------------------
+
+
+def test_a_heartbeat_moves_the_deadline_and_stores_nothing(unit: AlarmUnit) -> None:
+    assert fresh(unit).supervision_due_at is None  # not supervised until first heard
+    assert ingest([incoming("1001", events=(), at=T0)]) == [STORED]
+    unit = fresh(unit)
+    assert unit.last_seen_at == T0
+    assert unit.supervision_due_at == T0 + dt.timedelta(seconds=300 + 60)
+    assert not Signal.objects.exists()
+    assert not Alarm.objects.exists()
+    heartbeat_event = IncomingEvent("heartbeat", "NULL")
+    later = T0 + dt.timedelta(minutes=5)
+    assert ingest([incoming("1001", events=(heartbeat_event,), at=later)]) == [STORED]
+    assert fresh(unit).supervision_due_at == later + dt.timedelta(seconds=360)
+    assert not Signal.objects.exists()
+    assert not Alarm.objects.exists()
+
+
+def test_a_late_delivered_message_does_not_move_the_deadline_back(unit: AlarmUnit) -> None:
+    ingest([incoming("1001", events=(), at=T0)])
+    ingest([incoming("1001", events=(), at=T0 - dt.timedelta(minutes=3))])
+    assert fresh(unit).last_seen_at == T0
+
+
+def test_every_message_counts_as_a_sign_of_life(unit: AlarmUnit) -> None:
+    ingest([incoming("1001", "k1", at=T0)])
+    assert fresh(unit).supervision_due_at == T0 + dt.timedelta(seconds=360)
+    later = T0 + dt.timedelta(minutes=2)
+    assert ingest([incoming("1001", "k1", at=later)]) == [DUPLICATE]  # resent: the link works
+    assert fresh(unit).last_seen_at == later
+
+
+def test_an_unsupervised_unit_has_no_deadline(place: Place) -> None:
+    unit = place.unit("1003", interval=0)
+    ingest([incoming("1003", events=(), at=T0)])
+    assert (fresh(unit).last_seen_at, fresh(unit).supervision_due_at) == (T0, None)
+
+
+def test_a_lost_connection_is_restored_by_any_message_and_recorded(
+    place: Place, unit: AlarmUnit
+) -> None:
+    AlarmUnit.objects.filter(pk=unit.pk).update(connection_lost=True, supervision_due_at=None)
+    assert ingest([incoming("1001", events=(), at=T0)]) == [STORED]
+    unit = fresh(unit)
+    assert not unit.connection_lost
+    assert unit.supervision_due_at == T0 + dt.timedelta(seconds=360)
+    restore = Alarm.objects.get()
+    assert (restore.kind, restore.category, restore.code) == ("restore", "technical", "connection")
+    assert restore.status == "closed"
+    assert restore.closed_at is not None
+    assert restore.signal is None  # a heartbeat is not kept
+    assert restore.client == place.client
+    assert not AlarmOutbox.objects.exists()
+    ingest([incoming("1001", events=())])
+    assert Alarm.objects.count() == 1  # restored once
+
+
+def test_a_restoring_alarm_is_recorded_after_the_restore(unit: AlarmUnit) -> None:
+    AlarmUnit.objects.filter(pk=unit.pk).update(connection_lost=True)
+    assert ingest([incoming("1001", "k1")]) == [STORED]
+    restore, alarm = Alarm.objects.order_by("id")
+    assert (restore.kind, alarm.kind) == ("restore", "alarm")
+    assert restore.signal == alarm.signal == Signal.objects.get()
+
+
+# What becomes what -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        ("alarm", ("alarm", "care", "open", True)),
+        ("fire", ("fire", "care", "open", True)),
+        ("low_battery", ("low_battery", "technical", "open", False)),
+        ("tamper", ("tamper", "technical", "open", False)),
+        ("mains_loss", ("mains_loss", "technical", "open", False)),
+        ("technical", ("technical", "technical", "open", False)),
+        ("other", ("other", "technical", "open", False)),
+        ("made-up", ("other", "technical", "open", False)),  # never dropped
+        ("test", ("test", "technical", "closed", False)),
+        ("restore", ("restore", "technical", "closed", False)),
+    ],
+)
+def test_each_kind_of_event_becomes_its_alarm(
+    unit: AlarmUnit, kind: str, expected: tuple[str, str, str, bool]
+) -> None:
+    event = IncomingEvent(kind, "X1", zone="2", text="t" * 300)
+    assert ingest([incoming("1001", events=(event,))]) == [STORED]
+    alarm = Alarm.objects.get()
+    assert (alarm.kind, alarm.category, alarm.status, AlarmOutbox.objects.exists()) == expected
+    assert alarm.text == "t" * 200  # the raw bytes keep the whole of it
+
+
+def test_a_test_report_is_kept_but_raises_nothing(unit: AlarmUnit) -> None:
+    assert ingest([incoming("1001", "t1", events=(IncomingEvent("test", "RP"),))]) == [STORED]
+    assert Signal.objects.count() == 1
+    assert not Alarm.objects.filter(status="open").exists()
+    assert not AlarmOutbox.objects.exists()
+    assert ingest([incoming("1001", "t1", events=(IncomingEvent("test", "RP"),))]) == [DUPLICATE]
+
+
+def test_a_message_with_several_events_raises_each_but_not_its_heartbeat(unit: AlarmUnit) -> None:
+    events = (IncomingEvent("heartbeat", "NULL"), ALARM, IncomingEvent("low_battery", "YT"))
+    assert ingest([incoming("1001", events=events)]) == [STORED]
+    assert sorted(Alarm.objects.values_list("kind", flat=True)) == ["alarm", "low_battery"]
+
+
+def test_an_emergency_alarm_belongs_to_its_provider(place: Place) -> None:
+    unit = place.unit("3001", kind=AlarmUnitKind.EMERGENCY_ALARM)
+    place_unit(place.tech, unit, provider=place.other_provider, active_from=TODAY)
+    ingest([incoming("3001", at=T0)])
+    alarm = Alarm.objects.get()
+    assert (alarm.client, alarm.provider) == (None, place.other_provider)
+
+
+def test_a_unit_in_stock_still_raises_its_alarm(place: Place) -> None:
+    place.unit("1004")
+    assert ingest([incoming("1004")]) == [STORED]
+    alarm = Alarm.objects.get()
+    assert (alarm.placement, alarm.client, alarm.provider) == (None, None, None)
+
+
+def test_the_placement_is_the_one_in_force_on_the_local_day(place: Place, unit: AlarmUnit) -> None:
+    move_unit(place.tech, unit, TODAY, client=place.neighbour)
+    # 23:30 UTC on the 19th is 00:30 on the 20th in Stockholm: the new holder's day.
+    late = dt.datetime(2026, 11, 19, 23, 30, tzinfo=dt.UTC)
+    earlier = dt.datetime(2026, 11, 19, 22, 30, tzinfo=dt.UTC)  # 23:30 on the 19th
+    ingest([incoming("1001", "a", at=late), incoming("1001", "b", at=earlier)])
+    assert Alarm.objects.get(signal__dedupe_key="a").client == place.neighbour
+    assert Alarm.objects.get(signal__dedupe_key="b").client == place.client
+
+
+# Cost, failure and concurrency -------------------------------------------------------------
+
+
+def test_a_batch_of_200_is_a_handful_of_queries(place: Place) -> None:
+    units = [place.unit(f"{0x5000 + i:X}") for i in range(100)]
+    for unit, client in zip(
+        units[:3], (place.client, place.neighbour, place.other_client), strict=True
+    ):
+        place_unit(place.tech, unit, client=client, active_from=TODAY)
+    AlarmUnit.objects.filter(pk__in=[u.pk for u in units[:10]]).update(connection_lost=True)
+    ingest([incoming(units[0].dc09_account, "old")])
+    batch = []
+    for i, unit in enumerate(units):
+        batch.append(incoming(unit.dc09_account, f"a{i}", at=T0))
+        batch.append(incoming(unit.dc09_account, events=(), at=T0))  # and a heartbeat
+    batch[1] = incoming(units[0].dc09_account, "old")  # a duplicate for a heartbeat
+    assert len(batch) == 200
+    with CaptureQueriesContext(connection) as queries:
+        outcomes = ingest(batch)
+    assert outcomes.count(STORED) == 199
+    assert outcomes.count(DUPLICATE) == 1
+    assert Alarm.objects.filter(kind="alarm").count() == 1 + 100
+    assert Alarm.objects.filter(kind="restore").count() == 10
+    assert AlarmOutbox.objects.count() == 1 + 100
+    # units, stored keys, placements; signals, alarms and outbox (SQLite splits inserts into
+    # batches of its parameter limit); one update of the units; the savepoint.
+    assert len(queries) <= 12, "\n".join(q["sql"][:120] for q in queries.captured_queries)
+
+
+def test_a_database_failure_fails_the_batch_without_logging_the_frames(
+    unit: AlarmUnit, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise DatabaseError("disk full")
+
+    monkeypatch.setattr(services, "_touch", broken)
+    batch = [incoming("1001", "k1", raw=SECRET_PAYLOAD), incoming("FFFF")]
+    assert ingest(batch) == [FAILED, FAILED]
+    assert not Signal.objects.exists()  # nothing half-written
+    assert "disk full" in caplog.text
+    assert "portkod" not in caplog.text
+    assert ingest([incoming("1001", "k1")]) == [FAILED]  # still broken
+    monkeypatch.undo()
+    assert ingest([incoming("1001", "k1")]) == [STORED]  # the unit's retry gets in
+
+
+def test_a_copy_that_slips_past_the_look_up_is_caught_by_the_constraint(
+    unit: AlarmUnit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingest([incoming("1001", "k1")])
+    real = services._stored_before
+    calls: list[int] = []
+
+    def blind_once(keys: list[tuple[int, str]]) -> set[tuple[int, str]]:
+        calls.append(1)
+        return set() if len(calls) == 1 else real(keys)
+
+    monkeypatch.setattr(services, "_stored_before", blind_once)
+    assert ingest([incoming("1001", "k2"), incoming("1001", "k1")]) == [STORED, DUPLICATE]
+    assert len(calls) == 2
+    assert Signal.objects.count() == 2
+    assert Alarm.objects.count() == 2
+
+
+def test_keys_and_frames_stay_out_of_the_logs(
+    place: Place, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    encrypted = place.unit("2001", key=KEY)
+    assert services.encryption_key("dc09", "2001") == bytes.fromhex(KEY)
+    assert services.encryption_key("dc09", "2001", place.elsewhere.pk) == b""
+    ingest(
+        [
+            incoming("2001", "k1", raw=SECRET_PAYLOAD),
+            incoming("2002", "k2", raw=SECRET_PAYLOAD),
+            incoming("2001", "", raw=SECRET_PAYLOAD),
+        ]
+    )
+    for record in caplog.records:
+        text = record.getMessage()
+        assert KEY not in text.upper()
+        assert "portkod" not in text
+    assert KEY not in str(encrypted)
+    assert KEY not in repr(encrypted)
+    assert "portkod" not in repr(incoming("2001", raw=SECRET_PAYLOAD))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_receivers_with_the_same_frame_store_it_once(place: Place) -> None:
+    """The second waits on the unit's lock, then finds the first's committed copy."""
+    if connection.vendor != "postgresql":
+        # SQLite has no row locks; IMMEDIATE transactions let one writer in at a time.
+        assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+        return
+    place.unit("1001")
+    frame = incoming("1001", "seq-42")
+    stored, release = threading.Event(), threading.Event()
+    outcomes: dict[str, list[IngestOutcome]] = {}
+
+    def first() -> None:
+        try:
+            with transaction.atomic():  # held open: the receiver has not committed yet
+                outcomes["first"] = ingest([frame])
+                stored.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    def second() -> None:
+        try:
+            outcomes["second"] = ingest([frame])
+        finally:
+            connections.close_all()
+
+    a = threading.Thread(target=first)
+    a.start()
+    assert stored.wait(10)
+    b = threading.Thread(target=second)
+    b.start()
+    b.join(0.5)
+    assert b.is_alive(), "the second ingest did not wait for the unit's lock"
+    release.set()
+    a.join(10)
+    b.join(10)
+    assert outcomes == {"first": [STORED], "second": [DUPLICATE]}
+    assert Signal.objects.count() == 1
+
+
+def test_the_stored_time_is_aware_utc(unit: AlarmUnit) -> None:
+    ingest([incoming("1001", at=timezone.now())])
+    assert timezone.is_aware(Signal.objects.get().received_at)
