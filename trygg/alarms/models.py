@@ -54,10 +54,14 @@ class Signal(models.Model):
         on_delete=models.PROTECT,
         related_name="signals",
         verbose_name=_("unit"),
-        db_index=False,  # the (unit, dedupe_key) unique index leads with it
+        db_index=False,  # the (unit, dedupe_key, dedupe_window) unique index leads with it
     )
-    # Identical for a retransmission of the same frame: the database refuses a second copy.
+    # Identical for a retransmission of the same frame. DC-09 sequence numbers cycle, so
+    # the same key can come back weeks later as a new message: a key counts as a repeat
+    # only within the window it was stored in and the next (services.DEDUPE_WINDOW), and
+    # the database refuses a second copy within one window.
     dedupe_key = models.CharField(_("deduplication key"), max_length=128)
+    dedupe_window = models.PositiveIntegerField(_("deduplication window"))
     received_at = models.DateTimeField(_("received"))
     raw = models.BinaryField(_("as received"))
     placement = models.ForeignKey(
@@ -73,7 +77,9 @@ class Signal(models.Model):
         verbose_name = _("signal")
         verbose_name_plural = _("signals")
         constraints = [
-            models.UniqueConstraint(fields=["unit", "dedupe_key"], name="signal_dedupe_unique")
+            models.UniqueConstraint(
+                fields=["unit", "dedupe_key", "dedupe_window"], name="signal_dedupe_unique"
+            )
         ]
 
     def __str__(self) -> str:

@@ -66,6 +66,9 @@ from .models import (
 logger = logging.getLogger(__name__)
 
 DEDUPE_KEY_MAX = 128
+# A retransmission comes seconds or minutes after the original; a key that comes back later
+# than the window after next is a new message (DC-09 sequence numbers cycle 0001-9999).
+DEDUPE_WINDOW = dt.timedelta(hours=6)
 RAW_MAX_BYTES = 64 * 1024
 _UNIT_REF_MAX = {Protocol.DC09: 16, Protocol.SCAIP: 16, Protocol.API: 64}
 _KINDS: dict[str, AlarmKind] = {
@@ -160,7 +163,7 @@ def _ingest(batch: list[IncomingSignal]) -> list[IngestOutcome]:
 
     outcomes: list[IngestOutcome] = []
     units: dict[int, _Seen] = {}
-    storable: list[tuple[int, AlarmUnit, IncomingSignal, str]] = []
+    storable: list[tuple[int, AlarmUnit, IncomingSignal, tuple[str, int]]] = []
     for signal in batch:
         unit = _resolve(index, signal)
         if unit is None:
@@ -173,17 +176,18 @@ def _ingest(batch: list[IncomingSignal]) -> list[IngestOutcome]:
             seen.seen_at = signal.received_at
         outcomes.append(IngestOutcome.STORED)
         if not signal.is_heartbeat:
-            storable.append((len(outcomes) - 1, unit, signal, _dedupe_key(signal.dedupe_key)))
+            key = (_dedupe_key(signal.dedupe_key), dedupe_window(signal.received_at))
+            storable.append((len(outcomes) - 1, unit, signal, key))
 
-    new: list[tuple[AlarmUnit, IncomingSignal, str]] = []
+    new: list[tuple[AlarmUnit, IncomingSignal, tuple[str, int]]] = []
     if storable:
         stored_before = _stored_before([(unit.pk, key) for _, unit, _, key in storable])
-        for position, unit, signal, key in storable:
-            if (unit.pk, key) in stored_before:
+        for position, unit, signal, (key, window) in storable:
+            if {(unit.pk, key, window), (unit.pk, key, window - 1)} & stored_before:
                 outcomes[position] = IngestOutcome.DUPLICATE
             else:
-                stored_before.add((unit.pk, key))  # a retransmission later in this batch
-                new.append((unit, signal, key))
+                stored_before.add((unit.pk, key, window))  # a retransmission later in this batch
+                new.append((unit, signal, (key, window)))
     lost = [seen for seen in units.values() if seen.unit.connection_lost]
     if new or lost:
         _store(new, lost, units, now)
@@ -191,18 +195,25 @@ def _ingest(batch: list[IncomingSignal]) -> list[IngestOutcome]:
     return outcomes
 
 
-def _stored_before(keys: list[tuple[int, str]]) -> set[tuple[int, str]]:
-    """Which (unit id, dedupe key) pairs are stored already: one query for the batch."""
+def dedupe_window(received_at: dt.datetime) -> int:
+    """The window a message received at `received_at` is deduplicated in."""
+    return int(received_at.timestamp() // DEDUPE_WINDOW.total_seconds())
+
+
+def _stored_before(keys: list[tuple[int, tuple[str, int]]]) -> set[tuple[int, str, int]]:
+    """Which (unit id, dedupe key, window) triples are stored already, in the windows the
+    batch looks at: one query for the batch."""
     return set(
         Signal.objects.filter(
             unit_id__in={unit_id for unit_id, _ in keys},
-            dedupe_key__in={key for _, key in keys},
-        ).values_list("unit_id", "dedupe_key")
+            dedupe_key__in={key for _, (key, _) in keys},
+            dedupe_window__gte=min(window for _, (_, window) in keys) - 1,
+        ).values_list("unit_id", "dedupe_key", "dedupe_window")
     )
 
 
 def _store(
-    new: list[tuple[AlarmUnit, IncomingSignal, str]],
+    new: list[tuple[AlarmUnit, IncomingSignal, tuple[str, int]]],
     lost: list[_Seen],
     units: dict[int, _Seen],
     now: dt.datetime,
@@ -218,11 +229,12 @@ def _store(
             protocol=signal.protocol,
             unit=unit,
             dedupe_key=key,
+            dedupe_window=window,
             received_at=signal.received_at,
             raw=signal.raw,
             placement=placements.at(unit, signal.received_at),
         )
-        for unit, signal, key in new
+        for unit, signal, (key, window) in new
     ]
     Signal.objects.bulk_create(signal_rows)
     _ensure_ids(signal_rows)

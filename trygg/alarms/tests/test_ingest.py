@@ -75,6 +75,29 @@ def test_a_retransmission_in_the_same_batch_is_stored_once(unit: AlarmUnit) -> N
     assert Alarm.objects.count() == 2
 
 
+def test_a_retransmission_across_a_window_boundary_is_still_a_duplicate(unit: AlarmUnit) -> None:
+    window = services.DEDUPE_WINDOW
+    just_before = dt.datetime.fromtimestamp(
+        (services.dedupe_window(T0) + 1) * window.total_seconds() - 1, tz=dt.UTC
+    )
+    assert ingest([incoming("1001", "k1", at=just_before)]) == [STORED]
+    later = just_before + dt.timedelta(seconds=2)
+    assert services.dedupe_window(later) == services.dedupe_window(just_before) + 1
+    assert ingest([incoming("1001", "k1", at=later)]) == [DUPLICATE]
+
+
+def test_a_key_that_comes_back_weeks_later_is_a_new_message(unit: AlarmUnit) -> None:
+    """DC-09 sequence numbers cycle: the same sequence and event a month on is a new alarm,
+    and dropping it as a repeat would lose a call for help."""
+    assert ingest([incoming("1001", "k1", at=T0)]) == [STORED]
+    month_later = T0 + dt.timedelta(days=35)
+    assert ingest([incoming("1001", "k1", at=month_later)]) == [STORED]
+    assert ingest([incoming("1001", "k1", at=month_later + dt.timedelta(seconds=30))]) == [
+        DUPLICATE
+    ]
+    assert Alarm.objects.count() == 2
+
+
 def test_the_same_key_from_two_units_is_two_messages(place: Place, unit: AlarmUnit) -> None:
     place.unit("1002")
     assert ingest([incoming("1001", "seq-7"), incoming("1002", "seq-7")]) == [STORED, STORED]
