@@ -176,12 +176,12 @@ def _ingest(batch: list[IncomingSignal]) -> list[IngestOutcome]:
             seen.seen_at = signal.received_at
         outcomes.append(IngestOutcome.STORED)
         if not signal.is_heartbeat:
-            key = (_dedupe_key(signal.dedupe_key), dedupe_window(signal.received_at))
-            storable.append((len(outcomes) - 1, unit, signal, key))
+            stored_key = (_dedupe_key(signal.dedupe_key), dedupe_window(signal.received_at))
+            storable.append((len(outcomes) - 1, unit, signal, stored_key))
 
     new: list[tuple[AlarmUnit, IncomingSignal, tuple[str, int]]] = []
     if storable:
-        stored_before = _stored_before([(unit.pk, key) for _, unit, _, key in storable])
+        stored_before = _stored_before([(unit.pk, pair) for _, unit, _, pair in storable])
         for position, unit, signal, (key, window) in storable:
             if {(unit.pk, key, window), (unit.pk, key, window - 1)} & stored_before:
                 outcomes[position] = IngestOutcome.DUPLICATE

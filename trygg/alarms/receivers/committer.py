@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from django.db import close_old_connections, connection
 
@@ -27,6 +29,8 @@ from trygg.alarms.incoming import IncomingSignal, IngestOutcome
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
+_Item = tuple[IncomingSignal, "asyncio.Future[IngestOutcome]"]
 IngestFunction = Callable[[Sequence[IncomingSignal]], list[IngestOutcome]]
 
 
@@ -34,6 +38,10 @@ def _default_ingest(signals: Sequence[IncomingSignal]) -> list[IngestOutcome]:
     from trygg.alarms.services import ingest
 
     return ingest(signals)
+
+
+def _close_connection() -> None:
+    connection.close()
 
 
 class GroupCommitter:
@@ -49,9 +57,8 @@ class GroupCommitter:
         self._ingest = ingest
         self.max_batch = max_batch
         self.max_backoff = max_backoff
-        self._queue: asyncio.Queue[tuple[IncomingSignal, asyncio.Future[IngestOutcome]]] = (
-            asyncio.Queue()
-        )
+        # None is the sentinel `close` puts in to end the loop after the current batch.
+        self._queue: asyncio.Queue[_Item | None] = asyncio.Queue()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="trygg-ingest")
         self._task: asyncio.Task[None] | None = None
         self._backoff = 0.0
@@ -69,19 +76,21 @@ class GroupCommitter:
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="group-commit")
 
-    async def close(self) -> None:
-        """Stop taking messages; what is queued gets FAILED (no acknowledgement)."""
+    async def close(self, timeout: float = 10.0) -> None:
+        """Stop taking messages: the batch being stored is finished (its callers get their
+        answers), and whatever is still queued gets FAILED (no acknowledgement)."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            self._queue.put_nowait(None)
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(self._task, timeout)
             self._task = None
         while not self._queue.empty():
-            _signal, future = self._queue.get_nowait()
-            if not future.done():
-                future.set_result(IngestOutcome.FAILED)
+            item = self._queue.get_nowait()
+            if item is not None and not item[1].done():
+                item[1].set_result(IngestOutcome.FAILED)
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self._executor, connection.close)
+        # Looked up on the thread: `connection` is per thread, and this one is the thread's.
+        await loop.run_in_executor(self._executor, _close_connection)
         self._executor.shutdown(wait=True)
 
     async def submit(self, signal: IncomingSignal) -> IngestOutcome:
@@ -100,24 +109,42 @@ class GroupCommitter:
             futures.append(future)
         return list(await asyncio.gather(*futures))
 
+    async def run_on_db_thread(self, function: Callable[..., T], *args: Any) -> T:
+        """Run a query (a receiver's look-up) on the database thread, between batches."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._executor, functools.partial(self._call, function, *args)
+        )
+
+    @staticmethod
+    def _call(function: Callable[..., T], *args: Any) -> T:
+        close_old_connections()
+        try:
+            return function(*args)
+        except Exception:
+            connection.close()
+            raise
+
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
-        while True:
-            batch = [await self._queue.get()]
+        closing = False
+        while not closing:
+            first = await self._queue.get()
+            if first is None:
+                return
+            batch = [first]
             while len(batch) < self.max_batch and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
+                item = self._queue.get_nowait()
+                if item is None:
+                    closing = True
+                    break
+                batch.append(item)
             signals = [signal for signal, _ in batch]
-            try:
-                outcomes = await loop.run_in_executor(self._executor, self._store, signals)
-            except asyncio.CancelledError:
-                for _, future in batch:
-                    if not future.done():
-                        future.set_result(IngestOutcome.FAILED)
-                raise
+            outcomes = await loop.run_in_executor(self._executor, self._store, signals)
             for (_, future), outcome in zip(batch, outcomes, strict=True):
                 if not future.done():  # the caller's connection may have gone meanwhile
                     future.set_result(outcome)
-            if self._backoff:
+            if self._backoff and not closing:
                 await asyncio.sleep(self._backoff)
 
     def _store(self, signals: list[IncomingSignal]) -> list[IngestOutcome]:
