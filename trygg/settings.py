@@ -178,6 +178,14 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# The alarm receivers (docs/alarm-receivers.md). Loopback by default; a production
+# receiver listens where the units can reach it, behind the municipality's firewall.
+RECEIVER_HOST = os.getenv("RECEIVER_HOST", "127.0.0.1")
+DC09_PORT = envint("DC09_PORT", "7100")
+SCAIP_PORT = envint("SCAIP_PORT", "5060")
+# A receiver dedicated to one municipality's units (its id); empty: units of all.
+RECEIVER_MUNICIPALITY_ID = envint("RECEIVER_MUNICIPALITY_ID", "0") or None
+
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 500
 
