@@ -4,12 +4,14 @@ what is stored by the time it gets it."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import logging
 import socket
 from collections.abc import Iterator, Sequence
 from functools import partial
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from trygg.alarms.incoming import IncomingSignal, IngestOutcome
@@ -221,3 +223,30 @@ def test_nothing_is_acknowledged_when_the_database_cannot_store_it(
         assert udp_exchange(server.udp_port, alarm_frame(seq=1), timeout=1.5) is None
         assert server.acks == 0
         assert server.unanswered == 2
+
+
+def test_the_send_tool_raises_an_alarm_and_reports_the_answer(server: Dc09Server) -> None:
+    out = io.StringIO()
+    call_command(
+        "dc09_send", "--account", "1001", "--code", "MA", "--port", str(server.tcp_port), stdout=out
+    )
+    assert "answered ACK" in out.getvalue()
+    call_command(
+        "dc09_send",
+        "--account",
+        "2001",
+        "--key",
+        KEY_HEX,
+        "--udp",
+        "--port",
+        str(server.udp_port),
+        stdout=out,
+    )
+    assert sorted(Alarm.objects.values_list("code", flat=True)) == ["MA", "QA"]
+
+
+def test_the_send_tool_says_when_a_unit_is_refused(server: Dc09Server) -> None:
+    with pytest.raises(CommandError, match="Not acknowledged \\(DUH\\)"):
+        call_command("dc09_send", "--account", "FFFF", "--port", str(server.tcp_port))
+    with pytest.raises(CommandError, match="--cid is a qualifier and a code"):
+        call_command("dc09_send", "--account", "1001", "--cid", "11", "--port", "1")
