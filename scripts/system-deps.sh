@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs: PostgreSQL's server binaries (a throwaway cluster per
-# run), Chromium (browser tests) and fonts (readable screenshots). Checks are cheap
+# run), Chromium (browser tests), fonts (readable screenshots) and SIPp (sip-tester: plays a
+# SCAIP alarm unit against the receiver). Checks are cheap
 # (command -v, dpkg -s); apt-get runs only when something is missing. As root with apt-get
 # we install; otherwise we fail and print the exact command to run.
 # Usage: scripts/system-deps.sh [extra-debian-package ...]
@@ -19,6 +20,7 @@ pg_bin_dir() {
 
 [ -n "$(pg_bin_dir)" ] || missing+=(postgresql)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v sipp >/dev/null 2>&1 || missing+=(sip-tester)
 for font in fonts-dejavu-core fonts-liberation; do
   dpkg -s "$font" >/dev/null 2>&1 || missing+=("$font")
 done
