@@ -8,18 +8,30 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template import engines
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from trygg.core import access
 from trygg.core.admin import ScopedAdmin, _admin_municipalities, _limit_choices, site
 from trygg.core.models import Client, User
 
 from . import services
-from .models import AlarmPlacement, AlarmUnit, Phone, PhoneEvent, normalise_encryption_key
+from .models import (
+    AlarmPlacement,
+    AlarmProtocol,
+    AlarmUnit,
+    Phone,
+    PhoneEvent,
+    normalise_encryption_key,
+)
 
 
 class PhoneEventInline(admin.TabularInline):
@@ -236,6 +248,42 @@ class AlarmPlacementInline(admin.TabularInline):
 # worker, and saving them back from a form would undo what they wrote meanwhile.
 _UNIT_FORM_FIELDS = frozenset(_UNIT_FIELDS)
 
+# Device tokens: the plain text is rendered once, in the answer to the POST that issued it,
+# never put in a message (messages live in the session or a cookie) or a redirect. A unit
+# with a live token is only given a new one after a confirmation, since its old one stops
+# working at once. Kept here rather than as a template file: two small pages of one action.
+_ISSUE_PAGE = """{% extends "admin/base_site.html" %}{% load i18n %}
+{% block content %}<div id="content-main">
+{% if issued %}
+<p>{% blocktranslate trimmed %}
+  Copy each token into its unit now. It is stored only as a digest and cannot be shown again.
+{% endblocktranslate %}</p>
+<table>
+  <thead><tr><th>{% translate "serial number" %}</th><th>{% translate "device token" %}</th></tr>
+  </thead>
+  <tbody>{% for unit, plain in issued %}
+    <tr><td>{{ unit.serial_number }}</td><td><code>{{ plain }}</code></td></tr>
+  {% endfor %}</tbody>
+</table>
+<p><a href="{{ back }}">{% translate "Back to the alarm units" %}</a></p>
+{% else %}
+<form method="post">{% csrf_token %}
+<p>{% blocktranslate trimmed %}
+  These units have a device token. A new one replaces it at once, and the unit cannot post
+  until it has been given the new token:
+{% endblocktranslate %}</p>
+<ul>{% for unit in replacing %}<li>{{ unit }}</li>{% endfor %}</ul>
+{% for unit in units %}
+  <input type="hidden" name="_selected_action" value="{{ unit.pk }}">
+{% endfor %}
+<input type="hidden" name="action" value="issue_device_tokens">
+<input type="hidden" name="confirm" value="yes">
+<input type="submit" value="{% translate "Replace the tokens" %}">
+<a href="{{ back }}" class="button cancel-link">{% translate "Cancel" %}</a>
+</form>
+{% endif %}
+</div>{% endblock %}"""
+
 
 @admin.register(AlarmUnit, site=site)
 class AlarmUnitAdmin(ScopedAdmin):
@@ -263,6 +311,7 @@ class AlarmUnitAdmin(ScopedAdmin):
         "encryption",
         "encryption_key",
         "remove_encryption_key",
+        "device_token",
         "heartbeat_interval",
         "heartbeat_grace",
         "last_seen_at",
@@ -270,8 +319,16 @@ class AlarmUnitAdmin(ScopedAdmin):
         "connection_lost",
         "notes",
     ]
-    readonly_fields = ["encryption", "last_seen_at", "supervision_due_at", "connection_lost"]
+    readonly_fields = [
+        "encryption",
+        "device_token",
+        "last_seen_at",
+        "supervision_due_at",
+        "connection_lost",
+    ]
+    list_select_related = ["api_token"]
     inlines = [AlarmPlacementInline]
+    actions = ["issue_device_tokens", "revoke_device_tokens"]
 
     @admin.display(description=_("unit id"))
     def unit_ref(self, obj: AlarmUnit) -> str:
@@ -280,6 +337,83 @@ class AlarmUnitAdmin(ScopedAdmin):
     @admin.display(description=_("encryption"))
     def encryption(self, obj: AlarmUnit) -> str:
         return obj.encryption_label or str(_("none"))
+
+    @admin.display(description=_("device token"))
+    def device_token(self, obj: AlarmUnit) -> str:
+        """The token's prefix and state: what `trygg token list` shows, never the token."""
+        token = obj.api_token
+        if obj.protocol != AlarmProtocol.API:
+            return "—"
+        if token is None:
+            return str(_("none"))
+        if token.revoked_at is not None:
+            return str(_("%(prefix)s… revoked") % {"prefix": token.prefix})
+        return str(_("%(prefix)s… in use") % {"prefix": token.prefix})
+
+    @admin.action(description=_("Issue device tokens (shown once)"))
+    def issue_device_tokens(
+        self, request: HttpRequest, queryset: QuerySet[AlarmUnit]
+    ) -> HttpResponse | None:
+        user = request.user
+        assert isinstance(user, User)
+        units = list(queryset.select_related("api_token").order_by("serial_number"))
+        others = [unit for unit in units if unit.protocol != AlarmProtocol.API]
+        if others:
+            self.message_user(
+                request,
+                _("Only units on the HTTPS API have a device token: %(units)s.")
+                % {"units": ", ".join(unit.serial_number for unit in others)},
+                messages.ERROR,
+            )
+            return None
+        replacing = [u for u in units if u.api_token and u.api_token.revoked_at is None]
+        if replacing and request.POST.get("confirm") != "yes":
+            return self._token_page(request, {"units": units, "replacing": replacing})
+        issued = []
+        for unit in units:
+            try:
+                _token, plain = services.rotate_device_token(user, unit)
+            except (PermissionError, services.DeviceTokenError) as exc:
+                self.message_user(request, f"{unit.serial_number}: {exc}", messages.ERROR)
+                continue
+            issued.append((unit, plain))
+        if not issued:
+            return None
+        return self._token_page(request, {"issued": issued})
+
+    @admin.action(description=_("Revoke device tokens"))
+    def revoke_device_tokens(self, request: HttpRequest, queryset: QuerySet[AlarmUnit]) -> None:
+        user = request.user
+        assert isinstance(user, User)
+        revoked = 0
+        for unit in queryset:
+            try:
+                revoked += services.revoke_device_token(user, unit)
+            except PermissionError as exc:
+                self.message_user(request, f"{unit.serial_number}: {exc}", messages.ERROR)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d device token revoked; its unit cannot post until it has a new one.",
+                "%(count)d device tokens revoked; their units cannot post until they have new "
+                "ones.",
+                revoked,
+            )
+            % {"count": revoked},
+        )
+
+    def _token_page(self, request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Device tokens"),
+            "opts": self.model._meta,
+            "back": reverse("admin:devices_alarmunit_changelist"),
+            **context,
+        }
+        page = engines["django"].from_string(_ISSUE_PAGE).render(context, request)
+        response = HttpResponse(page)
+        add_never_cache_headers(response)  # the page holds the tokens: no copy in any cache
+        return response
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = list(super().get_fields(request, obj))

@@ -14,7 +14,7 @@ from django.db.models.functions import Length
 from django.db.models.lookups import In
 from django.utils.translation import gettext_lazy as _
 
-from trygg.core.models import Client, Municipality, Provider, User
+from trygg.core.models import ApiToken, Client, Municipality, Provider, User
 
 from .constants import AWAITING_CONFIGURATION, PhoneAction, PhoneStatus
 from .identifiers import InvalidIdentifier, parse_imei
@@ -276,6 +276,18 @@ class AlarmUnit(InventoryItem):
     last_seen_at = models.DateTimeField(_("last heard from"), null=True, blank=True)
     supervision_due_at = models.DateTimeField(_("silent after"), null=True, blank=True)
     connection_lost = models.BooleanField(_("connection lost"), default=False)
+    # An API unit's bearer token: the link, not the scope, is what lets a request post as
+    # this unit. Kept when revoked (the unit's last token stays visible); replaced by a new
+    # one on rotation. Set only through services.issue_device_token, never by a form.
+    api_token = models.OneToOneField(
+        ApiToken,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="alarm_unit",
+        verbose_name=_("device token"),
+    )
 
     class Meta:
         verbose_name = _("alarm unit")

@@ -10,6 +10,7 @@ succeed: the second is told someone else changed it first.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,9 +24,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from trygg.core import access
+from trygg.core import access, tokens
 from trygg.core.constants import Role
-from trygg.core.models import Client, Municipality, Provider, RoleAssignment, User
+from trygg.core.models import ApiToken, Client, Municipality, Provider, RoleAssignment, User
 from trygg.notifications.services import notify
 
 from .constants import (
@@ -36,8 +37,10 @@ from .constants import (
     PhoneStatus,
 )
 from .identifiers import parse_imei
-from .models import AlarmPlacement, AlarmUnit, AlarmUnitKind, Phone, PhoneEvent
+from .models import AlarmPlacement, AlarmProtocol, AlarmUnit, AlarmUnitKind, Phone, PhoneEvent
 from .signals import phone_wipe_requested
+
+logger = logging.getLogger(__name__)
 
 
 class PhoneError(ValueError):
@@ -558,3 +561,100 @@ def active_alarm_customers(municipality: Municipality, day: dt.date) -> list[Act
             )
         )
     return lines
+
+
+# Device tokens ---------------------------------------------------------------------------
+# A unit on the HTTPS API authenticates with a bearer token of its own: one live token per
+# unit, linked from the unit (AlarmUnit.api_token), so a request can only ever post as the
+# unit its token belongs to. The plain text is returned once to whoever issued it and never
+# stored or logged; the token row keeps its digest. Rotating revokes the old token at once
+# (a leaked token must stop working now), so the unit is silent until it has the new one.
+
+DEVICE_SCOPE = "device"
+
+
+class DeviceTokenError(ValueError):
+    """A device token that cannot be issued as asked; the message says why."""
+
+
+def _check_token_actor(actor: User | None, unit: AlarmUnit) -> None:
+    # None: the command line, run by whoever operates the server.
+    if actor is not None and not can_manage_alarm_units(actor, unit.municipality_id):
+        raise PermissionError("You may not manage this alarm unit's token.")
+
+
+def issue_device_token(
+    actor: User | None, unit: AlarmUnit, *, rotate: bool = False
+) -> tuple[ApiToken, str]:
+    """A new bearer token for a unit on the HTTPS API: (token, plain text), the plain text
+    to be shown once. If the unit has a live token, refused unless `rotate`, which revokes
+    that one in the same transaction. `actor` None: from the command line."""
+    _check_token_actor(actor, unit)
+    if unit.protocol != AlarmProtocol.API:
+        raise DeviceTokenError(_("Only a unit on the HTTPS API has a device token."))
+    with transaction.atomic():
+        # The lock makes issuing one at a time per unit: two people rotating at once end
+        # with one live token, not two.
+        locked = (
+            AlarmUnit.objects.select_for_update(of=("self",))
+            .select_related("api_token", "municipality")
+            .get(pk=unit.pk)
+        )
+        old = locked.api_token
+        replaced = old is not None and old.revoked_at is None
+        if replaced and not rotate:
+            raise DeviceTokenError(
+                _("The unit already has a device token; rotate it to replace it.")
+            )
+        if replaced:
+            assert old is not None
+            ApiToken.objects.filter(pk=old.pk, revoked_at__isnull=True).update(
+                revoked_at=timezone.now()
+            )
+        token, plain = tokens.create_token(
+            f"Alarm unit {locked.serial_number}"[:100],
+            locked.municipality,
+            scopes=DEVICE_SCOPE,
+        )
+        AlarmUnit.objects.filter(pk=unit.pk).update(api_token=token)
+    unit.api_token = token
+    logger.info(
+        "Device token %s… %s for alarm unit %s by %s",
+        token.prefix,
+        "rotated" if replaced else "issued",
+        unit.pk,
+        f"user {actor.pk}" if actor is not None else "the command line",
+    )
+    return token, plain
+
+
+def rotate_device_token(actor: User | None, unit: AlarmUnit) -> tuple[ApiToken, str]:
+    """Revoke the unit's token, if it has one, and issue a new one."""
+    return issue_device_token(actor, unit, rotate=True)
+
+
+def revoke_device_token(actor: User | None, unit: AlarmUnit) -> bool:
+    """Revoke the unit's live token; False if it had none. The link stays, so the unit
+    still shows its last token (and when it was revoked)."""
+    _check_token_actor(actor, unit)
+    token_id = AlarmUnit.objects.filter(pk=unit.pk).values_list("api_token", flat=True).first()
+    if token_id is None:
+        return False
+    revoked = ApiToken.objects.filter(pk=token_id, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    if revoked:
+        logger.info("Device token of alarm unit %s revoked", unit.pk)
+    return bool(revoked)
+
+
+def device_token_unit(token: ApiToken) -> AlarmUnit | None:
+    """The unit a live token posts as: a device token linked to a unit on the HTTPS API.
+    None for any other token (an integration's, or a unit moved to another protocol)."""
+    if token.revoked_at is not None or not token.has_scope(DEVICE_SCOPE):
+        return None
+    return (
+        AlarmUnit.objects.filter(api_token=token, protocol=AlarmProtocol.API)
+        .only("municipality", "serial_number", "protocol", "api_token")
+        .first()
+    )

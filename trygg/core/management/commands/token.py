@@ -1,4 +1,5 @@
-"""`trygg token create|list|revoke`: bearer tokens for integrations and devices."""
+"""`trygg token create|list|revoke`: bearer tokens for integrations and devices. A device
+token (`create --unit SERIAL`) goes through the device services, which link it to its unit."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from django.utils import timezone
 
 from trygg.core import tokens
 from trygg.core.models import ApiToken, Municipality, Provider
+from trygg.devices.models import AlarmUnit
+from trygg.devices.services import DEVICE_SCOPE, DeviceTokenError, issue_device_token
 from trygg.lib import national_ids
 
 _SCOPE = re.compile(r"^[a-z][a-z0-9_:.-]*$")
@@ -32,10 +35,20 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True)
         create = actions.add_parser("create", help="Create a token and print it once.")
-        create.add_argument("--name", required=True, help="What the token is for.")
+        create.add_argument("--name", help="What the token is for (not with --unit).")
         create.add_argument("--municipality", required=True, help="Municipality code, e.g. 9999.")
         create.add_argument("--provider", help="Limit to this provider (organisation number).")
-        create.add_argument("--scopes", default="import", help='Space-separated, e.g. "import".')
+        create.add_argument("--scopes", help='Space-separated, e.g. "import" (the default).')
+        create.add_argument(
+            "--unit",
+            metavar="SERIAL",
+            help="A device token for the alarm unit with this serial number (HTTPS API).",
+        )
+        create.add_argument(
+            "--rotate",
+            action="store_true",
+            help="With --unit: revoke the unit's current token and create a new one.",
+        )
         listing = actions.add_parser("list", help="List tokens (never the tokens themselves).")
         listing.add_argument("--municipality", help="Only this municipality's tokens.")
         revoke = actions.add_parser("revoke", help="Revoke a token by its prefix.")
@@ -57,7 +70,12 @@ class Command(BaseCommand):
             raise CommandError(f"No municipality with code {code!r}.") from exc
 
     def _create(self, options: dict[str, Any]) -> None:
-        name = options["name"].strip()
+        if options.get("unit"):
+            self._create_for_unit(options)
+            return
+        if options.get("rotate"):
+            raise CommandError("--rotate goes with --unit.")
+        name = (options.get("name") or "").strip()
         if not name:
             raise CommandError("Give the token a name saying what it is for.")
         municipality = self._municipality(options["municipality"])
@@ -70,11 +88,34 @@ class Command(BaseCommand):
             provider = Provider.objects.filter(municipality=municipality, org_number=org).first()
             if provider is None:
                 raise CommandError(f"No provider with organisation number {org} in {municipality}.")
+        scopes = parse_scopes(options.get("scopes") or "import")
+        if DEVICE_SCOPE in scopes.split():
+            # A device token is linked to its unit, or it would authenticate as no one.
+            raise CommandError("Create a device token with --unit SERIAL.")
         token, plain = tokens.create_token(
-            name[:100], municipality, provider=provider, scopes=parse_scopes(options["scopes"])
+            name[:100], municipality, provider=provider, scopes=scopes
         )
         where = f"{municipality}" + (f", {provider}" if provider else "")
-        self.stdout.write(f"Created token {token.prefix}… for {where} (scopes: {token.scopes}).")
+        self._print(f"Created token {token.prefix}… for {where} (scopes: {token.scopes}).", plain)
+
+    def _create_for_unit(self, options: dict[str, Any]) -> None:
+        for other in ("name", "provider", "scopes"):
+            if options.get(other):
+                raise CommandError(f"--{other} does not go with --unit: the token is the unit's.")
+        municipality = self._municipality(options["municipality"])
+        serial = options["unit"].strip()
+        unit = AlarmUnit.objects.filter(municipality=municipality, serial_number=serial).first()
+        if unit is None:
+            raise CommandError(f"No alarm unit with serial number {serial!r} in {municipality}.")
+        try:
+            token, plain = issue_device_token(None, unit, rotate=options["rotate"])
+        except DeviceTokenError as exc:
+            hint = "" if options["rotate"] else " (add --rotate to replace it)"
+            raise CommandError(f"{exc}{hint}") from exc
+        self._print(f"Created device token {token.prefix}… for alarm unit {serial}.", plain)
+
+    def _print(self, created: str, plain: str) -> None:
+        self.stdout.write(created)
         self.stdout.write("Copy it now; it is stored only as a digest and cannot be shown again:")
         self.stdout.write(plain)
 
