@@ -60,7 +60,7 @@ TOURS: dict[str, list[str]] = {
         "/teams/",
         "/providers/",
     ],
-    "revisor": ["/", "/audit/access-log/", "/audit/access-log/?flagged=on"],
+    "revisor": ["/", "/audit/access-log/", "/audit/access-log/?flagged=any"],
     "admin": ["/admin/", "/admin/support/supportline/", "/import/"],
 }
 
