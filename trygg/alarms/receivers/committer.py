@@ -72,6 +72,10 @@ class GroupCommitter:
         """False after a failed batch, until a batch is stored again."""
         return self._backoff == 0.0
 
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
     def start(self) -> None:
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="group-commit")
@@ -95,12 +99,12 @@ class GroupCommitter:
 
     async def submit(self, signal: IncomingSignal) -> IngestOutcome:
         """Store one message; returns once it is committed (or known not to be)."""
-        future: asyncio.Future[IngestOutcome] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((signal, future))
-        return await future
+        return (await self.submit_many([signal]))[0]
 
     async def submit_many(self, signals: Sequence[IncomingSignal]) -> list[IngestOutcome]:
         """Several messages from one read, each with its outcome, in order."""
+        if not self.running:  # closed, or never started: nothing would ever answer
+            return [IngestOutcome.FAILED] * len(signals)
         loop = asyncio.get_running_loop()
         futures = []
         for signal in signals:
@@ -154,6 +158,9 @@ class GroupCommitter:
             outcomes = self._ingest(signals)
         except Exception:  # never let one batch stop the receiver
             logger.exception("Alarm ingest raised for a batch of %d", len(signals))
+            outcomes = [IngestOutcome.FAILED] * len(signals)
+        if len(outcomes) != len(signals):  # a broken ingest must not leave callers waiting
+            logger.error("Alarm ingest answered %d of %d messages", len(outcomes), len(signals))
             outcomes = [IngestOutcome.FAILED] * len(signals)
         if signals and all(outcome is IngestOutcome.FAILED for outcome in outcomes):
             self.failures += 1
