@@ -422,6 +422,34 @@ def test_a_date_range_backwards_shows_a_form_error(provider, reads) -> None:
     assert list(response.context["page"].object_list) == []
 
 
+@pytest.mark.parametrize(
+    ("filters", "field"), [({"flagged": "on"}, "flagged"), ({"action": "peek"}, "action")]
+)
+def test_an_invalid_filter_says_what_to_fix_rather_than_finding_nothing(
+    provider, reads, filters, field
+) -> None:
+    auditor = make_staff(Role.AUDITOR, municipality=provider.municipality)
+    response = login(auditor).get("/audit/access-log/", filters)
+    assert response.status_code == 200
+    assert response.context["form"].errors[field]
+    value = next(iter(filters.values()))
+    errors = response.text.split(f'id="id_{field}-errors"', 1)[1].split("</ul>", 1)[0]
+    assert f"Välj ett giltigt alternativ. {value} finns inte bland tillgängliga" in errors
+    assert "Ingen sökning gjordes: filtret behöver rättas." in response.text
+    assert "Inga läsningar matchar." not in response.text
+    assert list(response.context["page"].object_list) == []
+
+
+def test_the_htmx_rows_name_the_field_of_an_invalid_filter(provider, reads) -> None:
+    """Searching swaps in only the rows, so they say what the form would have marked."""
+    auditor = make_staff(Role.AUDITOR, municipality=provider.municipality)
+    response = login(auditor).get("/audit/access-log/", {"flagged": "on"}, HTTP_HX_REQUEST="true")
+    assert "<html" not in response.text
+    assert 'role="alert"' in response.text
+    assert "Flaggor: Välj ett giltigt alternativ. on finns inte" in response.text
+    assert "Inga läsningar matchar." not in response.text
+
+
 def test_the_api_reviews_with_the_same_rules(provider, reads) -> None:
     manager = make_staff(Role.PROVIDER_MANAGER, provider=provider)
     payload = login(manager).get("/api/v1/access-log", {"flagged": "own"}).json()
