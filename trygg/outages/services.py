@@ -20,6 +20,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from trygg.core.constants import ProviderKind
+from trygg.core.languages import language_of
 from trygg.core.models import Municipality, Provider, RoleAssignment, User
 from trygg.notifications.services import notify
 
@@ -41,7 +42,6 @@ from .constants import (
 )
 from .models import MaintenanceWindow, NoticeRule, Outage, OutageNotice
 
-_COUNTRY_LANGUAGE = {"SE": "sv", "NO": "nb"}
 # How far ahead to look for a maintenance-window slot before giving up.
 _SLOT_SEARCH_DAYS = 366
 # Rule names, stored in Outage.overridden_rules and returned by the API.
@@ -316,16 +316,12 @@ def _compose(outage: Outage, kind: str) -> tuple[str, str]:
     return subject, "\n\n".join(p for p in parts if p)
 
 
-def _language_of(user: User, municipality: Municipality) -> str:
-    return user.preferred_language or _COUNTRY_LANGUAGE.get(municipality.country, "sv")
-
-
 def _email(outage: Outage, users: Sequence[User], kind: str) -> int:
     """In-app notifications with e-mail copies, each in the person's language; returns
     how many e-mails were queued."""
     by_language: dict[str, list[User]] = {}
     for user in users:
-        by_language.setdefault(_language_of(user, outage.municipality), []).append(user)
+        by_language.setdefault(language_of(user, outage.municipality), []).append(user)
     queued = 0
     for language, people in sorted(by_language.items()):
         with translation.override(language):

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from trygg.core import access
+from trygg.core.languages import language_of
 from trygg.core.models import Client, Municipality, Provider, User
 from trygg.notifications.services import notify
 
@@ -212,7 +213,7 @@ def change_status(actor: User, order: Order, to_status: str, note: str = "") -> 
 
 def _tell_orderer_done(order: Order) -> None:
     orderer = order.orderer
-    with override(orderer.preferred_language or None):
+    with override(language_of(orderer, order.municipality)):
         subject = _("Your order %(number)s is done") % {"number": order.number}
         body = _("%(type)s, ordered %(placed)s, is done.") % {
             "type": order.order_type.name,

@@ -58,6 +58,36 @@ def test_done_notifies_the_orderer_once_with_a_link(
     assert Notification.objects.filter(recipient=desk.leader_a).count() == 1
 
 
+@pytest.mark.parametrize(
+    ("country", "subject"),
+    [("SE", "Din beställning {} är klar"), ("NO", "Bestillingen din {} er utført")],
+)
+def test_an_orderer_without_a_language_is_told_in_the_municipalitys(
+    desk: Desk, django_capture_on_commit_callbacks, country: str, subject: str
+) -> None:
+    desk.municipality.country = country
+    desk.municipality.save(update_fields=["country"])
+    desk.leader_a.preferred_language = ""
+    desk.leader_a.save(update_fields=["preferred_language"])
+    order = desk.phone_order()
+    with django_capture_on_commit_callbacks(execute=True):
+        change_status(desk.welfare, order, OrderStatus.DONE)
+    [note] = Notification.objects.filter(recipient=desk.leader_a)
+    assert note.subject == subject.format(order.number)
+    [email] = mail.outbox
+    assert email.subject == subject.format(order.number)
+
+
+def test_an_orderers_own_language_wins(desk: Desk, django_capture_on_commit_callbacks) -> None:
+    desk.leader_a.preferred_language = "en"
+    desk.leader_a.save(update_fields=["preferred_language"])
+    order = desk.phone_order()
+    with django_capture_on_commit_callbacks(execute=True):
+        change_status(desk.welfare, order, OrderStatus.DONE)
+    [note] = Notification.objects.filter(recipient=desk.leader_a)
+    assert note.subject == f"Your order {order.number} is done"
+
+
 def test_two_people_completing_at_once_complete_it_once(desk: Desk) -> None:
     order = desk.phone_order()
     mine = Order.objects.get(pk=order.pk)
