@@ -1,5 +1,7 @@
-"""Demo outages for `trygg seed --demo`: maintenance windows, one announced upgrade with its
-notice log, one completed. Calm on purpose: nothing is down while someone tries the demo."""
+"""Demo outages for `trygg seed --demo`: maintenance windows, two announced outages with their
+notice logs (one close enough that everyone sees its banner, one further off), one completed.
+Each keeps every notice rule, announced in good time. Calm on purpose: nothing is down while
+someone tries the demo."""
 
 from __future__ import annotations
 
@@ -56,6 +58,16 @@ def _mark_emailed(outage: Outage, at: dt.datetime, *, read: bool) -> None:
     )
 
 
+def _window_day_near(today: dt.date, weekdays: str, days_ahead: int) -> dt.date:
+    """The day in the window's weekdays nearest `days_ahead` from today, never sooner than
+    two days ahead nor later than six: inside users' seven days of banner, whatever today."""
+    for offset in sorted(range(2, 7), key=lambda d: (abs(d - days_ahead), d)):
+        day = today + dt.timedelta(days=offset)
+        if str(day.isoweekday()) in weekdays:
+            return day
+    raise ValueError(f"No day in {weekdays!r} from 2 to 6 days ahead of {today}.")
+
+
 def seed_demo(municipality: Municipality, now: dt.datetime | None = None) -> int:
     """Create the demo windows and outages once. Returns how many outages were made (0 when
     the municipality already has some)."""
@@ -94,6 +106,28 @@ def seed_demo(municipality: Municipality, now: dt.datetime | None = None) -> int
         services.announce_outage(upcoming, planner, now=announced)
         _mark_emailed(upcoming, announced, read=False)
 
+        # In about five days, inside Trygg's own window (Tue-Thu 08-16), so the banner shows
+        # from the first login: announced 16 days before it starts, which leaves managers
+        # their 14 days and users their 7.
+        day = _window_day_near(today, "234", 5)
+        starts_at = _at(day, 14, tz)
+        announced = starts_at - dt.timedelta(days=16)
+        soon = services.plan_outage(
+            municipality=municipality,
+            system=System.TRYGG,
+            title="Uppdatering av Trygg",
+            description=(
+                "Trygg uppdateras till en ny version och går inte att använda under en timme. "
+                "Beställningar och ärenden kan läggas in efteråt."
+            ),
+            starts_at=starts_at,
+            ends_at=_at(day, 15, tz),
+            by=planner,
+            now=announced - dt.timedelta(hours=1),
+        )
+        services.announce_outage(soon, planner, now=announced)
+        _mark_emailed(soon, announced, read=True)
+
         # Three weeks back, a Wednesday, announced well ahead and completed on time.
         day = _weekday_on_or_after(today - dt.timedelta(days=24), 3)
         planned_at = _at(day, 9, tz) - dt.timedelta(days=20)
@@ -110,4 +144,4 @@ def seed_demo(municipality: Municipality, now: dt.datetime | None = None) -> int
         services.announce_outage(done, planner, now=planned_at)
         _mark_emailed(done, planned_at, read=True)
         services.complete_outage(done, planner, now=_at(day, 11, tz) + dt.timedelta(minutes=5))
-    return 2
+    return 3
