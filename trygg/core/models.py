@@ -234,6 +234,16 @@ class Client(models.Model):
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     # A secret: shown only on explicit request on the detail page, and that read is logged.
     door_code = models.CharField(_("door code"), max_length=32, blank=True)
+    # How a responder gets in at night, shown with each of the client's alarms.
+    key_location = models.CharField(
+        _("key"),
+        max_length=200,
+        blank=True,
+        help_text=_("Where the key is kept: key safe by the door, at the team's office, hook 14."),
+    )
+    digital_lock = models.BooleanField(
+        _("digital lock"), default=False, help_text=_("The door opens with the phone app.")
+    )
     languages = models.CharField(
         _("preferred languages"),
         max_length=64,
