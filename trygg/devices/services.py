@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,7 +19,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Case, When
+from django.db.models import Case, Q, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -522,27 +523,34 @@ class ActiveAlarmCustomer:
         return self.kind == AlarmUnitKind.EMERGENCY_ALARM
 
 
-def active_alarm_customers(municipality: Municipality, day: dt.date) -> list[ActiveAlarmCustomer]:
+def active_alarm_customers(
+    municipality: Municipality,
+    day: dt.date,
+    *,
+    providers: Iterable[Provider | int] | None = None,
+) -> list[ActiveAlarmCustomer]:
     """Exactly the placements in force on `day`: active_from <= day and (active_to is null
     or active_to >= day). The end date is inclusive, the last day the customer had the
     alarm; a unit moved on a day counts for its new holder that day.
+
+    With `providers`, only the lines those providers are responsible for: their clients'
+    safety alarms and the emergency alarms they hold (a provider's log extract).
 
     One line per placement (a client with two units has two lines; count distinct clients
     for the number of customers), safety alarms first, then by provider and name. The
     responsible provider is the client's provider as it is now: the core keeps no history
     of a client's provider. Returns personal data: the caller decides who may read it and
     logs the read (core/access.py, the access log)."""
-    placements = (
-        AlarmPlacement.objects.active_on(day)
-        .filter(unit__municipality=municipality)
-        .select_related("unit", "client__provider", "provider")
-        .order_by(
-            Case(When(unit__kind=AlarmUnitKind.EMERGENCY_ALARM, then=1), default=0),
-            Coalesce("client__provider__name", "provider__name"),
-            "client__last_name",
-            "client__first_name",
-            "unit__serial_number",
-        )
+    placements = AlarmPlacement.objects.active_on(day).filter(unit__municipality=municipality)
+    if providers is not None:
+        ids = sorted({p if isinstance(p, int) else p.pk for p in providers})
+        placements = placements.filter(Q(client__provider_id__in=ids) | Q(provider_id__in=ids))
+    placements = placements.select_related("unit", "client__provider", "provider").order_by(
+        Case(When(unit__kind=AlarmUnitKind.EMERGENCY_ALARM, then=1), default=0),
+        Coalesce("client__provider__name", "provider__name"),
+        "client__last_name",
+        "client__first_name",
+        "unit__serial_number",
     )
     lines = []
     for placement in placements:
