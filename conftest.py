@@ -32,6 +32,18 @@ def _fast_password_hashing() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _event_bus() -> Iterator[None]:
+    """Each test starts with a fresh event bus and leaves none behind: on PostgreSQL the
+    bus holds a listening connection of its own, which must be closed before the test
+    database is dropped."""
+    from trygg.core import events
+
+    events.reset_bus()
+    yield
+    events.reset_bus()
+
+
+@pytest.fixture(autouse=True)
 def _english_outside_requests() -> Iterator[None]:
     """Messages made outside a request (services, commands, forms built in a test) come in
     English, the source language, so a test can name the message it expects. Pages still

@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/setlang/", front_views.set_language, name="set_language"),
     path("", include("trygg.core.urls")),
     path("", include("trygg.integration.urls")),
+    path("alarms/", include("trygg.alarms.urls")),
     path("devices/", include("trygg.devices.urls")),
     path("notifications/", include("trygg.notifications.urls")),
     path("", include("trygg.outages.urls")),

@@ -8,6 +8,10 @@ A job takes no arguments and returns how many things it did. It claims its rows 
 (a conditional UPDATE, or SKIP LOCKED), so any number of `trygg worker` processes can run
 side by side against one PostgreSQL; `trygg serve` runs one loop in a thread of its own.
 One job failing is logged and does not stop the others.
+
+Work that must react within a fraction of a second (delivering new alarms) cannot wait
+for its turn in that loop: it registers a loop of its own (`register_loop`), which gets a
+thread and runs until the stop event is set.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ class Job:
 
 
 _jobs: dict[str, Job] = {}
+LoopFunction = Callable[[threading.Event], None]
+_loops: dict[str, LoopFunction] = {}
 
 
 def register(name: str, *, every: float) -> Callable[[JobFunction], JobFunction]:
@@ -45,6 +51,42 @@ def register(name: str, *, every: float) -> Callable[[JobFunction], JobFunction]
         return function
 
     return decorate
+
+
+def register_loop(name: str) -> Callable[[LoopFunction], LoopFunction]:
+    """Run the decorated function, which loops until its stop event is set, in a thread
+    of its own beside the job loop."""
+
+    def decorate(function: LoopFunction) -> LoopFunction:
+        _loops[name] = function
+        return function
+
+    return decorate
+
+
+def loops() -> list[tuple[str, LoopFunction]]:
+    return sorted(_loops.items())
+
+
+def _guarded(name: str, function: LoopFunction, stop: threading.Event) -> None:
+    # A loop that crashes is restarted after a pause: alarms must keep flowing.
+    while not stop.is_set():
+        try:
+            function(stop)
+        except Exception:
+            logger.exception("Worker loop %s failed; restarting", name)
+        stop.wait(1.0)
+
+
+def start_loops(stop: threading.Event) -> list[threading.Thread]:
+    threads = []
+    for name, function in loops():
+        thread = threading.Thread(
+            target=_guarded, args=(name, function, stop), name=f"trygg-{name}", daemon=True
+        )
+        thread.start()
+        threads.append(thread)
+    return threads
 
 
 def jobs() -> list[Job]:
@@ -81,8 +123,10 @@ def run_forever(stop: threading.Event, *, tick: float = 1.0) -> None:
 
 
 def start_in_thread() -> tuple[threading.Thread, threading.Event]:
-    """The loop in a daemon thread beside the web app (`trygg serve`)."""
+    """The job loop and every registered loop in daemon threads beside the web app
+    (`trygg serve`)."""
     stop = threading.Event()
+    start_loops(stop)
     thread = threading.Thread(target=run_forever, args=(stop,), name="trygg-worker", daemon=True)
     thread.start()
     return thread, stop

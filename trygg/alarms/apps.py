@@ -10,8 +10,13 @@ class AlarmsConfig(AppConfig):
     def ready(self) -> None:
         from trygg import worker
 
+        from . import extracts  # noqa: F401  registers the log extract's hooks and job
+        from .handling import run_dispatcher
         from .supervision import raise_lost_connections
 
         # Every second: a silent unit is raised within interval + grace + about a second
         # (plus the other jobs' run time in the same loop). An idle run is one indexed read.
         worker.register("alarms.supervision", every=1)(raise_lost_connections)
+        # New alarms are routed and announced within a fraction of a second, and escalate
+        # on time: a loop of its own, woken by the ingest through the event bus.
+        worker.register_loop("alarms.dispatch")(run_dispatcher)

@@ -5,6 +5,10 @@ units"): DC-09 accounts 1001-1010 unencrypted and 2001 with AES-128, SCAIP contr
 4600000001-4600000010, each placed with a demo client; and three emergency alarms
 (akutlarm, DC-09 accounts 3001-3003) held by the providers. They are not supervised until
 they first report, so a demo that nobody sends frames to raises no lost connections.
+
+The responder organisation: two districts by postal code, each provider's own teams by
+day, the municipality's evening patrol and night patrol, and how to get in for each alarm
+customer (a key safe, the team's key cabinet, a digital lock).
 """
 
 from __future__ import annotations
@@ -16,9 +20,11 @@ from django.db import transaction
 from django.db.models import Q
 
 from trygg.core.constants import Role, ServiceCategory
-from trygg.core.models import Client, Municipality, Provider, RoleAssignment, User
+from trygg.core.models import Client, Municipality, Provider, RoleAssignment, Team, User
 from trygg.devices.models import AlarmProtocol, AlarmUnit, AlarmUnitKind
 from trygg.devices.services import local_today, place_unit, register_alarm_unit
+
+from .models import AlarmPolicy, District, ResponderShift
 
 DEMO_ALARM_SEED = 20261122
 DC09_ACCOUNTS = tuple(str(n) for n in range(1001, 1011))
@@ -82,7 +88,115 @@ def seed_demo(municipality: Municipality, today: dt.date | None = None) -> int:
             provider = providers[i % len(providers)]
             place_unit(tech, unit, provider=provider, active_from=today - dt.timedelta(days=400))
             made += 1
+        _entry_information(clients, rng)
+        seed_responders(municipality)
     return made
+
+
+KEY_PLACES = (
+    "Nyckelgömma vid entrén (kod i larmets sida)",
+    "Nyckelskåpet på hemtjänstkontoret, krok {n}",
+    "Hos grannen, lägenhet 1{n:02d}",
+)
+
+
+def _entry_information(clients: list[Client], rng: random.Random) -> None:
+    for i, client in enumerate(clients):
+        client.digital_lock = i % 3 == 0
+        client.key_location = "" if client.digital_lock else rng.choice(KEY_PLACES).format(n=i + 1)
+        Client.objects.filter(pk=client.pk).update(
+            digital_lock=client.digital_lock, key_location=client.key_location
+        )
+
+
+def seed_responders(municipality: Municipality) -> int:
+    """The demo's responder shifts, once: returns how many it made."""
+    if ResponderShift.objects.filter(municipality=municipality).exists():
+        return 0
+    own = (
+        Provider.objects.filter(municipality=municipality, kind="municipal").order_by("pk").first()
+    )
+    if own is None:
+        return 0
+    teams = {
+        t.code: t
+        for t in Team.objects.filter(provider__municipality=municipality).select_related("provider")
+    }
+    if not {"NORR", "SODER"} <= teams.keys():
+        return 0
+    evening, _new = Team.objects.get_or_create(
+        provider=own, code="KVALL", defaults={"name": "Larmpatrull kväll"}
+    )
+    night, _new = Team.objects.get_or_create(
+        provider=own, code="NATT", defaults={"name": "Nattpatrullen"}
+    )
+    north = District.objects.create(
+        municipality=municipality,
+        code="norr",
+        name="Norr",
+        postal_codes="999 0, 999 1, 999 2, 999 3, 999 4",
+    )
+    south = District.objects.create(
+        municipality=municipality,
+        code="soder",
+        name="Söder",
+        postal_codes="999 5, 999 6, 999 7, 999 8, 999 9",
+    )
+    AlarmPolicy.objects.get_or_create(municipality=municipality)
+    day, evening_start, night_start = dt.time(7), dt.time(16), dt.time(22)
+    shifts = [
+        ResponderShift(
+            name="Dag Norr",
+            team=teams["NORR"],
+            backup_team=teams["SODER"],
+            provider=own,
+            district=north,
+            starts=day,
+            ends=evening_start,
+        ),
+        ResponderShift(
+            name="Dag Söder",
+            team=teams["SODER"],
+            backup_team=teams["NORR"],
+            provider=own,
+            district=south,
+            starts=day,
+            ends=evening_start,
+        ),
+        ResponderShift(
+            name="Kväll",
+            team=evening,
+            backup_team=night,
+            starts=evening_start,
+            ends=night_start,
+            priority=200,
+        ),
+        ResponderShift(name="Natt", team=night, starts=night_start, ends=day, priority=200),
+    ]
+    # Private providers answer their own clients' alarms by day and evening.
+    for team in teams.values():
+        if team.provider_id != own.pk and team.provider.municipality_id == municipality.pk:
+            shifts.append(
+                ResponderShift(
+                    name=f"Dag och kväll {team.name}",
+                    team=team,
+                    backup_team=evening,
+                    provider=team.provider,
+                    starts=day,
+                    ends=night_start,
+                )
+            )
+    for shift in shifts:
+        shift.municipality = municipality
+    ResponderShift.objects.bulk_create(shifts)
+    # The night staff and some care workers are in the patrols.
+    for assignment in RoleAssignment.objects.filter(provider=own, role=Role.NIGHT_SUPERVISOR):
+        assignment.teams.add(night)
+    for assignment in RoleAssignment.objects.filter(provider=own, role=Role.CARE_WORKER).order_by(
+        "pk"
+    )[:4]:
+        assignment.teams.add(evening)
+    return len(shifts)
 
 
 def _welfare_tech(municipality: Municipality) -> User | None:

@@ -25,6 +25,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("staff", _("Staff"), reverse("core:staff_list")))
         items.append(("teams", _("Teams"), reverse("core:team_list")))
         items.append(("providers", _("Providers"), reverse("core:provider_list")))
+    if access.can_open_alarms(user):
+        items.append(("alarms", _("Alarms"), reverse("alarms:console")))
     if access.can_open_phones(user):
         items.append(("phones", _("Phones"), reverse("devices:phone_list")))
     if access.can_open_orders(user):

@@ -49,6 +49,9 @@ PUBLIC_URL_NAMES = frozenset(
         "outages:status",
         "outages:feed",
         "api:outage_status",
+        # The alarm phone's web-app manifest and service worker: static texts, no data.
+        "alarms:manifest",
+        "alarms:service_worker",
     }
 )
 # Logging out ends the persona's session; it is walked anonymously only.
@@ -74,6 +77,7 @@ KINDS = frozenset(
         "notification",
         "phone",
         "alarmunit",
+        "alarm",
         "order",
         "step",
         "attachment",
@@ -305,6 +309,10 @@ def request(
 
 
 def body_text(response: Any) -> str:
+    if response.get("Content-Type", "").startswith("text/event-stream"):
+        # A live stream never ends, and says nothing until an event comes: what its events
+        # may carry is tested with the console (trygg/alarms/tests/test_console.py).
+        return ""
     if getattr(response, "streaming", False):
         raw = b"".join(response.streaming_content)
         return raw.decode("utf-8", errors="replace")

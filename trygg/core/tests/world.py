@@ -15,6 +15,7 @@ from django.db.models import Model
 from django.test import override_settings
 from django.utils import timezone
 
+from trygg.alarms.models import Alarm, AlarmCategory, AlarmKind
 from trygg.core.access import order_clients
 from trygg.core.constants import MUNICIPAL_ROLES, PROVIDER_ROLES, AccessAction, Role, Technology
 from trygg.core.models import (
@@ -74,6 +75,7 @@ class Corner:
     notification: Notification
     phone: Phone
     alarm_unit: AlarmUnit
+    alarm: Alarm
     order: Order
     shared: dict[str, Model]  # the municipality's own: catalogue, outages, support lines
 
@@ -87,6 +89,7 @@ class Corner:
             **self.shared,
             "phone": self.phone,
             "alarmunit": self.alarm_unit,
+            "alarm": self.alarm,
             "order": self.order,
             "step": step,
             "attachment": attachment,
@@ -206,6 +209,17 @@ def _corner(
         heartbeat_interval=300,
     )
     AlarmPlacement.objects.create(unit=alarm_unit, client=client, active_from=dt.date(2020, 1, 1))
+    # A call for help from the client, sent to the client's own team.
+    alarm = Alarm.objects.create(
+        municipality=municipality,
+        unit=alarm_unit,
+        client=client,
+        provider=provider,
+        kind=AlarmKind.ALARM,
+        category=AlarmCategory.CARE,
+        team=team,
+        routed_at=timezone.now(),
+    )
     order_type = OrderType.objects.get(municipality=municipality, code="lock_fault")
     order = place_order(
         staff,
@@ -229,6 +243,7 @@ def _corner(
         note,
         phone,
         alarm_unit,
+        alarm,
         order,
         _shared(municipality, staff),
     )

@@ -1,4 +1,4 @@
-"""`trygg worker`: the periodic jobs (e-mail retries now; supervision and escalation later)."""
+"""`trygg worker`: the periodic jobs and the continuous loops (alarm delivery and escalation)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ class Command(BaseCommand):
         if options["list"]:
             for job in worker.jobs():
                 self.stdout.write(f"{job.name}  every {job.every:g} s")
+            for name, _function in worker.loops():
+                self.stdout.write(f"{name}  continuous")
             return
         if options["once"]:
             for name, done in worker.run_once().items():
@@ -30,7 +32,10 @@ class Command(BaseCommand):
         stop = threading.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
-        names = ", ".join(job.name for job in worker.jobs()) or "none"
-        self.stdout.write(f"Trygg worker running: {names}.")
+        names = [job.name for job in worker.jobs()] + [name for name, _f in worker.loops()]
+        self.stdout.write(f"Trygg worker running: {', '.join(names) or 'none'}.")
+        threads = worker.start_loops(stop)
         worker.run_forever(stop)
+        for thread in threads:
+            thread.join(timeout=10)
         self.stdout.write("Trygg worker stopped.")

@@ -1,0 +1,92 @@
+"""Which responder team an alarm goes to: the shift in force for the client at that moment.
+
+The municipality describes its responder organisation as shifts (models.ResponderShift):
+a team, the times and weekdays it covers, and optionally a district (by postal code) and a
+provider whose clients only it serves. Day teams per district, an evening team, one night
+patrol for the whole municipality: each is a shift. The most specific shift in force wins;
+with none in force the alarm goes straight to the alarm centre.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from trygg.core.models import Team
+
+from .models import Alarm, District, ResponderShift
+
+
+@dataclass(frozen=True)
+class Route:
+    team: Team | None
+    backup_team: Team | None
+    shift: ResponderShift | None
+    district: District | None
+
+
+class Roster:
+    """A municipality's active shifts and districts, loaded once for a batch of alarms."""
+
+    def __init__(self, municipality_id: int) -> None:
+        self.municipality_id = municipality_id
+        self.shifts = list(
+            ResponderShift.objects.filter(municipality_id=municipality_id, active=True)
+            .select_related("team", "backup_team", "district")
+            .order_by("priority", "pk")
+        )
+        self.districts = list(District.objects.filter(municipality_id=municipality_id))
+        self._prefixes = sorted(
+            ((prefix, district) for district in self.districts for prefix in district.prefixes),
+            key=lambda item: -len(item[0]),
+        )
+
+    def district_for(self, postal_code: str) -> District | None:
+        """The district whose longest postal-code prefix matches; None when none does."""
+        code = postal_code.replace(" ", "")
+        if not code:
+            return None
+        for prefix, district in self._prefixes:
+            if code.startswith(prefix):
+                return district
+        return None
+
+    def route(
+        self,
+        at_local: dt.datetime,
+        *,
+        provider_id: int | None,
+        postal_code: str = "",
+    ) -> Route:
+        district = self.district_for(postal_code)
+        candidates = [
+            shift
+            for shift in self.shifts
+            if shift.covers(at_local)
+            and (shift.provider_id is None or shift.provider_id == provider_id)
+            and (shift.district_id is None or (district and shift.district_id == district.pk))
+        ]
+        if not candidates:
+            return Route(None, None, None, district)
+        best = min(
+            candidates,
+            key=lambda s: (s.provider_id is None, s.district_id is None, s.priority, s.pk),
+        )
+        return Route(best.team, best.backup_team, best, district)
+
+    def route_alarm(self, alarm: Alarm, time_zone: str) -> Route:
+        at_local = alarm.created_at.astimezone(ZoneInfo(time_zone))
+        client = alarm.client
+        return self.route(
+            at_local,
+            provider_id=alarm.provider_id,
+            postal_code=client.postal_code if client is not None else "",
+        )
+
+
+def team_on_duty(
+    municipality_id: int, at_local: dt.datetime, *, provider_id: int | None, postal_code: str = ""
+) -> Route:
+    """The route for one moment and address: "who has this client's alarms now"."""
+    return Roster(municipality_id).route(at_local, provider_id=provider_id, postal_code=postal_code)

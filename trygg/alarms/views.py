@@ -1,0 +1,411 @@
+"""The alarm console, one alarm with its handling, the responder's phone view, and the live
+stream of alarm events that keeps them current without reloading.
+
+Each view parses, asks `access` what the user may see and do, calls `handling`, renders.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from trygg.core import access, events
+from trygg.core.constants import AccessAction
+from trygg.core.models import Client, User
+from trygg.core.services import log_request_access
+
+from . import handling
+from .models import Alarm, AlarmAction, AlarmCategory, AlarmKind, AlarmStatus
+
+QUEUE_LIMIT = 200
+PHONE_LIMIT = 50
+RECENT_CLOSED = dt.timedelta(hours=12)
+CLIENT_HISTORY = dt.timedelta(days=90)
+# Alarm ids whose client the person has already been logged as seeing in a queue: the
+# queue reloads on every event, and one read per alarm is what the log needs.
+SEEN_SESSION_KEY = "alarms_listed"
+SEEN_KEEP = 500
+KEEPALIVE_SECONDS = 15.0
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+# Fire first, then calls for help, then technical; unacknowledged before those in hand.
+_RANK = Case(
+    When(kind=AlarmKind.FIRE, then=Value(0)),
+    When(category=AlarmCategory.CARE, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+_WAITING = Case(
+    When(status=AlarmStatus.OPEN, then=Value(0)), default=Value(1), output_field=IntegerField()
+)
+
+
+def _open(user: User) -> QuerySet[Alarm]:
+    return (
+        access.alarms(user)
+        .filter(status__in=[AlarmStatus.OPEN, AlarmStatus.ACKNOWLEDGED])
+        .select_related(
+            "client", "unit", "team", "backup_team", "provider", "acknowledged_by", "assigned_to"
+        )
+    )
+
+
+def _care_queue(user: User, limit: int) -> list[Alarm]:
+    return list(
+        _open(user)
+        .filter(category=AlarmCategory.CARE)
+        .order_by(_RANK, _WAITING, "-escalation_level", "created_at", "pk")[:limit]
+    )
+
+
+def queues(user: User) -> dict[str, list[Alarm]]:
+    """The console's two queues: care alarms by priority, unacknowledged before the ones
+    being handled, the most escalated and then the oldest first; technical alarms oldest
+    first. Care alarms count also the recently closed, for the operator's overview."""
+    care = _care_queue(user, QUEUE_LIMIT)
+    technical = list(
+        _open(user)
+        .filter(category=AlarmCategory.TECHNICAL)
+        .order_by(_WAITING, "created_at", "pk")[:QUEUE_LIMIT]
+    )
+    closed = list(
+        access.alarms(user)
+        .filter(
+            status=AlarmStatus.CLOSED,
+            category=AlarmCategory.CARE,
+            closed_at__gte=timezone.now() - RECENT_CLOSED,
+        )
+        .select_related("client", "closed_by", "team")
+        .order_by("-closed_at")[:20]
+    )
+    return {"care": care, "technical": technical, "closed": closed}
+
+
+def _log_listed(request: HttpRequest, alarms: list[Alarm]) -> None:
+    """Log the clients shown in a queue, once per alarm and person's session."""
+    seen: list[int] = request.session.get(SEEN_SESSION_KEY, [])
+    known = set(seen)
+    new = [a for a in alarms if a.client_id is not None and a.pk not in known]
+    if not new:
+        return
+    clients: dict[int, Client] = {}
+    for alarm in new:
+        assert alarm.client is not None
+        clients.setdefault(alarm.client.pk, alarm.client)
+    log_request_access(request, clients.values(), AccessAction.LIST)
+    request.session[SEEN_SESSION_KEY] = (seen + [a.pk for a in new])[-SEEN_KEEP:]
+
+
+def _queue_context(request: HttpRequest) -> dict[str, Any]:
+    user = _user(request)
+    lists = queues(user)
+    _log_listed(request, lists["care"] + lists["technical"] + lists["closed"])
+    return {**lists, "now": timezone.now()}
+
+
+@login_required
+@require_GET
+def console(request: HttpRequest) -> HttpResponse:
+    if not access.can_open_alarms(request.user):
+        raise PermissionDenied
+    return render(request, "alarms/console.html", _queue_context(request))
+
+
+@login_required
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    """The queues alone, which the console reloads when an event arrives."""
+    if not access.can_open_alarms(request.user):
+        raise PermissionDenied
+    response = render(request, "alarms/partials/queues.html", _queue_context(request))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    alarm = access.get_alarm(request.user, pk)
+    if alarm.client is not None:
+        log_request_access(request, [alarm.client], AccessAction.DETAIL)
+    return render(request, "alarms/detail.html", _detail_context(request, alarm))
+
+
+def _detail_context(request: HttpRequest, alarm: Alarm, **extra: Any) -> dict[str, Any]:
+    user = _user(request)
+    history = []
+    if alarm.client_id is not None:
+        history = list(
+            access.alarms(user)
+            .filter(client_id=alarm.client_id, created_at__gte=timezone.now() - CLIENT_HISTORY)
+            .exclude(pk=alarm.pk)
+            .order_by("-created_at")[:10]
+        )
+    return {
+        "alarm": alarm,
+        "events": alarm.events.select_related("actor", "team", "responder"),
+        "client_alarms": history,
+        "responders": handling.responders(alarm),
+        "causes": handling.causes_for(alarm),
+        "can_reveal_door_code": access.can_reveal_alarm_door_code(user, alarm),
+        "back": _back_url(request),
+        "now": timezone.now(),
+        **extra,
+    }
+
+
+def _back_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
+@login_required
+@require_POST
+def door_code(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reveal the door code for a responder: a deliberate act, logged on its own line."""
+    alarm = access.get_alarm(request.user, pk)
+    if alarm.client is None or not access.can_reveal_alarm_door_code(request.user, alarm):
+        raise PermissionDenied
+    log_request_access(request, [alarm.client], AccessAction.DOOR_CODE)
+    response = render(request, "core/partials/door_code.html", {"client": alarm.client})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    alarm = access.get_alarm(request.user, pk)
+    user = _user(request)
+    try:
+        if action == AlarmAction.ACKNOWLEDGED:
+            handling.acknowledge(user, alarm.pk)
+            done = _("Alarm acknowledged.")
+        elif action == AlarmAction.ACCEPTED:
+            handling.accept(user, alarm.pk)
+            done = _("You have the alarm. Go to the client.")
+        elif action == AlarmAction.ASSIGNED:
+            responder = _responder(alarm, request.POST.get("responder", ""))
+            handling.assign(user, alarm.pk, responder)
+            done = _("%(who)s is sent.") % {"who": responder.get_full_name() or responder}
+        elif action == AlarmAction.ON_SITE:
+            handling.mark_on_site(user, alarm.pk)
+            done = _("Marked on site.")
+        elif action == AlarmAction.CLOSED:
+            handling.close(
+                user, alarm.pk, request.POST.get("cause", ""), request.POST.get("note", "")
+            )
+            done = _("Alarm closed.")
+        elif action == AlarmAction.NOTE:
+            handling.add_note(user, alarm.pk, request.POST.get("note", ""))
+            done = _("Note added.")
+        else:  # pragma: no cover - the URLs name only the steps above
+            raise Http404
+    except handling.AlarmConflict as exc:
+        messages.warning(request, str(exc))
+        return _after_step(request, alarm)
+    except handling.AlarmError as exc:
+        # A form mistake: show the alarm again with the message and what was typed.
+        alarm.refresh_from_db()
+        context = _detail_context(
+            request,
+            access.get_alarm(request.user, pk),
+            step_error=str(exc),
+            step=action,
+            typed_note=request.POST.get("note", ""),
+            typed_cause=request.POST.get("cause", ""),
+        )
+        return render(request, "alarms/detail.html", context, status=400)
+    messages.success(request, done)
+    return _after_step(request, alarm)
+
+
+def _after_step(request: HttpRequest, alarm: Alarm) -> HttpResponse:
+    back = _back_url(request)
+    if back:
+        return redirect(back)
+    return redirect("alarms:detail", pk=alarm.pk)
+
+
+def _responder(alarm: Alarm, value: str) -> User:
+    try:
+        pk = int(value)
+    except ValueError:
+        raise handling.AlarmError(_("Choose who to send.")) from None
+    for user in handling.responders(alarm):
+        if user.pk == pk:
+            return user
+    raise handling.AlarmError(_("Choose someone in the alarm's responder teams."))
+
+
+@login_required
+@require_POST
+def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    return _step(request, pk, AlarmAction.ACKNOWLEDGED)
+
+
+@login_required
+@require_POST
+def accept(request: HttpRequest, pk: int) -> HttpResponse:
+    return _step(request, pk, AlarmAction.ACCEPTED)
+
+
+@login_required
+@require_POST
+def assign(request: HttpRequest, pk: int) -> HttpResponse:
+    return _step(request, pk, AlarmAction.ASSIGNED)
+
+
+@login_required
+@require_POST
+def on_site(request: HttpRequest, pk: int) -> HttpResponse:
+    return _step(request, pk, AlarmAction.ON_SITE)
+
+
+@login_required
+@require_POST
+def close(request: HttpRequest, pk: int) -> HttpResponse:
+    return _step(request, pk, AlarmAction.CLOSED)
+
+
+@login_required
+@require_POST
+def note(request: HttpRequest, pk: int) -> HttpResponse:
+    return _step(request, pk, AlarmAction.NOTE)
+
+
+# The phone ------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def phone(request: HttpRequest) -> HttpResponse:
+    """The responder's phone: the open alarms of their teams, newest calls first."""
+    if not access.can_open_alarms(request.user):
+        raise PermissionDenied
+    mine = _care_queue(_user(request), PHONE_LIMIT)
+    _log_listed(request, mine)
+    return render(
+        request,
+        "alarms/phone.html",
+        {"alarms": mine, "now": timezone.now(), "phone_view": True},
+    )
+
+
+@login_required
+@require_GET
+def phone_list(request: HttpRequest) -> HttpResponse:
+    """The phone's list alone, reloaded on each event."""
+    if not access.can_open_alarms(request.user):
+        raise PermissionDenied
+    mine = _care_queue(_user(request), PHONE_LIMIT)
+    _log_listed(request, mine)
+    response = render(request, "alarms/partials/phone_list.html", {"alarms": mine})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# The manifest and the service worker hold no data and are fetched without the session
+# (the manifest) or before it matters (the worker): public, like the login page.
+@require_GET
+def manifest(request: HttpRequest) -> HttpResponse:
+    data = {
+        "name": "Trygg larm",
+        "short_name": "Trygg",
+        "start_url": reverse("alarms:phone"),
+        "scope": reverse("alarms:phone"),
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#0b5394",
+        "lang": "sv",
+        "icons": [
+            {
+                "src": request.build_absolute_uri("/static/trygg/icon.svg"),
+                "sizes": "any",
+                "type": "image/svg+xml",
+            }
+        ],
+    }
+    return HttpResponse(json.dumps(data), content_type="application/manifest+json")
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    response = render(
+        request,
+        "alarms/sw.js",
+        {"phone_url": reverse("alarms:phone")},
+        content_type="text/javascript",
+    )
+    response["Service-Worker-Allowed"] = reverse("alarms:phone")
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+# The live stream ------------------------------------------------------------------------
+
+
+def _sse(event: str, data: dict[str, Any]) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+
+
+async def stream(request: HttpRequest) -> StreamingHttpResponse | HttpResponse:
+    """Server-sent events: one `alarm` event per change to an alarm the person may see,
+    `resync` when events may have been missed (reload everything), comments to keep the
+    connection open through proxies."""
+    user = await request.auser()
+    if not user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    allowed = await sync_to_async(access.can_open_alarms)(user)
+    if not allowed:
+        return HttpResponse(status=403)
+    municipalities = await sync_to_async(access.alarm_municipalities)(user)
+    channels = [handling.channel(mid) for mid in sorted(municipalities)]
+
+    async def body() -> AsyncIterator[str]:
+        # Subscribed only once the response is being sent: a response never sent holds
+        # nothing. Subscribing may wait for the PostgreSQL listener: not on the loop.
+        loop = asyncio.get_running_loop()
+        subscription = await sync_to_async(events.subscribe, thread_sensitive=False)(channels, loop)
+        try:
+            yield "retry: 2000\n\n"
+            yield _sse("ready", {"at": timezone.now().isoformat()})
+            while True:
+                event = await subscription.aget(timeout=KEEPALIVE_SECONDS)
+                if event is None:
+                    yield ": keep-alive\n\n"
+                elif event.is_resync:
+                    yield _sse("resync", {})
+                elif access.sees_alarm_event(user, event.data):
+                    yield _sse("alarm", {**event.data, "sent": timezone.now().timestamp()})
+        finally:
+            events.unsubscribe(subscription)
+
+    response = StreamingHttpResponse(body(), content_type="text/event-stream")
+    response["Cache-Control"] = "no-store"
+    response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
+    return response
