@@ -102,13 +102,19 @@ def priority(alarm: Alarm) -> int:
 # Routing and the outbox ---------------------------------------------------------------
 
 
+def raised_at(alarm: Alarm) -> dt.datetime:
+    """When the call came: the receiver's time for the message, or when Trygg noticed
+    (a lost connection has no message)."""
+    return alarm.signal.received_at if alarm.signal is not None else alarm.created_at
+
+
 def _route(alarm: Alarm, roster: Roster, policy: AlarmPolicy, now: dt.datetime) -> None:
     """Give a new alarm its team and its first escalation time; technical alarms go to
     the technical queue and do not escalate."""
     alarm.routed_at = now
     if alarm.category != AlarmCategory.CARE:
         return
-    route = roster.route_alarm(alarm, alarm.municipality.time_zone)
+    route = roster.route_alarm(alarm, alarm.municipality.time_zone, raised_at(alarm))
     alarm.team = route.team
     alarm.backup_team = route.backup_team
     if route.team is None:
@@ -116,7 +122,7 @@ def _route(alarm: Alarm, roster: Roster, policy: AlarmPolicy, now: dt.datetime) 
         alarm.escalation_level = EscalationLevel.ALARM_CENTRE
         alarm.escalate_at = now + dt.timedelta(seconds=policy.remind_every)
     else:
-        alarm.escalate_at = alarm.created_at + dt.timedelta(seconds=policy.acknowledge_within)
+        alarm.escalate_at = raised_at(alarm) + dt.timedelta(seconds=policy.acknowledge_within)
         alarm.escalate_at = max(alarm.escalate_at, now)
 
 
@@ -138,7 +144,7 @@ def dispatch_pending(limit: int = 500, now: dt.datetime | None = None) -> int:
         alarms = {
             a.pk: a
             for a in Alarm.objects.select_for_update(of=("self",))
-            .select_related("municipality", "client")
+            .select_related("municipality", "client", "signal")
             .filter(pk__in={row.alarm_id for row in rows})
         }
         rosters: dict[int, Roster] = {}
@@ -158,7 +164,7 @@ def dispatch_pending(limit: int = 500, now: dt.datetime | None = None) -> int:
                     alarm.routed_at = now
                 routed.append(alarm)
                 history.append(
-                    AlarmEvent(alarm=alarm, at=alarm.created_at, action=AlarmAction.RAISED)
+                    AlarmEvent(alarm=alarm, at=raised_at(alarm), action=AlarmAction.RAISED)
                 )
                 if alarm.team_id is not None:
                     history.append(

@@ -75,8 +75,8 @@ class Roster:
         )
         return Route(best.team, best.backup_team, best, district)
 
-    def route_alarm(self, alarm: Alarm, time_zone: str) -> Route:
-        at_local = alarm.created_at.astimezone(ZoneInfo(time_zone))
+    def route_alarm(self, alarm: Alarm, time_zone: str, at: dt.datetime) -> Route:
+        at_local = at.astimezone(ZoneInfo(time_zone))
         client = alarm.client
         return self.route(
             at_local,
