@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
@@ -68,10 +69,27 @@ class OrderOut(Schema):
     overdue: bool
 
 
+class ResultFileOut(Schema):
+    id: int
+    name: str
+    size: int
+    url: str = Field(description="The file, for a logged-in person; each download is logged")
+
+
+class ResultOut(Schema):
+    id: int
+    kind: str
+    made_at: dt.datetime
+    made_by_id: int | None = Field(description="None when Trygg made it by itself")
+    summary: dict[str, Any] = Field(description="For a log extract: date and counts per provider")
+    files: list[ResultFileOut]
+
+
 class OrderDetailOut(OrderOut):
     values: dict[str, Any]
     steps: list[StepOut]
     allowed_statuses: list[str]
+    results: list[ResultOut] = Field(description="What Trygg made for the order, newest first")
 
 
 class OrderFilter(Schema):
@@ -136,6 +154,25 @@ def _detail_out(request: HttpRequest, order: Order) -> dict[str, Any]:
         "values": order.values,
         "steps": list(order.steps.values("position", "title", "done_at", "done_by_id")),
         "allowed_statuses": services.allowed_transitions(request.user, order),
+        "results": [
+            {
+                "id": result.pk,
+                "kind": result.kind,
+                "made_at": result.made_at,
+                "made_by_id": result.made_by_id,
+                "summary": result.summary,
+                "files": [
+                    {
+                        "id": f.pk,
+                        "name": f.original_name,
+                        "size": f.size,
+                        "url": reverse("servicedesk:order_attachment", args=[order.pk, f.pk]),
+                    }
+                    for f in result.files.all()
+                ],
+            }
+            for result in order.results.prefetch_related("files")
+        ],
     }
 
 

@@ -1,8 +1,9 @@
 """The catalogue a municipality starts with; it edits it afterwards in the admin.
 
 The texts are Swedish: they are the municipality's own content, not Trygg's interface.
-Log extract, safety camera and lock fault get their full forms in later work; what is here
-is what the routines ask for today.
+Safety camera and lock fault get their full forms in later work; what is here is what the
+routines ask for today. The log extract (`log_extract`) is made by Trygg itself: its date
+is checked and its files made by `trygg.alarms.extracts`, through `hooks`.
 """
 
 from __future__ import annotations
@@ -47,12 +48,13 @@ DEFAULT_TYPES: tuple[DefaultType, ...] = (
                 "extract_date",
                 "Datum för utdraget",
                 "date",
-                help="En helgfri vardag. Lämna tomt för dagens datum.",
+                help="En helgfri vardag, i dag eller tidigare. Lämna tomt för dagens datum.",
             ),
             _f("note", "Övrigt", "textarea"),
         ],
         ["Ta ut loggutdrag", "Kontrollera akutlarm", "Bifoga fil", "Meddela beställaren"],
-        Audience.PROVIDERS,
+        # A provider orders its own customers' extract; the municipality orders one of all.
+        Audience.EVERYONE,
     ),
     DefaultType(
         "safety_camera",

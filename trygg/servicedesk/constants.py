@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -83,3 +85,8 @@ ORDER_NUMBER_PREFIX = "BS"
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 MAX_TEXT_LENGTH = 200
 MAX_TEXTAREA_LENGTH = 5000
+
+# A worker making an order's result holds it this long; one that dies mid-way leaves the
+# order to the next worker after it. A failed attempt is retried after the second.
+RESULT_CLAIM_LEASE = dt.timedelta(minutes=15)
+RESULT_RETRY_AFTER = dt.timedelta(minutes=10)

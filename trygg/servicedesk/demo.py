@@ -1,4 +1,5 @@
-"""Demo orders: the default catalogue and about 25 orders in every state, some overdue.
+"""Demo orders: the default catalogue and about 25 orders in every state, some overdue; the
+log extracts among them made, as the worker makes them.
 
 Orders are placed through `place_order`, so numbers, due dates and validation are the real
 thing; their later history is written directly with back-dated times, because the demo
@@ -17,11 +18,20 @@ from django.utils import timezone
 from trygg.core.constants import Role
 from trygg.core.models import Client, Municipality, RoleAssignment, User
 
+from . import hooks
 from .catalogue import ensure_default_catalogue
 from .constants import FieldKind, OrderStatus
 from .fields import FieldSpec
-from .models import Order, OrderComment, OrderEvent, OrderStep, OrderType
-from .services import place_order
+from .models import (
+    Order,
+    OrderAttachment,
+    OrderComment,
+    OrderEvent,
+    OrderResult,
+    OrderStep,
+    OrderType,
+)
+from .services import ResultRequest, place_order
 
 DEMO_ORDERS = 25
 _SEED = 20260401
@@ -137,6 +147,18 @@ def _history(
         )
 
 
+def _make_result(order: Order, at: dt.datetime) -> None:
+    """What the worker would have made a minute after the order was placed (the log
+    extract), dated so."""
+    make = hooks.hooks_for(order.order_type.code).make_result
+    if make is None:
+        return
+    result = make(order, ResultRequest())
+    OrderResult.objects.filter(pk=result.pk).update(made_at=at)
+    OrderAttachment.objects.filter(result=result).update(uploaded_at=at)
+    OrderComment.objects.filter(order=order, author__isnull=True).update(created_at=at)
+
+
 def seed_demo(municipality: Municipality, now: dt.datetime | None = None) -> int:
     """The default catalogue and, once, ~25 orders placed by the municipality's demo staff.
     Returns how many orders were created (0 when there were already some, or no staff)."""
@@ -181,6 +203,10 @@ def seed_demo(municipality: Municipality, now: dt.datetime | None = None) -> int
             placed_at = now - dt.timedelta(days=i * 1.4, hours=rng.randint(0, 6))
             placed = placed_at.date()
             data = {s.name: _value(rng, s, placed, clients) for s in specs}
+            if order_type.code == "log_extract" and data.get("extract_date"):
+                # An extract is of a working day that has been, as the order form demands.
+                back = -rng.randint(1, 5)
+                data["extract_date"] = municipality.add_working_days(placed, back).isoformat()
             order = place_order(
                 assignment.user,
                 order_type,
@@ -189,6 +215,8 @@ def seed_demo(municipality: Municipality, now: dt.datetime | None = None) -> int
                 clients=Client.objects.filter(pk__in=[c.pk for c in clients]),
                 now=placed_at,
             )
+            if outcome != OrderStatus.CANCELLED:
+                _make_result(order, placed_at + dt.timedelta(minutes=1))
             path = _PATHS[outcome]
             if path:
                 _history(order, path, rng.choice(fulfillers), placed_at, now, rng)

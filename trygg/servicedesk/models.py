@@ -154,6 +154,10 @@ class Order(models.Model):
         related_name="assigned_orders",
         verbose_name=_("assigned to"),
     )
+    # When Trygg is to make the order's result by itself (a log extract), for the worker;
+    # null when nothing is waiting. A worker claims the row by moving it a lease ahead with a
+    # conditional UPDATE, and clears it when the result is recorded.
+    result_due_at = models.DateTimeField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = OrderQuerySet.as_manager()
@@ -172,6 +176,12 @@ class Order(models.Model):
                 fields=["municipality", "due_on"],
                 name="order_open_due",
                 condition=Q(status__in=sorted(OPEN_STATUSES)),
+            ),
+            # The worker's one question, "whose result is due?", reads only waiting rows.
+            models.Index(
+                fields=["result_due_at"],
+                name="order_result_due",
+                condition=Q(result_due_at__isnull=False),
             ),
         ]
 
@@ -217,7 +227,14 @@ class OrderComment(models.Model):
     """A comment on an order (kommentar); internal notes only the fulfillers see."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="comments")
-    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty when Trygg wrote it, e.g. that a log extract was made."),
+    )
     text = models.TextField(_("comment"), max_length=5000)
     internal = models.BooleanField(_("internal note"), default=False)
     created_at = models.DateTimeField(_("written"), auto_now_add=True)
@@ -231,6 +248,41 @@ class OrderComment(models.Model):
         return self.text[:50]
 
 
+class OrderResult(models.Model):
+    """What Trygg made for an order by itself (a log extract, loggutdrag): its summary, its
+    files (attachments) and the clients whose personal data the files hold.
+
+    An order can have several: making it again keeps the earlier ones and their files.
+    """
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="results")
+    kind = models.SlugField(_("kind"), max_length=40, help_text=_("The order type's code."))
+    made_at = models.DateTimeField(_("made"))
+    made_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("made by"),
+        help_text=_("Empty when the worker made it after the order was placed."),
+    )
+    # What the order's page shows, as the kind's maker wrote it (for a log extract: the
+    # date and, per provider, the counts). No personal data.
+    summary = models.JSONField(default=dict)
+    # The clients listed in the files, so that every download is access-logged per client.
+    client_ids = models.JSONField(default=list)
+
+    class Meta:
+        verbose_name = _("order result")
+        verbose_name_plural = _("order results")
+        ordering = ["-made_at", "-id"]
+        indexes = [models.Index(fields=["order", "-made_at"], name="orderresult_order_made")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.kind} {self.made_at:%Y-%m-%d %H:%M}"
+
+
 class OrderAttachment(models.Model):
     """A file attached to an order (bilaga): a log extract, a signed receipt, a photo."""
 
@@ -239,8 +291,23 @@ class OrderAttachment(models.Model):
     original_name = models.CharField(_("file name"), max_length=200)
     size = models.PositiveBigIntegerField(_("size"))
     content_type = models.CharField(max_length=100)
-    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty when Trygg made the file."),
+    )
     uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    result = models.ForeignKey(
+        OrderResult,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="files",
+        help_text=_("The result the file belongs to, when Trygg made it."),
+    )
 
     class Meta:
         verbose_name = _("attachment")

@@ -8,11 +8,14 @@ which, a step only on an open order) is decided here.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import mimetypes
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, QuerySet
@@ -22,16 +25,22 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from trygg.core import access
+from trygg.core.constants import AccessAction
 from trygg.core.languages import language_of
 from trygg.core.models import Client, Municipality, Provider, User
+from trygg.core.services import log_client_access
 from trygg.notifications.services import notify
 
+from . import hooks
 from .constants import (
     CLOSED_STATUSES,
     FULFILLER_TRANSITIONS,
     MAX_ATTACHMENT_BYTES,
+    OPEN_STATUSES,
     ORDER_NUMBER_PREFIX,
     ORDERER_TRANSITIONS,
+    RESULT_CLAIM_LEASE,
+    RESULT_RETRY_AFTER,
     OrderStatus,
 )
 from .fields import OrderValuesForm
@@ -41,9 +50,12 @@ from .models import (
     OrderComment,
     OrderEvent,
     OrderNumberSeries,
+    OrderResult,
     OrderStep,
     OrderType,
 )
+
+logger = logging.getLogger(__name__)
 
 
 class OrderError(Exception):
@@ -128,6 +140,14 @@ def place_order(
     now = now or timezone.now()
     municipality = order_type.municipality
     day = placed_on(municipality, now)
+    type_hooks = hooks.hooks_for(order_type.code)
+    if type_hooks.validate is not None:
+        problems = type_hooks.validate(order_type, form.cleaned_data, day)
+        for name, messages in problems.items():
+            for message in messages:
+                form.add_error(name if name in form.fields else None, message)
+        if problems:
+            raise InvalidOrder(form)
     due = due_date(municipality, day, order_type.deadline_working_days)
     with transaction.atomic():
         order = Order.objects.create(
@@ -142,6 +162,8 @@ def place_order(
             status=OrderStatus.SUBMITTED,
             placed_at=now,
             due_on=due,
+            # Trygg makes the result itself: the worker picks the order up at once.
+            result_due_at=now if type_hooks.make_result is not None else None,
         )
         OrderStep.objects.bulk_create(
             OrderStep(order=order, position=i, title=title)
@@ -189,6 +211,8 @@ def change_status(actor: User, order: Order, to_status: str, note: str = "") -> 
     changes: dict[str, Any] = {"status": to_status, "updated_at": now}
     if to_status == OrderStatus.DONE:
         changes["done_at"] = now
+    if to_status in CLOSED_STATUSES:
+        changes["result_due_at"] = None  # nothing more is made for a closed order
     fulfiller = access.can_fulfil_orders(actor, order.municipality_id)
     if fulfiller and order.assigned_to_id is None and to_status not in CLOSED_STATUSES:
         changes["assigned_to"] = actor
@@ -291,3 +315,176 @@ def add_attachment(uploader: User, order: Order, upload: UploadedFile) -> OrderA
     with transaction.atomic():
         attachment.save()
     return attachment
+
+
+# Results Trygg makes by itself ----------------------------------------------------------
+# An order type with a `make_result` hook (the log extract) is queued for the worker when
+# placed (`result_due_at`). A worker claims one order at a time by moving `result_due_at` a
+# lease ahead with a conditional UPDATE, makes the files outside any transaction, and
+# records them in one transaction that clears the claim only if it is still its own: of two
+# workers, or a worker and a person making it again, exactly one result is kept per claim.
+# A worker that dies mid-way leaves the lease to run out, and another picks the order up.
+
+
+class ResultClaimLost(OrderError):
+    """Someone else made the result first (or the order closed) while this was being made."""
+
+
+@dataclass(frozen=True)
+class ResultRequest:
+    """Who asked for a result to be made, and on what terms."""
+
+    made_by: User | None = None  # None: the worker, after the order was placed
+    claim: dt.datetime | None = None  # the worker's lease, to be still held when recording
+    remote_addr: str | None = None
+
+
+@dataclass(frozen=True)
+class GeneratedFile:
+    name: str
+    content: bytes
+    content_type: str
+
+
+def claim_due_result(code: str, now: dt.datetime | None = None) -> tuple[Order, dt.datetime] | None:
+    """The next open order of type `code` whose result is due, claimed for a lease; None when
+    there is none. Safe with several workers: each UPDATE is conditional on the due time it
+    read, so one order is claimed by one worker."""
+    now = now or timezone.now()
+    lease = now + RESULT_CLAIM_LEASE
+    candidates = (
+        Order.objects.filter(result_due_at__lte=now, order_type__code=code)
+        .order_by("result_due_at", "pk")
+        .values_list("pk", "result_due_at")[:20]
+    )
+    for pk, due in candidates:
+        claimed = Order.objects.filter(
+            pk=pk, result_due_at=due, status__in=sorted(OPEN_STATUSES)
+        ).update(result_due_at=lease)
+        if claimed:
+            order = Order.objects.select_related("order_type", "municipality", "provider").get(
+                pk=pk
+            )
+            return order, lease
+        # Closed since it was queued, or another worker took it: a closed one leaves the
+        # queue so it is not read again.
+        Order.objects.filter(pk=pk, result_due_at=due, status__in=sorted(CLOSED_STATUSES)).update(
+            result_due_at=None
+        )
+    return None
+
+
+def release_result_claim(order: Order, claim: dt.datetime, now: dt.datetime | None = None) -> None:
+    """Making the result failed: try again later instead of at once, so a failing order
+    does not crowd out the others."""
+    now = now or timezone.now()
+    Order.objects.filter(pk=order.pk, result_due_at=claim).update(
+        result_due_at=now + RESULT_RETRY_AFTER
+    )
+
+
+def result_path(order: Order) -> str:
+    """Where in Trygg a result is made: the access log's `path` for its reads."""
+    return reverse("servicedesk:order_result", args=[order.pk])
+
+
+def record_result(
+    order: Order,
+    request: ResultRequest,
+    *,
+    summary: dict[str, Any],
+    files: Sequence[GeneratedFile],
+    clients: Iterable[Client],
+    comment: str,
+    now: dt.datetime | None = None,
+) -> OrderResult:
+    """Attach the files Trygg made for the order, with their summary and a comment saying so,
+    and access-log the clients the files list (one `export` row each, for whoever the result
+    was made for: the person who made it again, else the orderer).
+
+    The files are written first; the rows in one transaction. With a claim, the transaction
+    clears it only if it is still held, and otherwise writes nothing and raises
+    ResultClaimLost (the files written for it are removed)."""
+    now = now or timezone.now()
+    clients = list(clients)
+    kind = order.order_type.code
+    attachments = []
+    for generated in files:
+        attachment = OrderAttachment(
+            order=order,
+            original_name=generated.name[:200],
+            size=len(generated.content),
+            content_type=generated.content_type[:100],
+            uploaded_by=request.made_by,
+        )
+        attachment.file.save(generated.name, ContentFile(generated.content), save=False)
+        attachments.append(attachment)
+    try:
+        with transaction.atomic():
+            if request.claim is not None:
+                held = Order.objects.filter(pk=order.pk, result_due_at=request.claim).update(
+                    result_due_at=None
+                )
+                if not held:
+                    raise ResultClaimLost(_("The result was made by someone else meanwhile."))
+            else:
+                # Made by a person: a worker claim in flight finds it gone and keeps nothing.
+                Order.objects.filter(pk=order.pk, result_due_at__isnull=False).update(
+                    result_due_at=None
+                )
+            result = OrderResult.objects.create(
+                order=order,
+                kind=kind,
+                made_at=now,
+                made_by=request.made_by,
+                summary=summary,
+                client_ids=sorted({c.pk for c in clients}),
+            )
+            for attachment in attachments:
+                attachment.result = result
+            OrderAttachment.objects.bulk_create(attachments)
+            OrderComment.objects.create(order=order, author=None, text=comment[:5000])
+            log_client_access(
+                request.made_by or order.orderer,
+                clients,
+                AccessAction.EXPORT,
+                path=result_path(order),
+                remote_addr=request.remote_addr,
+            )
+    except BaseException:
+        for attachment in attachments:
+            attachment.file.delete(save=False)
+        raise
+    order.result_due_at = None
+    logger.info(
+        "Order %s: %s made, %d files, %d clients", order.number, kind, len(files), len(clients)
+    )
+    return result
+
+
+def can_make_result_again(user: User, order: Order) -> bool:
+    return (
+        order.status not in CLOSED_STATUSES
+        and hooks.hooks_for(order.order_type.code).make_result is not None
+        and access.can_make_order_result(user, order)
+    )
+
+
+def make_result_again(actor: User, order: Order, *, remote_addr: str | None = None) -> OrderResult:
+    """A fulfiller makes the order's result again (the log extract after a correction of
+    the register, say); the earlier results and their files are kept."""
+    make = hooks.hooks_for(order.order_type.code).make_result
+    if make is None:
+        raise OrderError(_("Trygg makes nothing by itself for this kind of order."))
+    if not access.can_make_order_result(actor, order):
+        raise PermissionError("Only the welfare-technology team makes an order's result.")
+    if order.status in CLOSED_STATUSES:
+        raise OrderError(_("The order is closed; nothing more is made for it."))
+    return make(order, ResultRequest(made_by=actor, remote_addr=remote_addr))
+
+
+def result_file_stem(order: Order, prefix: str) -> str:
+    """`prefix-<order number>`, with `-2`, `-3` for later results, so that the files of
+    each stay apart when downloaded into one folder."""
+    made = OrderResult.objects.filter(order=order).count()
+    return f"{prefix}-{order.number}" + (f"-{made + 1}" if made else "")

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/status/", views.order_status, name="order_status"),
     path("<int:pk>/steps/<int:step_pk>/", views.order_step, name="order_step"),
     path("<int:pk>/comments/", views.order_comment, name="order_comment"),
+    path("<int:pk>/result/", views.order_result, name="order_result"),
     path("<int:pk>/attachments/", views.order_attachment_add, name="order_attachment_add"),
     path(
         "<int:pk>/attachments/<int:attachment_pk>/",

@@ -20,10 +20,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from trygg.core import access
 from trygg.core.constants import AccessAction
-from trygg.core.models import User
-from trygg.core.services import log_request_access
+from trygg.core.models import Client, User
+from trygg.core.services import client_ip, log_request_access
 
-from . import services
+from . import hooks, services
 from .constants import MAX_ATTACHMENT_BYTES, Audience, OrderStatus
 from .fields import display_values
 from .forms import (
@@ -188,10 +188,18 @@ def _detail_context(request: HttpRequest, order: Order) -> dict[str, Any]:
     comments = order.comments.select_related("author")
     if not fulfiller:
         comments = comments.filter(internal=False)
+    type_hooks = hooks.hooks_for(order.order_type.code)
+    results = list(order.results.select_related("made_by").prefetch_related("files"))
     return {
         "order": order,
         "today": timezone.localdate(),
         "fulfiller": fulfiller,
+        "results": results,
+        "result_waiting": order.result_due_at is not None and order.is_open,
+        "result_template": type_hooks.summary_template,
+        "make_label": type_hooks.make_label,
+        "make_again_label": type_hooks.make_again_label,
+        "can_make_again": services.can_make_result_again(user, order),
         "values": display_values(order.field_specs, order.values, order.client),
         "can_view_client": order.client is not None and access.can_view_client(user, order.client),
         "transitions": [
@@ -199,7 +207,9 @@ def _detail_context(request: HttpRequest, order: Order) -> dict[str, Any]:
         ],
         "steps": order.steps.select_related("done_by"),
         "comments": comments,
-        "attachments": order.attachments.select_related("uploaded_by"),
+        "attachments": order.attachments.select_related("uploaded_by").order_by(
+            "uploaded_at", "id"
+        ),
         "events": order.events.select_related("actor"),
         "comment_form": CommentForm(),
         "attachment_form": AttachmentForm(),
@@ -300,19 +310,55 @@ def order_attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def order_result(request: HttpRequest, pk: int) -> HttpResponse:
+    """Make the order's result again (the log extract); the earlier files are kept."""
+    user = _user(request)
+    order = access.get_order(user, pk)
+    if not access.can_make_order_result(user, order):
+        raise PermissionDenied
+    try:
+        services.make_result_again(user, order, remote_addr=client_ip(request))
+    except services.OrderError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Made again; the new files are attached beside the earlier."))
+    return _back(order, "result")
+
+
+_IN_BATCH = 2000  # ids per IN (...): well under SQLite's limit on bound parameters
+
+
+def _result_clients(attachment: OrderAttachment) -> list[Client]:
+    if attachment.result is None:
+        return []
+    ids = attachment.result.client_ids
+    found: list[Client] = []
+    for start in range(0, len(ids), _IN_BATCH):
+        found += Client.objects.filter(pk__in=ids[start : start + _IN_BATCH])
+    return found
+
+
+@login_required
 @require_GET
 def order_attachment(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
     """The file, to whoever may see the order: always as a download, never rendered inline
-    (an uploaded HTML file must not run in Trygg's origin)."""
+    (an uploaded HTML file must not run in Trygg's origin). A file Trygg made with personal
+    data (a log extract) is an export of each client it lists, and logged so."""
     order = access.get_order(request.user, pk)
     try:
-        attachment = OrderAttachment.objects.get(pk=attachment_pk, order=order)
+        attachment = OrderAttachment.objects.select_related("result").get(
+            pk=attachment_pk, order=order
+        )
     except OrderAttachment.DoesNotExist as exc:
         raise Http404 from exc
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
+    listed = _result_clients(attachment)
+    if listed:
+        log_request_access(request, listed, AccessAction.EXPORT)
     response = FileResponse(
         handle,
         as_attachment=True,

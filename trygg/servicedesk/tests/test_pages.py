@@ -89,12 +89,14 @@ def test_placing_through_the_page_shows_errors_per_field_and_saves_nothing(desk:
 
 def test_the_catalogue_page_offers_what_the_role_may_order(desk: Desk) -> None:
     leader_page = login(desk.leader_a).get("/orders/new/").content.decode()
-    assert "Loggutdrag" in leader_page  # providers order log extracts
+    assert "Trygghetskamera" in leader_page  # providers order safety cameras
+    assert "Loggutdrag" in leader_page  # and log extracts of their customers
     operator_page = login(desk.operator).get("/orders/new/").content.decode()
-    assert "Loggutdrag" not in operator_page
+    assert "Trygghetskamera" not in operator_page
+    assert "Loggutdrag" in operator_page  # the municipality orders one of all providers
     assert "Konfiguration av telefon" in operator_page
-    log_extract = desk.type("log_extract")
-    assert login(desk.operator).get(f"/orders/new/{log_extract.pk}/").status_code == 404
+    camera = desk.type("safety_camera")
+    assert login(desk.operator).get(f"/orders/new/{camera.pk}/").status_code == 404
 
 
 def test_the_team_ticks_steps_and_changes_status_on_the_order_page(desk: Desk) -> None:

@@ -1,0 +1,61 @@
+"""What some order types do beyond their generic form, registered by the app that knows how.
+
+The service desk knows orders, not alarms. An app that gives an order type more (the alarms
+app for the log extract, `log_extract`) registers hooks for the type's code when it loads:
+
+    hooks.register("log_extract", OrderTypeHooks(validate=..., make_result=...))
+
+- `validate` checks the cleaned form values when the order is placed, with the day it is
+  placed on; it returns messages per field (an empty mapping when all is well). Nothing is
+  saved when it finds something.
+- `make_result` makes the order's result (files and summary, through
+  `services.record_result`). An order of such a type is queued for the worker when placed,
+  and the fulfillers may make the result again from the order's page.
+
+Hooks are keyed by code, so a municipality's own type with that code gets them too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.utils.functional import Promise
+
+if TYPE_CHECKING:
+    from .models import Order, OrderResult, OrderType
+    from .services import ResultRequest
+
+Validator = Callable[["OrderType", Mapping[str, Any], dt.date], Mapping[str, list[str]]]
+ResultMaker = Callable[["Order", "ResultRequest"], "OrderResult"]
+
+
+@dataclass(frozen=True)
+class OrderTypeHooks:
+    validate: Validator | None = None
+    make_result: ResultMaker | None = None
+    # The fulfillers' buttons on the order's page ("Make the extract", "Make the extract
+    # again"), and the template that shows the results there (given `results`, newest
+    # first, and `result_waiting`).
+    make_label: str | Promise = ""
+    make_again_label: str | Promise = ""
+    summary_template: str = ""
+
+
+_NONE = OrderTypeHooks()
+_hooks: dict[str, OrderTypeHooks] = {}
+
+
+def register(code: str, hooks: OrderTypeHooks) -> None:
+    """Give order types with this code these hooks (again on a reload: the last one wins)."""
+    _hooks[code] = hooks
+
+
+def hooks_for(code: str) -> OrderTypeHooks:
+    return _hooks.get(code, _NONE)
+
+
+def codes_with_results() -> list[str]:
+    return sorted(code for code, hooks in _hooks.items() if hooks.make_result is not None)
