@@ -437,7 +437,11 @@ class ResponderShift(models.Model):
     )
     starts = models.TimeField(_("from"))
     ends = models.TimeField(
-        _("to"), help_text=_("Earlier than the start for a shift past midnight: 22:00 to 07:00.")
+        _("to"),
+        help_text=_(
+            "Earlier than the start for a shift past midnight: 22:00 to 07:00. "
+            "The same as the start for around the clock."
+        ),
     )
     priority = models.PositiveSmallIntegerField(_("priority"), default=100)
     active = models.BooleanField(_("active"), default=True)
@@ -458,8 +462,6 @@ class ResponderShift(models.Model):
             or len(set(self.weekdays)) != len(self.weekdays)
         ):
             errors["weekdays"] = str(_("Give weekday numbers 1 to 7, each at most once."))
-        if self.starts is not None and self.starts == self.ends:
-            errors["ends"] = str(_("A shift must end at another time than it starts."))
         if errors:
             raise ValidationError(errors)
 
@@ -467,6 +469,8 @@ class ResponderShift(models.Model):
         """Whether the shift is in force at this local time. A shift past midnight belongs
         to the day it starts: Friday's 22-07 covers Saturday 03:00."""
         clock = local.time()
+        if self.starts == self.ends:  # around the clock
+            return str(local.isoweekday()) in self.weekdays
         if self.starts < self.ends:
             return self.starts <= clock < self.ends and str(local.isoweekday()) in self.weekdays
         if clock >= self.starts:
