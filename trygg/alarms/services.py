@@ -50,6 +50,7 @@ from trygg.devices.models import (
     normalise_dc09_account,
 )
 
+from . import handling
 from .incoming import EventKind, IncomingEvent, IncomingSignal, IngestOutcome, Protocol
 from .models import (
     CARE_KINDS,
@@ -272,6 +273,8 @@ def _store(
         AlarmOutbox.objects.bulk_create(
             [AlarmOutbox(alarm=alarm, created_at=now) for alarm in care]
         )
+        # Delivered on commit: the dispatcher routes them now, not at its next idle look.
+        handling.wake_dispatcher()
 
 
 def _alarm(

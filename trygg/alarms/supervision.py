@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from trygg.devices.models import AlarmUnit
 
+from . import handling
 from .incoming import EventKind, IncomingEvent
 from .models import CONNECTION_RESTORED_CODE, Alarm, AlarmKind, AlarmOutbox
 
@@ -146,6 +147,7 @@ def _record(units: list[AlarmUnit], now: dt.datetime) -> None:
     AlarmOutbox.objects.bulk_create(
         [AlarmOutbox(alarm=alarm, topic=OUTBOX_TOPIC, created_at=now) for alarm in alarms]
     )
+    handling.wake_dispatcher()
 
 
 def _one_at_a_time(pks: list[int], now: dt.datetime) -> int:
