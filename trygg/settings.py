@@ -121,6 +121,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": envint("SQLITE_TIMEOUT", "20"),
     }
+    # Tests use a file too, not SQLite's shared-cache memory database: that one locks whole
+    # tables and fails at once where threads meet (web, receiver, dispatcher), where a file
+    # in WAL mode waits its turn as in production.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-trygg.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"
