@@ -184,6 +184,9 @@ LOGGING = {
 
 # The alarm receivers (docs/alarm-receivers.md). Loopback by default; a production
 # receiver listens where the units can reach it, behind the municipality's firewall.
+# How events reach consoles and phones: "auto" (PostgreSQL LISTEN/NOTIFY on PostgreSQL,
+# in-process on SQLite), "local" or "postgresql" (trygg/core/events.py).
+EVENT_BUS = os.getenv("EVENT_BUS", "auto")
 RECEIVER_HOST = os.getenv("RECEIVER_HOST", "127.0.0.1")
 DC09_PORT = envint("DC09_PORT", "7100")
 SCAIP_PORT = envint("SCAIP_PORT", "5060")
