@@ -325,7 +325,8 @@ def render_xlsx(extract: LogExtract) -> bytes:
         (_("Date"), extract.day),
         (pgettext("a service-desk order", "Order"), extract.order_number),
         (_("Municipality"), extract.municipality.name),
-        (_("Made"), local_made.replace(tzinfo=None)),  # Excel has no time zones
+        # Local time to the minute: Excel has no time zones.
+        (_("Made"), local_made.replace(tzinfo=None, second=0, microsecond=0)),
     ]
     for offset, (label, value) in enumerate(facts, start=2):
         _put(summary, offset, [label, value])

@@ -31,7 +31,7 @@ from .models import (
     OrderStep,
     OrderType,
 )
-from .services import ResultRequest, place_order
+from .services import ResultRequest, place_order, placed_on
 
 DEMO_ORDERS = 25
 _SEED = 20260401
@@ -140,6 +140,7 @@ def _history(
         status=current,
         done_at=at if current == OrderStatus.DONE else None,
         assigned_to=actor if path and current != OrderStatus.CANCELLED else None,
+        result_due_at=None,  # made when placed, or nothing is made for a cancelled order
     )
     if current == OrderStatus.WAITING_FOR_ORDERER:
         OrderComment.objects.create(
@@ -160,8 +161,9 @@ def _make_result(order: Order, at: dt.datetime) -> None:
 
 
 def seed_demo(municipality: Municipality, now: dt.datetime | None = None) -> int:
-    """The default catalogue and, once, ~25 orders placed by the municipality's demo staff.
-    Returns how many orders were created (0 when there were already some, or no staff)."""
+    """The default catalogue and, once, ~25 orders placed by the municipality's demo staff
+    and the municipality's log extract of last month. Returns how many orders were created
+    (0 when there were already some, or no staff)."""
     ensure_default_catalogue(municipality)
     if Order.objects.filter(municipality=municipality).exists():
         return 0
@@ -220,5 +222,21 @@ def seed_demo(municipality: Municipality, now: dt.datetime | None = None) -> int
             path = _PATHS[outcome]
             if path:
                 _history(order, path, rng.choice(fulfillers), placed_at, now, rng)
+            created += 1
+        # And the municipality's own monthly extract of every provider, for billing: the
+        # last working day of the month before.
+        log_extract = next((t for t in types if t.code == "log_extract"), None)
+        if log_extract is not None:
+            placed_at = now - dt.timedelta(hours=2)
+            month = placed_on(municipality, placed_at).replace(day=1)
+            order = place_order(
+                fulfillers[0],
+                log_extract,
+                {"extract_date": municipality.add_working_days(month, -1).isoformat()},
+                provider=None,
+                clients=Client.objects.none(),
+                now=placed_at,
+            )
+            _make_result(order, placed_at + dt.timedelta(minutes=1))
             created += 1
     return created
