@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client as HttpClient
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from openpyxl import load_workbook
 
@@ -21,10 +23,19 @@ from trygg.alarms import extracts
 from trygg.core import access
 from trygg.core.constants import AccessAction, Role
 from trygg.core.models import AccessLogEntry, Client, ClosedDay, Provider, User
-from trygg.core.tests.factories import TEST_PASSWORD, ClientFactory, make_staff
-from trygg.devices.models import AlarmUnitKind
+from trygg.core.tests.factories import (
+    TEST_PASSWORD,
+    ClientFactory,
+    MunicipalityFactory,
+    ProviderFactory,
+    make_staff,
+)
+from trygg.devices import services as services_devices
+from trygg.devices.models import AlarmProtocol, AlarmUnitKind
 from trygg.devices.services import place_unit
+from trygg.lib.national_ids import make_norwegian
 from trygg.servicedesk import services
+from trygg.servicedesk.catalogue import ensure_default_catalogue
 from trygg.servicedesk.constants import OrderStatus
 from trygg.servicedesk.models import Order, OrderAttachment, OrderComment, OrderResult, OrderType
 from trygg.servicedesk.services import InvalidOrder, ResultClaimLost, ResultRequest
@@ -182,6 +193,72 @@ def test_without_a_date_a_saturday_order_is_of_that_saturday(place: Place) -> No
     placed = order(place, place.manager, {}, provider=place.provider, now=saturday)
     assert extracts.extract_date(placed) == (dt.date(2026, 3, 14), False)
     assert placed.due_on == dt.date(2026, 3, 18)  # received Monday, due 2 working days on
+
+
+@pytest.fixture
+def norway(db: None) -> dict[str, Any]:
+    """A Norwegian municipality with the log extract in its catalogue, and a client."""
+    municipality = MunicipalityFactory(country="NO", time_zone="Europe/Oslo")
+    ensure_default_catalogue(municipality)  # only Swedish ones get it by themselves
+    provider = ProviderFactory(
+        municipality=municipality, name="Hjemmetjenesten Sentrum", org_number="974760673"
+    )
+    fnr = make_norwegian(dt.date(1941, 3, 5), 412)
+    assert fnr is not None
+    return {
+        "municipality": municipality,
+        "provider": provider,
+        "leader": make_staff(Role.TEAM_LEADER, provider=provider),
+        "tech": make_staff(Role.WELFARE_TECH, municipality=municipality),
+        "client": ClientFactory(provider=provider, national_id=fnr, last_name="Haugen"),
+    }
+
+
+def _norwegian_order(norway: dict[str, Any], day: str, now: dt.datetime) -> Order:
+    order_type = OrderType.objects.get(municipality=norway["municipality"], code="log_extract")
+    return services.place_order(
+        norway["leader"],
+        order_type,
+        {"extract_date": day},
+        provider=norway["provider"],
+        clients=access.order_clients(norway["leader"], norway["municipality"].pk),
+        now=now,
+    )
+
+
+def test_in_norway_ascension_day_is_refused_and_midsummer_eve_is_a_working_day(
+    norway: dict[str, Any],
+) -> None:
+    now = dt.datetime(2026, 6, 24, 9, tzinfo=dt.UTC)
+    with translation.override("nb"), pytest.raises(InvalidOrder) as caught:
+        _norwegian_order(norway, "2026-05-14", now)
+    message = caught.value.errors["extract_date"][0]
+    assert "14. mai 2026 er Kristi himmelfartsdag og ingen arbeidsdag." in message
+    assert "onsdag 13. mai 2026 og fredag 15. mai 2026" in message
+    assert _norwegian_order(norway, "2026-06-19", now).values["extract_date"] == "2026-06-19"
+
+
+def test_a_norwegian_extract_is_in_norwegian_with_the_fodselsnummer_as_text(
+    norway: dict[str, Any],
+) -> None:
+    unit = services_devices.register_alarm_unit(
+        norway["tech"],
+        norway["municipality"],
+        serial_number="NO-0001",
+        model_name="Testalarm",
+        protocol=AlarmProtocol.DC09,
+        dc09_account="B001",
+        heartbeat_interval=300,
+    )
+    place_unit(norway["tech"], unit, client=norway["client"], active_from=D - 30 * DAY)
+    placed = _norwegian_order(norway, D.isoformat(), WEDNESDAY)
+    rows = csv_rows(make(placed))
+    assert rows[0][:3] == ["Tjenesteyter", "Navn", "Fødselsnummer"]
+    assert rows[1][2] == norway["client"].display_national_id
+    assert rows[1][2].startswith("05034")  # the leading zero kept: "050341 41234"
+    assert " " in rows[1][2]
+    assert rows[1][7] == "Trygghetsalarm"
+    assert rows[-1] == ["Hjemmetjenesten Sentrum", "1", "0", "1", "1"]
 
 
 # Who is on it ---------------------------------------------------------------------------------
@@ -648,3 +725,20 @@ def test_another_providers_staff_cannot_see_the_extract(place: Place) -> None:
     attachment = result.files.first()
     assert attachment is not None
     assert http.get(f"/orders/{placed.pk}/attachments/{attachment.pk}/").status_code == 404
+
+
+def test_the_order_page_reads_the_same_however_many_extracts(
+    place: Place, django_assert_num_queries: Any
+) -> None:
+    safety(place, place.client)
+    placed = order(place, place.manager, provider=place.provider)
+    make(placed)
+    http = login(place.tech)
+    http.get(f"/orders/{placed.pk}/")  # the session and the caches warm
+    with CaptureQueriesContext(connection) as once:
+        http.get(f"/orders/{placed.pk}/")
+    make(placed, by=place.tech)
+    make(placed, by=place.tech)
+    with django_assert_num_queries(len(once.captured_queries)):
+        response = http.get(f"/orders/{placed.pk}/")
+    assert response.content.decode().count("loggutdrag-2026-03-10-") >= 6
