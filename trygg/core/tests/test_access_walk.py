@@ -89,6 +89,9 @@ KINDS = frozenset(
         "supportline",
         "escalationstep",
         "callout",
+        "district",
+        "respondershift",
+        "alarmpolicy",
     }
 )
 # Parameter names that say less than the kind: orders/new/<type_pk>/ names an order type.
@@ -109,6 +112,9 @@ MUNICIPAL_KINDS = frozenset(
         "supportline",
         "escalationstep",
         "callout",
+        "district",
+        "respondershift",
+        "alarmpolicy",
     }
 )
 PERSONAS = [*Role.values, NO_ROLE]

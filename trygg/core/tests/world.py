@@ -15,7 +15,14 @@ from django.db.models import Model
 from django.test import override_settings
 from django.utils import timezone
 
-from trygg.alarms.models import Alarm, AlarmCategory, AlarmKind
+from trygg.alarms.models import (
+    Alarm,
+    AlarmCategory,
+    AlarmKind,
+    AlarmPolicy,
+    District,
+    ResponderShift,
+)
 from trygg.core.access import order_clients
 from trygg.core.constants import MUNICIPAL_ROLES, PROVIDER_ROLES, AccessAction, Role, Technology
 from trygg.core.models import (
@@ -270,7 +277,27 @@ def _shared(municipality: Municipality, recorder: User) -> dict[str, Model]:
             currency="SEK",
             recorded_by=recorder,
         )
+    district, _new = District.objects.get_or_create(
+        municipality=municipality, code="mitt", defaults={"name": "Mitt", "postal_codes": "999"}
+    )
+    night_team = Team.objects.filter(provider__municipality=municipality).first()
+    if (
+        night_team is not None
+        and not ResponderShift.objects.filter(municipality=municipality).exists()
+    ):
+        ResponderShift.objects.create(
+            municipality=municipality,
+            name="Natt",
+            team=night_team,
+            district=district,
+            starts=dt.time(22),
+            ends=dt.time(7),
+        )
+    AlarmPolicy.objects.get_or_create(municipality=municipality)
     objects: dict[str, Model | None] = {
+        "district": district,
+        "respondershift": ResponderShift.objects.filter(municipality=municipality).first(),
+        "alarmpolicy": AlarmPolicy.objects.filter(municipality=municipality).first(),
         "ordertype": OrderType.objects.filter(municipality=municipality).first(),
         "outage": Outage.objects.filter(municipality=municipality).first(),
         "maintenancewindow": MaintenanceWindow.objects.filter(municipality=municipality).first(),
