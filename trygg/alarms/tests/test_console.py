@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.test import AsyncRequestFactory
 from django.test import Client as HttpClient
 from django.urls import reverse
@@ -62,8 +63,10 @@ def make_alarm(
     )
 
 
-def login(user: User) -> HttpClient:
+def login(user: User, language: str = "en") -> HttpClient:
+    """A browser session; in English unless a test is about what Swedes read."""
     http = HttpClient()
+    http.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     http.force_login(user)
     return http
 
@@ -202,6 +205,9 @@ def test_a_second_acknowledgement_is_told_who_was_first(place: Place) -> None:
     http = login(place.alarm_operator)
     response = http.post(reverse("alarms:acknowledge", args=[alarm.pk]), follow=True)
     assert "acknowledged the alarm" in response.content.decode()
+    swedish = login(place.alarm_operator, "sv")
+    response = swedish.post(reverse("alarms:acknowledge", args=[alarm.pk]), follow=True)
+    assert "kvitterade larmet" in response.content.decode()
     alarm.refresh_from_db()
     assert alarm.acknowledged_by == other
 

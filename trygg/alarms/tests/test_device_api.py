@@ -163,8 +163,9 @@ def test_a_message_costs_a_handful_of_queries(
 ) -> None:
     post(message("warm-up"), plain)  # the token's last use is then recorded already
     # The token and its unit; then the ingest: savepoint, units, stored keys, placements,
-    # signal, alarm, outbox, the unit's supervision fields, release.
-    with django_assert_num_queries(11):
+    # signal, alarm, outbox, the unit's supervision fields, release; on PostgreSQL also the
+    # NOTIFY that wakes the dispatcher (SQLite's bus is in-process and costs no query).
+    with django_assert_num_queries(12 if connection.vendor == "postgresql" else 11):
         assert post(message("m-2"), plain).status_code == 201
 
 

@@ -63,8 +63,13 @@ class DemoSeedTests(TestCase):
         assert providers.count() == 3
         assert providers.filter(kind="municipal").count() == 1
         teams = Team.objects.filter(provider__municipality=municipality)
-        assert teams.count() == 4
-        assert teams.filter(provider__kind="municipal").count() == 2
+        # Four home-care teams, and the municipality's evening and night alarm patrols.
+        assert teams.count() == 6
+        assert teams.filter(provider__kind="municipal").count() == 4
+        assert set(teams.filter(code__in=["KVALL", "NATT"]).values_list("code", flat=True)) == {
+            "KVALL",
+            "NATT",
+        }
         for provider in providers:
             assert national_ids.parse_org_number(provider.org_number, "SE") == provider.org_number
 
