@@ -51,6 +51,11 @@ class IncomingEvent:
     code: str  # protocol code as received, e.g. "BA", "E101", "0010"
     zone: str = ""
     text: str = ""
+    # For a RESTORE: the EventKind of the condition that ended, when the protocol says which
+    # (DC-09 YR battery restoral: low_battery; SCAIP 0086 power restored: mains_loss); ""
+    # when it does not. The ingest closes the unit's open alarm of a low_battery, tamper or
+    # mains_loss restore (services.RESTORE_CLOSES).
+    restores: str = ""
 
 
 @dataclass(frozen=True, repr=False)

@@ -28,6 +28,21 @@ Decisions:
   shows in the unit's history without entering anyone's queue. Restores likewise.
 - A code Trygg does not know (`other`) and unclassified technical faults open a technical
   alarm: stored and shown to someone, never dropped.
+- Every alarm that needs someone's action (care and technical: all but tests and restores)
+  gets an `alarm.raised` outbox row in its own transaction; the dispatcher routes it.
+- A restore closes what it ends, in the same transaction: a unit heard again after a lost
+  connection closes its open `connection_lost` alarm, and a low battery, tamper or mains
+  restore (when the protocol says which, `IncomingEvent.restores`) closes the unit's open
+  alarm of that kind, in the same zone unless the restore names none. The closed alarm gets
+  an `AlarmEvent` (RESTORED, no actor: Trygg did it) and an `alarm.closed` outbox row so
+  consoles drop it. A restore of a care alarm (medical alarm restore, a cancel) closes
+  nothing: someone must still see to the client. Generic technical restores
+  (communications restoral, SCAIP "normal state") close nothing either: which fault ended
+  is not clear from them.
+
+Speed (docs/benchmarks.md, DC-09 ingest). A batch is a fixed handful of statements whatever
+its size. The inserts are written by `_insert`, not `bulk_create`: the ORM compiling every
+value of every row was the largest cost of the ingest thread after `_touch`.
 """
 
 from __future__ import annotations
@@ -35,13 +50,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from trygg.devices.models import (
     UNIT_REF_FIELDS,
@@ -57,7 +74,9 @@ from .models import (
     CONNECTION_RESTORED_CODE,
     RECORD_ONLY_KINDS,
     Alarm,
+    AlarmAction,
     AlarmCategory,
+    AlarmEvent,
     AlarmKind,
     AlarmOutbox,
     AlarmStatus,
@@ -82,6 +101,17 @@ _KINDS: dict[str, AlarmKind] = {
     EventKind.TEST: AlarmKind.TEST,
     EventKind.RESTORE: AlarmKind.RESTORE,
 }
+# Outbox topics: a new alarm that needs someone's action, and one Trygg closed itself.
+OUTBOX_RAISED = "alarm.raised"
+OUTBOX_CLOSED = "alarm.closed"
+# What a restore of this kind (`IncomingEvent.restores`) closes: only where the condition
+# that ended is clear and no person has to see to anyone.
+RESTORE_CLOSES: dict[str, AlarmKind] = {
+    EventKind.LOW_BATTERY: AlarmKind.LOW_BATTERY,
+    EventKind.TAMPER: AlarmKind.TAMPER,
+    EventKind.MAINS_LOSS: AlarmKind.MAINS_LOSS,
+}
+_NOT_CLOSED = (AlarmStatus.OPEN, AlarmStatus.ACKNOWLEDGED)
 
 
 def ingest(signals: Sequence[IncomingSignal]) -> list[IngestOutcome]:
@@ -151,6 +181,24 @@ class _Seen:
     new_signals: list[tuple[Signal, IncomingSignal]] = field(default_factory=list)
 
 
+@dataclass
+class _Restore:
+    """A restore in the batch and what it closes: the unit's alarms of kind `closes` that
+    are not closed yet, in `zone` unless the restore names none."""
+
+    unit_id: int
+    closes: AlarmKind
+    zone: str
+    entry: Alarm  # the restore as recorded (kind RESTORE, closed at once)
+    position: int  # the entry's place in the batch's alarms: only those before it end
+    note: str  # for the closed alarm's log
+
+    def matches(self, unit_id: int, kind: str, zone: str) -> bool:
+        return (
+            unit_id == self.unit_id and kind == self.closes and (not self.zone or zone == self.zone)
+        )
+
+
 def _ingest(batch: list[IncomingSignal]) -> list[IngestOutcome]:
     now = timezone.now()
     refs: dict[str, set[str]] = {}
@@ -203,14 +251,31 @@ def dedupe_window(received_at: dt.datetime) -> int:
 
 def _stored_before(keys: list[tuple[int, tuple[str, int]]]) -> set[tuple[int, str, int]]:
     """Which (unit id, dedupe key, window) triples are stored already, in the windows the
-    batch looks at: one query for the batch."""
-    return set(
-        Signal.objects.filter(
-            unit_id__in={unit_id for unit_id, _ in keys},
-            dedupe_key__in={key for _, (key, _) in keys},
-            dedupe_window__gte=min(window for _, (_, window) in keys) - 1,
-        ).values_list("unit_id", "dedupe_key", "dedupe_window")
+    batch looks at: one query, one probe of the unique index per key. (`unit IN (...) AND
+    key IN (...)` had the databases probe every unit of the batch with every key of it,
+    40,000 probes for 200 frames: the costliest statement of a batch on SQLite.)"""
+    probes = sorted({(unit_id, key, window - 1) for unit_id, (key, window) in keys})
+    quote = connection.ops.quote_name
+    table = quote(Signal._meta.db_table)
+    unit, key, window = (
+        quote(str(Signal._meta.get_field(name).column))  # type: ignore[union-attr]
+        for name in ("unit", "dedupe_key", "dedupe_window")
     )
+    found: set[tuple[int, str, int]] = set()
+    limit = connection.features.max_query_params  # None: no limit (PostgreSQL)
+    per_query = max(1, limit // 3) if limit else max(1, len(probes))
+    with connection.cursor() as cursor:
+        for start in range(0, len(probes), per_query):
+            chunk = probes[start : start + per_query]
+            values = ", ".join(["(%s, %s, %s)"] * len(chunk))
+            cursor.execute(
+                f"WITH k (u, d, w) AS (VALUES {values}) SELECT s.{unit}, s.{key}, "  # noqa: S608
+                f"s.{window} FROM k JOIN {table} s ON s.{unit} = k.u AND s.{key} = k.d"
+                f" AND s.{window} >= k.w",
+                [value for probe in chunk for value in probe],
+            )
+            found.update((row[0], row[1], row[2]) for row in cursor.fetchall())
+    return found
 
 
 def _store(
@@ -219,11 +284,12 @@ def _store(
     units: dict[int, _Seen],
     now: dt.datetime,
 ) -> None:
-    """Insert the new signals, their alarms and the outbox rows, a few statements for all."""
-    placements = _Placements(
+    """Insert the new signals, their alarms and the outbox rows, and close what the batch's
+    restores end: a few statements for all."""
+    placements = Placements(
         [unit.pk for unit, _, _ in new] + [seen.unit.pk for seen in lost],
-        [_local_day(unit, signal.received_at) for unit, signal, _ in new]
-        + [_local_day(seen.unit, seen.seen_at) for seen in lost],
+        [local_day(unit, signal.received_at) for unit, signal, _ in new]
+        + [local_day(seen.unit, seen.seen_at) for seen in lost],
     )
     signal_rows = [
         Signal(
@@ -237,27 +303,28 @@ def _store(
         )
         for unit, signal, (key, window) in new
     ]
-    Signal.objects.bulk_create(signal_rows)
-    _ensure_ids(signal_rows)
+    _insert(signal_rows)
     for row, (unit, signal, _key) in zip(signal_rows, new, strict=True):
         seen = units[unit.pk]
         seen.first_signal = seen.first_signal or row
         seen.new_signals.append((row, signal))
 
     alarms: list[Alarm] = []
+    restores: list[_Restore] = []
     for seen in lost:
         # The connection is back: recorded before whatever the unit says now.
-        alarms.append(
-            _alarm(
-                seen.unit,
-                seen.first_signal,
-                placements.at(seen.unit, seen.seen_at),
-                AlarmKind.RESTORE,
-                IncomingEvent(
-                    EventKind.RESTORE, CONNECTION_RESTORED_CODE, text="Connection restored"
-                ),
-                now,
-            )
+        entry = build_alarm(
+            seen.unit,
+            seen.first_signal,
+            placements.at(seen.unit, seen.seen_at),
+            AlarmKind.RESTORE,
+            IncomingEvent(EventKind.RESTORE, CONNECTION_RESTORED_CODE, text="Connection restored"),
+            now,
+        )
+        alarms.append(entry)
+        note = gettext("The unit was heard again after its connection was lost.")
+        restores.append(
+            _Restore(seen.unit.pk, AlarmKind.CONNECTION_LOST, "", entry, len(alarms) - 1, note)
         )
     for seen in units.values():
         for row, signal in seen.new_signals:
@@ -265,19 +332,107 @@ def _store(
                 if event.kind == EventKind.HEARTBEAT:
                     continue
                 kind = _KINDS.get(event.kind, AlarmKind.OTHER)
-                alarms.append(_alarm(seen.unit, row, row.placement, kind, event, now))
-    Alarm.objects.bulk_create(alarms)
-    care = [alarm for alarm in alarms if alarm.category == AlarmCategory.CARE]
-    if care:
-        _ensure_ids(care)
-        AlarmOutbox.objects.bulk_create(
-            [AlarmOutbox(alarm=alarm, created_at=now) for alarm in care]
+                alarm = build_alarm(seen.unit, row, row.placement, kind, event, now)
+                alarms.append(alarm)
+                closes = RESTORE_CLOSES.get(event.restores) if kind == AlarmKind.RESTORE else None
+                if closes is not None:
+                    note = gettext("The unit reported: %(code)s %(text)s.") % {
+                        "code": alarm.code,
+                        "text": alarm.text,
+                    }
+                    restores.append(
+                        _Restore(seen.unit.pk, closes, alarm.zone, alarm, len(alarms) - 1, note)
+                    )
+
+    # What the restores close: alarms of this batch before them, and stored ones (locked
+    # before the batch's own are inserted, so the two never overlap).
+    in_batch = _close_in_batch(restores, alarms, now)
+    stored = _lock_closable(restores)
+    _insert(alarms)
+    closed = [(alarm.pk, restore) for alarm, restore in in_batch]
+    closed += _close_stored(stored, restores, now)
+
+    outbox = [
+        AlarmOutbox(alarm=alarm, topic=OUTBOX_RAISED, created_at=now)
+        for alarm in alarms
+        if alarm.kind not in RECORD_ONLY_KINDS
+    ]
+    outbox += [
+        AlarmOutbox(alarm_id=alarm_id, topic=OUTBOX_CLOSED, created_at=now)
+        for alarm_id, _ in closed
+    ]
+    if closed:
+        _insert(
+            [
+                AlarmEvent(
+                    alarm_id=alarm_id,
+                    at=now,
+                    action=AlarmAction.RESTORED,
+                    note=restore.note
+                    + " "
+                    + gettext("The restore is recorded as alarm %(id)s.")
+                    % {"id": restore.entry.pk},
+                )
+                for alarm_id, restore in closed
+            ]
         )
+    if outbox:
+        _insert(outbox)
         # Delivered on commit: the dispatcher routes them now, not at its next idle look.
         handling.wake_dispatcher()
 
 
-def _alarm(
+def _close_in_batch(
+    restores: list[_Restore], alarms: list[Alarm], now: dt.datetime
+) -> list[tuple[Alarm, _Restore]]:
+    """Close, before they are inserted, the batch's own alarms that a restore later in the
+    batch ends (a low battery and its restore sent together)."""
+    closing: list[tuple[Alarm, _Restore]] = []
+    for restore in restores:
+        for alarm in alarms[: restore.position]:
+            if alarm.status != AlarmStatus.CLOSED and restore.matches(
+                alarm.unit_id, alarm.kind, alarm.zone
+            ):
+                alarm.status, alarm.closed_at = AlarmStatus.CLOSED, now
+                closing.append((alarm, restore))
+    return closing
+
+
+def _lock_closable(restores: list[_Restore]) -> list[tuple[int, int, str, str]]:
+    """The stored alarms the restores may close, locked: (id, unit id, kind, zone). Nothing
+    is read when the batch has no restore that closes anything."""
+    if not restores:
+        return []
+    return list(
+        Alarm.objects.filter(
+            unit_id__in={restore.unit_id for restore in restores},
+            kind__in={restore.closes for restore in restores},
+            status__in=_NOT_CLOSED,
+        )
+        .order_by("pk")
+        .select_for_update()
+        .values_list("pk", "unit_id", "kind", "zone")
+    )
+
+
+def _close_stored(
+    candidates: list[tuple[int, int, str, str]], restores: list[_Restore], now: dt.datetime
+) -> list[tuple[int, _Restore]]:
+    """Close the stored alarms a restore of the batch ends; (id, restore) for each. Safe
+    against an operator closing one meanwhile: the rows are locked since they were read."""
+    closed: list[tuple[int, _Restore]] = []
+    for pk, unit_id, kind, zone in candidates:
+        restore = next((r for r in restores if r.matches(unit_id, kind, zone)), None)
+        if restore is not None:
+            closed.append((pk, restore))
+    if closed:
+        Alarm.objects.filter(pk__in=[pk for pk, _ in closed]).update(
+            status=AlarmStatus.CLOSED, closed_at=now, escalate_at=None
+        )
+    return closed
+
+
+def build_alarm(
     unit: AlarmUnit,
     signal: Signal | None,
     placement: AlarmPlacement | None,
@@ -285,6 +440,10 @@ def _alarm(
     event: IncomingEvent,
     now: dt.datetime,
 ) -> Alarm:
+    """The alarm (not saved) that `event` from `unit` raises: the client and provider from
+    the placement in force, the category from the kind, and tests and restores recorded
+    closed. Shared with heartbeat supervision, whose lost connections are built the same
+    way (with no signal: Trygg noticed them itself)."""
     client = placement.client if placement is not None else None
     provider_id: int | None
     if client is not None:
@@ -321,17 +480,107 @@ def _touch(seen: Iterable[_Seen]) -> None:
         unit.last_seen_at = last
         unit.supervision_due_at = unit.due_after(last)
         unit.connection_lost = False
-        rows.append((adapt(last), adapt(unit.supervision_due_at), False, unit.pk))
-    if rows:
-        # One prepared statement run per row: bulk_update's CASE WHEN over the whole batch
-        # was the largest cost of the ingest thread (docs/benchmarks.md, DC-09 profile).
-        with connection.cursor() as cursor:
-            cursor.executemany(_TOUCH_SQL, rows)
+        rows.append((unit.pk, adapt(last), adapt(unit.supervision_due_at)))
+    if not rows:
+        return
+    # Not bulk_update: its CASE WHEN over the whole batch was the largest cost of the ingest
+    # thread (docs/benchmarks.md, DC-09 profile).
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One statement for the batch: a prepared statement per row is parsed and
+            # planned per row by the server (Django binds parameters on the client).
+            cursor.execute(
+                _TOUCH_SQL_PG % ", ".join(["(%s, %s::timestamptz, %s::timestamptz)"] * len(rows)),
+                [value for row in rows for value in row],
+            )
+        else:
+            # SQLite runs in the process: one prepared statement stepped per row is cheapest.
+            cursor.executemany(_TOUCH_SQL, [(last, due, pk) for pk, last, due in rows])
 
 
 _TOUCH_SQL = (
     "UPDATE devices_alarmunit"
-    " SET last_seen_at = %s, supervision_due_at = %s, connection_lost = %s WHERE id = %s"
+    " SET last_seen_at = %s, supervision_due_at = %s, connection_lost = false WHERE id = %s"
+)
+_TOUCH_SQL_PG = (
+    "UPDATE devices_alarmunit AS u"
+    " SET last_seen_at = v.last_seen_at, supervision_due_at = v.due, connection_lost = false"
+    " FROM (VALUES %s) AS v (id, last_seen_at, due) WHERE u.id = v.id"
+)
+
+
+def _insert(rows: Sequence[models.Model]) -> None:
+    """Insert model instances of one model and set their ids: the statement bulk_create
+    writes (multi-row VALUES … RETURNING id, split by the database's parameter limit), with
+    each value adapted by a function chosen once per field instead of the ORM's compiler
+    per value, which was most of the ingest's Python time. Every concrete field is written,
+    so a field added to the model is written too, its default set by the model."""
+    if not rows:
+        return
+    model = type(rows[0])
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if f is not meta.pk]
+    adapters = [_adapter(f) for f in fields]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(f.column)) for f in fields)
+    head = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES "  # noqa: S608 (names)
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    tail = f" RETURNING {quote(str(meta.pk.column))}"
+    per_statement = max(1, connection.ops.bulk_batch_size(fields, rows))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            params = [adapt(row) for row in chunk for adapt in adapters]
+            cursor.execute(head + ", ".join([one] * len(chunk)) + tail, params)
+            ids = cursor.fetchall()
+            if len(ids) != len(chunk):
+                raise DatabaseError("The database did not return the ids of inserted rows.")
+            for row, (pk,) in zip(chunk, ids, strict=True):
+                row.pk = pk
+                row._state.adding = False
+                row._state.db = connection.alias
+
+
+def _adapter(f: models.Field[Any, Any]) -> Callable[[models.Model], Any]:
+    """How one field's value of a row goes to the database, as the ORM would send it."""
+    attname = f.attname
+    if isinstance(f, models.ForeignKey):
+        cache = f.cache_name
+
+        def foreign_key(row: models.Model) -> Any:
+            value = getattr(row, attname)
+            if value is None and cache in row._state.fields_cache:
+                # Assigned before it was saved (as bulk_create allows): its id now.
+                related = row._state.fields_cache[cache]
+                value = related.pk if related is not None else None
+            return value
+
+        return foreign_key
+    if isinstance(f, models.DateTimeField):
+        adapt = connection.ops.adapt_datetimefield_value
+        if f.auto_now or f.auto_now_add:
+            return lambda row: adapt(f.pre_save(row, True))
+        return lambda row: adapt(getattr(row, attname))
+    if type(f) in _PLAIN_FIELDS:
+        return lambda row: getattr(row, attname)
+    return lambda row: f.get_db_prep_save(f.pre_save(row, True), connection)
+
+
+# Fields whose Python value the database drivers take as it is (bytes for BinaryField).
+_PLAIN_FIELDS: frozenset[type[models.Field[Any, Any]]] = frozenset(
+    {
+        models.CharField,
+        models.TextField,
+        models.SlugField,
+        models.IntegerField,
+        models.BigIntegerField,
+        models.SmallIntegerField,
+        models.PositiveIntegerField,
+        models.PositiveSmallIntegerField,
+        models.PositiveBigIntegerField,
+        models.BooleanField,
+        models.BinaryField,
+    }
 )
 
 
@@ -400,8 +649,9 @@ def _resolve(
     return None
 
 
-class _Placements:
-    """The placements of the batch's units around the batch's days, fetched in one query."""
+class Placements:
+    """The placements of some units around some days, fetched in one query, to find who
+    held a unit at a moment (`at`): the ingest's and supervision's batches use it."""
 
     def __init__(self, unit_ids: list[int], days: list[dt.date]) -> None:
         self.by_unit: dict[int, list[AlarmPlacement]] = {}
@@ -417,22 +667,18 @@ class _Placements:
             self.by_unit.setdefault(placement.unit_id, []).append(placement)
 
     def at(self, unit: AlarmUnit, moment: dt.datetime) -> AlarmPlacement | None:
-        day = _local_day(unit, moment)
+        """The placement in force on the unit's local day of `moment`, if any."""
+        day = local_day(unit, moment)
         for placement in self.by_unit.get(unit.pk, []):
             if placement.is_active_on(day):
                 return placement
         return None
 
 
-def _local_day(unit: AlarmUnit, moment: dt.datetime) -> dt.date:
-    """The day in the unit's municipality: placements are dated by local days."""
+def local_day(unit: AlarmUnit, moment: dt.datetime) -> dt.date:
+    """The day of `moment` in the unit's municipality: placements are dated by local days.
+    The unit needs its municipality's time zone loaded (`municipality__time_zone`)."""
     return moment.astimezone(ZoneInfo(unit.municipality.time_zone)).date()
-
-
-def _ensure_ids(rows: Sequence[Signal] | Sequence[Alarm]) -> None:
-    """bulk_create sets ids on PostgreSQL and SQLite 3.35+; anything older cannot run us."""
-    if any(row.pk is None for row in rows):
-        raise DatabaseError("The database did not return the ids of inserted rows.")
 
 
 def _dedupe_key(key: str) -> str:

@@ -38,15 +38,16 @@ from . import handling
 from .incoming import EventKind, IncomingEvent
 from .models import CONNECTION_RESTORED_CODE, Alarm, AlarmKind, AlarmOutbox
 
-# The ingest's own helpers, so a lost connection gets its placement, client and provider
-# exactly as the ingest's alarms do (the placement in force on the unit's local day). Same
-# app, one caller outside services.py: imported as they are rather than copied.
-from .services import _alarm, _local_day, _Placements
+# The ingest's helpers, so a lost connection gets its placement, client and provider
+# exactly as the ingest's alarms do (the placement in force on the unit's local day).
+from .services import OUTBOX_RAISED, Placements, build_alarm, local_day
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
-OUTBOX_TOPIC = "alarm.connection_lost"
+# A lost connection needs someone (a technician) like any other alarm: the dispatcher routes
+# it from the same topic.
+OUTBOX_TOPIC = OUTBOX_RAISED
 FAILED_UNIT_RETRY = dt.timedelta(minutes=5)
 # The lost connection and its restore share the code, so the pair can be matched.
 _LOST = IncomingEvent(EventKind.TECHNICAL, CONNECTION_RESTORED_CODE, text="Connection lost")
@@ -135,12 +136,12 @@ def _record(units: list[AlarmUnit], now: dt.datetime) -> None:
         return
     # Who held the unit when it went silent: the placement on the deadline's local day.
     moments = [unit.supervision_due_at or now for unit in units]  # never None when claimed
-    placements = _Placements(
+    placements = Placements(
         [unit.pk for unit in units],
-        [_local_day(unit, moment) for unit, moment in zip(units, moments, strict=True)],
+        [local_day(unit, moment) for unit, moment in zip(units, moments, strict=True)],
     )
     alarms = [
-        _alarm(unit, None, placements.at(unit, moment), AlarmKind.CONNECTION_LOST, _LOST, now)
+        build_alarm(unit, None, placements.at(unit, moment), AlarmKind.CONNECTION_LOST, _LOST, now)
         for unit, moment in zip(units, moments, strict=True)
     ]
     Alarm.objects.bulk_create(alarms)

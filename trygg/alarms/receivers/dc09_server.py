@@ -46,6 +46,7 @@ from .dc09 import (
     parse_frame,
     reply_for,
 )
+from .dc09.events import EventKind as Dc09Kind
 from .dc09.payload import Dc09Event
 
 logger = logging.getLogger(__name__)
@@ -164,7 +165,19 @@ def _event(event: Dc09Event) -> IncomingEvent:
         code=code,
         zone=event.zone or "",
         text=event.text or event.meaning.label,
+        restores=_restores(event),
     )
+
+
+def _restores(event: Dc09Event) -> str:
+    """For a restore, what ended: the technical fault when the code names it (SIA YR, TR,
+    AR; Contact ID 302, 137, 301 with qualifier 3), else the kind (alarm, fire, technical)."""
+    meaning = event.meaning
+    if meaning.kind is not Dc09Kind.RESTORE or meaning.restores is None:
+        return ""
+    if meaning.technical is not None:
+        return meaning.technical.value
+    return meaning.restores.value
 
 
 @dataclass

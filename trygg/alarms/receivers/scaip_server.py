@@ -147,12 +147,14 @@ def incoming_events(mrq: ScaipRequest) -> tuple[IncomingEvent, ...]:
     if kind == EventKind.HEARTBEAT:
         return ()
     texts = (mrq.status_text, mrq.device_text, mrq.location_text)
+    restores = mrq.restores
     return (
         IncomingEvent(
             kind=kind,
             code=mrq.status_code or mrq.message_type,
             zone=mrq.device_id or mrq.device_component or "",
             text="; ".join(text for text in texts if text),
+            restores=_KINDS[restores] if restores is not None else "",
         ),
     )
 

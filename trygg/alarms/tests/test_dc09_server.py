@@ -14,7 +14,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from trygg.alarms.incoming import IncomingSignal, IngestOutcome
+from trygg.alarms.incoming import IncomingEvent, IncomingSignal, IngestOutcome
 from trygg.alarms.models import Alarm, AlarmOutbox, Signal
 from trygg.alarms.receivers.dc09 import (
     ADM_CID,
@@ -25,9 +25,10 @@ from trygg.alarms.receivers.dc09 import (
     format_adm_cid,
     format_sia_dcs,
     key_from_hex,
+    parse_frame,
     parse_response,
 )
-from trygg.alarms.receivers.dc09_server import Dc09Server, start_dc09_server
+from trygg.alarms.receivers.dc09_server import Dc09Server, start_dc09_server, to_signal
 from trygg.devices.models import AlarmUnit
 from trygg.devices.services import place_unit
 
@@ -190,6 +191,67 @@ def test_contact_id_events_keep_their_qualifier(server: Dc09Server) -> None:
     assert parse_response(tcp_exchange(server.tcp_port, frame)).token == "ACK"
     alarm = Alarm.objects.get()
     assert (alarm.kind, alarm.code, alarm.zone) == ("alarm", "E101", "003")
+
+
+def test_a_battery_restore_closes_the_low_battery_alarm(server: Dc09Server) -> None:
+    for seq, code in ((21, "YT"), (22, "YR")):  # system battery trouble, then its restoral
+        data = format_sia_dcs([SiaEvent(code, area="1")], account="1001")
+        frame = build_frame(SIA_DCS, sequence=seq, account="1001", data=data)
+        assert parse_response(tcp_exchange(server.tcp_port, frame)).token == "ACK"
+    fault = Alarm.objects.get(kind="low_battery")
+    assert (fault.code, fault.status) == ("YT", "closed")  # closed before the ACK came
+    assert Alarm.objects.get(kind="restore").code == "YR"
+
+
+def test_a_contact_id_restore_closes_the_fault_in_its_zone(server: Dc09Server) -> None:
+    for seq, qualifier, zone in ((31, "1", "002"), (32, "1", "003"), (33, "3", "002")):
+        data = format_adm_cid(qualifier, "384", "01", zone, account="1001")  # RF low battery
+        frame = build_frame(ADM_CID, sequence=seq, account="1001", data=data)
+        assert parse_response(tcp_exchange(server.tcp_port, frame)).token == "ACK"
+    faults = dict(Alarm.objects.filter(kind="low_battery").values_list("zone", "status"))
+    assert faults == {"002": "closed", "003": "open"}
+
+
+@pytest.mark.parametrize(
+    ("code", "restores"),
+    [
+        ("YR", "low_battery"),
+        ("TR", "tamper"),
+        ("AR", "mains_loss"),
+        ("YK", "technical"),  # communications restoral: which fault is not said
+        ("MH", "alarm"),
+        ("FH", "fire"),
+        ("YT", ""),  # not a restore
+    ],
+)
+def test_a_sia_restore_says_what_ended(code: str, restores: str) -> None:
+    data = format_sia_dcs([SiaEvent(code, area="1")], account="1001")
+    assert decoded(SIA_DCS, data).restores == restores
+
+
+@pytest.mark.parametrize(
+    ("qualifier", "code", "restores"),
+    [
+        ("3", "302", "low_battery"),
+        ("3", "137", "tamper"),
+        ("3", "301", "mains_loss"),
+        ("3", "350", "technical"),
+        ("3", "101", "alarm"),
+        ("1", "302", ""),  # the fault itself
+        ("3", "602", ""),  # qualifier 3 on a test code is no restore
+    ],
+)
+def test_a_contact_id_restore_says_what_ended(qualifier: str, code: str, restores: str) -> None:
+    data = format_adm_cid(qualifier, code, account="1001")
+    assert decoded(ADM_CID, data).restores == restores
+
+
+def decoded(token: str, data: str) -> IncomingEvent:
+    """The one event of a frame with `data`, as the receiver hands it to the ingest."""
+    now = timezone.now()
+    frame = build_frame(token, sequence=1, account="1001", data=data)
+    [event] = to_signal(parse_frame(frame, lambda account: None, now), now, None).events
+    return event
 
 
 def test_a_unit_registered_after_start_is_known_without_a_restart(

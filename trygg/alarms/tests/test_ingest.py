@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from trygg.alarms import services
 from trygg.alarms.incoming import IncomingEvent, IngestOutcome
-from trygg.alarms.models import Alarm, AlarmOutbox, Signal
-from trygg.alarms.services import ingest
+from trygg.alarms.models import Alarm, AlarmAction, AlarmEvent, AlarmOutbox, AlarmStatus, Signal
+from trygg.alarms.services import OUTBOX_CLOSED, OUTBOX_RAISED, ingest
 from trygg.devices.models import AlarmPlacement, AlarmUnit, AlarmUnitKind
 from trygg.devices.services import move_unit, place_unit
 
@@ -262,12 +262,12 @@ def test_a_restoring_alarm_is_recorded_after_the_restore(unit: AlarmUnit) -> Non
     [
         ("alarm", ("alarm", "care", "open", True)),
         ("fire", ("fire", "care", "open", True)),
-        ("low_battery", ("low_battery", "technical", "open", False)),
-        ("tamper", ("tamper", "technical", "open", False)),
-        ("mains_loss", ("mains_loss", "technical", "open", False)),
-        ("technical", ("technical", "technical", "open", False)),
-        ("other", ("other", "technical", "open", False)),
-        ("made-up", ("other", "technical", "open", False)),  # never dropped
+        ("low_battery", ("low_battery", "technical", "open", True)),
+        ("tamper", ("tamper", "technical", "open", True)),
+        ("mains_loss", ("mains_loss", "technical", "open", True)),
+        ("technical", ("technical", "technical", "open", True)),
+        ("other", ("other", "technical", "open", True)),
+        ("made-up", ("other", "technical", "open", True)),  # never dropped
         ("test", ("test", "technical", "closed", False)),
         ("restore", ("restore", "technical", "closed", False)),
     ],
@@ -280,6 +280,8 @@ def test_each_kind_of_event_becomes_its_alarm(
     alarm = Alarm.objects.get()
     assert (alarm.kind, alarm.category, alarm.status, AlarmOutbox.objects.exists()) == expected
     assert alarm.text == "t" * 200  # the raw bytes keep the whole of it
+    # What needs someone, care or technical, is raised to the dispatcher the same way.
+    assert set(AlarmOutbox.objects.values_list("topic", flat=True)) <= {OUTBOX_RAISED}
 
 
 def test_a_test_report_is_kept_but_raises_nothing(unit: AlarmUnit) -> None:
@@ -321,6 +323,155 @@ def test_the_placement_is_the_one_in_force_on_the_local_day(place: Place, unit: 
     assert Alarm.objects.get(signal__dedupe_key="b").client == place.client
 
 
+# Restores close what they end ------------------------------------------------------------
+
+
+def restore_of(condition: str, code: str = "R", zone: str = "") -> IncomingEvent:
+    return IncomingEvent("restore", code, zone=zone, text="Restored", restores=condition)
+
+
+def raised(unit: AlarmUnit, kind: str, zone: str = "", at: dt.datetime = T0) -> Alarm:
+    message = incoming(unit.dc09_account, events=(IncomingEvent(kind, "X", zone),), at=at)
+    assert ingest([message]) == [STORED]
+    return Alarm.objects.filter(unit=unit, kind=kind).latest("id")
+
+
+@pytest.mark.parametrize("condition", ["low_battery", "tamper", "mains_loss"])
+def test_a_technical_restore_closes_the_units_open_alarm_of_that_kind(
+    unit: AlarmUnit, condition: str
+) -> None:
+    fault = raised(unit, condition)
+    later = T0 + dt.timedelta(minutes=30)
+    assert ingest([incoming("1001", events=(restore_of(condition, "YR"),), at=later)]) == [STORED]
+    fault.refresh_from_db()
+    restore = Alarm.objects.get(kind="restore")
+    assert (fault.status, fault.closed_at, fault.closed_by) == ("closed", restore.created_at, None)
+    event = AlarmEvent.objects.get(alarm=fault)
+    assert (event.action, event.actor) == (AlarmAction.RESTORED, None)
+    assert "YR" in event.note
+    assert f"alarm {restore.pk}" in event.note
+    topics = AlarmOutbox.objects.filter(alarm=fault).order_by("id").values_list("topic", flat=True)
+    assert list(topics) == [OUTBOX_RAISED, OUTBOX_CLOSED]
+    assert not AlarmOutbox.objects.filter(alarm=restore).exists()  # history only
+
+
+def test_a_restore_closes_only_its_own_kind_and_unit(place: Place, unit: AlarmUnit) -> None:
+    other_unit = place.unit("1002")
+    battery = raised(unit, "low_battery")
+    tamper = raised(unit, "tamper")
+    elsewhere = raised(other_unit, "low_battery")
+    ingest([incoming("1001", events=(restore_of("low_battery"),))])
+    statuses = {a.pk: a.status for a in Alarm.objects.exclude(kind="restore")}
+    assert statuses == {battery.pk: "closed", tamper.pk: "open", elsewhere.pk: "open"}
+
+
+def test_a_restore_in_one_zone_leaves_another_zones_alarm_open(unit: AlarmUnit) -> None:
+    pendant = raised(unit, "low_battery", zone="002")
+    base = raised(unit, "low_battery", zone="000")
+    ingest([incoming("1001", events=(restore_of("low_battery", zone="002"),))])
+    assert Alarm.objects.get(pk=pendant.pk).status == "closed"
+    assert Alarm.objects.get(pk=base.pk).status == "open"
+    ingest([incoming("1001", events=(restore_of("low_battery"),))])  # no zone: the unit's
+    assert Alarm.objects.get(pk=base.pk).status == "closed"
+
+
+def test_an_acknowledged_fault_is_closed_and_a_closed_one_left_alone(unit: AlarmUnit) -> None:
+    acknowledged = raised(unit, "mains_loss")
+    Alarm.objects.filter(pk=acknowledged.pk).update(status=AlarmStatus.ACKNOWLEDGED)
+    done = raised(unit, "mains_loss")
+    closed_at = T0 + dt.timedelta(minutes=1)
+    Alarm.objects.filter(pk=done.pk).update(status=AlarmStatus.CLOSED, closed_at=closed_at)
+    ingest([incoming("1001", events=(restore_of("mains_loss"),))])
+    assert Alarm.objects.get(pk=acknowledged.pk).status == "closed"
+    assert Alarm.objects.get(pk=done.pk).closed_at == closed_at
+    assert list(AlarmEvent.objects.values_list("alarm", flat=True)) == [acknowledged.pk]
+
+
+@pytest.mark.parametrize(
+    "restore",
+    [
+        restore_of("", "RE"),  # a reset or "normal state": which fault ended is not said
+        restore_of("technical", "YK"),  # communications restoral: not clearly the fault open
+        restore_of("alarm", "MH"),  # medical alarm restore: someone must still see to it
+    ],
+)
+def test_a_restore_that_does_not_say_what_ended_closes_nothing(
+    unit: AlarmUnit, restore: IncomingEvent
+) -> None:
+    raised(unit, "technical")
+    raised(unit, "alarm")
+    ingest([incoming("1001", events=(restore,))])
+    assert set(Alarm.objects.exclude(kind="restore").values_list("status", flat=True)) == {"open"}
+    assert not AlarmEvent.objects.exists()
+
+
+def test_a_fault_and_its_restore_in_one_batch_is_stored_closed(unit: AlarmUnit) -> None:
+    batch = [
+        incoming("1001", events=(IncomingEvent("low_battery", "YT"),), at=T0),
+        incoming(
+            "1001", events=(restore_of("low_battery", "YR"),), at=T0 + dt.timedelta(seconds=1)
+        ),
+    ]
+    assert ingest(batch) == [STORED, STORED]
+    fault = Alarm.objects.get(kind="low_battery")
+    assert (fault.status, fault.closed_by) == ("closed", None)
+    assert fault.closed_at is not None
+    assert AlarmEvent.objects.get().alarm == fault
+    topics = AlarmOutbox.objects.filter(alarm=fault).order_by("id").values_list("topic", flat=True)
+    assert list(topics) == [OUTBOX_RAISED, OUTBOX_CLOSED]
+
+
+def test_a_restore_does_not_close_a_fault_reported_after_it(unit: AlarmUnit) -> None:
+    events = (restore_of("tamper", "TR"), IncomingEvent("tamper", "TA"))
+    ingest([incoming("1001", events=events)])
+    assert Alarm.objects.get(kind="tamper").status == "open"
+
+
+def test_a_retransmitted_restore_closes_nothing_more(unit: AlarmUnit) -> None:
+    raised(unit, "low_battery")
+    restore = incoming("1001", "r1", events=(restore_of("low_battery"),))
+    assert ingest([restore]) == [STORED]
+    raised(unit, "low_battery")  # a new fault after the restore
+    assert ingest([restore]) == [DUPLICATE]
+    assert Alarm.objects.filter(kind="low_battery", status="open").count() == 1
+    assert AlarmEvent.objects.count() == 1
+
+
+def test_a_batch_without_restores_reads_no_alarms(unit: AlarmUnit) -> None:
+    raised(unit, "low_battery")
+    with CaptureQueriesContext(connection) as queries:
+        ingest([incoming("1001"), incoming("1001", events=(IncomingEvent("tamper", "TA"),))])
+    assert not [q for q in queries.captured_queries if 'FROM "alarms_alarm"' in q["sql"]]
+
+
+def test_alarms_written_by_the_ingest_are_what_the_orm_would_write(
+    place: Place, unit: AlarmUnit
+) -> None:
+    """The ingest writes rows itself (services._insert) for speed: every field, defaults
+    included, must come out as the model's own save would have it."""
+    ingest([incoming("1001", "k1", at=T0)])
+    alarm = Alarm.objects.get()
+    expected = Alarm(
+        municipality=place.municipality,
+        unit=unit,
+        signal=Signal.objects.get(),
+        placement=AlarmPlacement.objects.get(unit=unit),
+        client=place.client,
+        provider=place.provider,
+        kind="alarm",
+        category="care",
+        code="QA",
+        zone="1",
+        created_at=alarm.created_at,
+    )
+    expected.save()
+    fields = [f.attname for f in Alarm._meta.concrete_fields if not f.primary_key]
+    saved = Alarm.objects.filter(pk__in=[alarm.pk, expected.pk]).order_by("pk").values(*fields)
+    assert saved[0] == saved[1]
+    outbox = AlarmOutbox.objects.get()
+    assert (outbox.alarm_id, outbox.topic, outbox.delivered_at) == (alarm.pk, OUTBOX_RAISED, None)
+
+
 # Cost, failure and concurrency -------------------------------------------------------------
 
 
@@ -345,9 +496,10 @@ def test_a_batch_of_200_is_a_handful_of_queries(place: Place) -> None:
     assert Alarm.objects.filter(kind="alarm").count() == 1 + 100
     assert Alarm.objects.filter(kind="restore").count() == 10
     assert AlarmOutbox.objects.count() == 1 + 100
-    # units, stored keys, placements; signals, alarms and outbox (SQLite splits inserts into
-    # batches of its parameter limit); one update of the units; the savepoint.
-    assert len(queries) <= 12, "\n".join(q["sql"][:120] for q in queries.captured_queries)
+    # units, stored keys, placements; signals, the lost units' open connection-lost alarms
+    # (to close), alarms and outbox (SQLite splits inserts by its parameter limit); one
+    # update of the units; the savepoint.
+    assert len(queries) <= 13, "\n".join(q["sql"][:120] for q in queries.captured_queries)
 
 
 def test_a_database_failure_fails_the_batch_without_logging_the_frames(

@@ -32,9 +32,10 @@ from trygg.alarms.receivers.scaip import (
     build_mrq,
     build_response,
     parse_message,
+    parse_mrq,
     parse_mrs,
 )
-from trygg.alarms.receivers.scaip_server import ScaipServer, start_scaip_server
+from trygg.alarms.receivers.scaip_server import ScaipServer, incoming_events, start_scaip_server
 from trygg.devices.models import AlarmProtocol, AlarmUnit
 from trygg.devices.services import place_unit
 
@@ -506,6 +507,35 @@ def test_technical_messages_become_their_kinds(
     asyncio.run(scenario())
     alarm = Alarm.objects.get()
     assert (alarm.kind, alarm.code) == (kind, stc)
+
+
+def test_battery_ok_closes_the_units_battery_low_alarm(unit: AlarmUnit) -> None:
+    async def scenario() -> None:
+        async with serving() as server:
+            alarm_unit = await UdpUnit.open(server)
+            for ref, mty, stc in (("00003101", "ME", "0016"), ("00003102", "RE", "0015")):
+                await alarm_unit.exchange(alarm_unit.request(mrq(ref, mty=mty, stc=stc)))
+            await alarm_unit.close()
+
+    asyncio.run(scenario())
+    fault = Alarm.objects.get(kind="low_battery")
+    assert (fault.code, fault.status) == ("0016", "closed")  # closed before the 200 OK
+    assert Alarm.objects.get(kind="restore").code == "0015"
+
+
+@pytest.mark.parametrize(
+    ("mty", "stc", "restores"),
+    [
+        ("RE", "0015", "low_battery"),  # battery OK
+        ("ME", "0086", "mains_loss"),  # power restored
+        ("RE", "0070", ""),  # normal state: which condition ended is not said
+        ("RE", "0094", ""),  # restoral
+        ("ME", "0016", ""),  # battery low itself
+    ],
+)
+def test_a_restore_says_what_ended_when_its_code_does(mty: str, stc: str, restores: str) -> None:
+    [event] = incoming_events(parse_mrq(mrq("00003201", mty=mty, stc=stc)))
+    assert event.restores == restores
 
 
 # Refusals -----------------------------------------------------------------------------------

@@ -15,9 +15,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from trygg import worker
+from trygg.alarms import services
 from trygg.alarms.incoming import IngestOutcome
-from trygg.alarms.models import Alarm, AlarmOutbox
-from trygg.alarms.services import ingest
+from trygg.alarms.models import Alarm, AlarmAction, AlarmEvent, AlarmOutbox, AlarmStatus
+from trygg.alarms.services import OUTBOX_CLOSED, OUTBOX_RAISED, ingest
 from trygg.alarms.supervision import FAILED_UNIT_RETRY, OUTBOX_TOPIC, raise_lost_connections
 from trygg.core.models import Municipality
 from trygg.devices.models import AlarmPlacement, AlarmProtocol, AlarmUnit, AlarmUnitKind
@@ -149,6 +150,80 @@ def test_a_message_after_the_loss_restores_and_rearms_supervision(
     kinds = list(Alarm.objects.order_by("id").values_list("kind", flat=True))
     assert kinds == ["connection_lost", "restore", "connection_lost"]
     assert AlarmOutbox.objects.filter(topic=OUTBOX_TOPIC).count() == 2
+
+
+def test_a_lost_connection_is_announced_like_any_alarm_that_needs_someone() -> None:
+    assert OUTBOX_TOPIC == OUTBOX_RAISED == "alarm.raised"
+
+
+def test_the_unit_heard_again_closes_its_connection_lost_alarm(
+    place: Place, unit: AlarmUnit
+) -> None:
+    assert raise_lost_connections(DEADLINE + SECOND) == 1
+    lost = Alarm.objects.get(kind="connection_lost")
+    heard(unit, DEADLINE + dt.timedelta(minutes=10))
+    lost.refresh_from_db()
+    assert (lost.status, lost.closed_by, lost.escalate_at) == ("closed", None, None)
+    assert lost.closed_at is not None
+    restore = Alarm.objects.get(kind="restore")
+    assert lost.closed_at == restore.created_at  # in the restore's own transaction
+    # Its log says Trygg closed it (no actor) because the unit was heard again.
+    event = AlarmEvent.objects.get(alarm=lost)
+    assert (event.action, event.actor, event.at) == (AlarmAction.RESTORED, None, lost.closed_at)
+    assert "heard again" in event.note
+    assert f"alarm {restore.pk}" in event.note
+    # Raised, then closed, for the consoles; the restore itself is history only.
+    topics = AlarmOutbox.objects.filter(alarm=lost).order_by("id").values_list("topic", flat=True)
+    assert list(topics) == [OUTBOX_RAISED, OUTBOX_CLOSED]
+    assert not AlarmOutbox.objects.filter(alarm=restore).exists()
+
+
+def test_an_acknowledged_lost_connection_is_closed_too(unit: AlarmUnit) -> None:
+    raise_lost_connections(DEADLINE + SECOND)
+    Alarm.objects.update(status=AlarmStatus.ACKNOWLEDGED, acknowledged_at=DEADLINE)
+    heard(unit, DEADLINE + dt.timedelta(minutes=10))
+    assert Alarm.objects.get(kind="connection_lost").status == "closed"
+
+
+def test_a_lost_connection_someone_closed_already_is_left_as_it_is(unit: AlarmUnit) -> None:
+    raise_lost_connections(DEADLINE + SECOND)
+    closed_at = DEADLINE + dt.timedelta(minutes=1)
+    Alarm.objects.update(status=AlarmStatus.CLOSED, closed_at=closed_at)
+    heard(unit, DEADLINE + dt.timedelta(minutes=10))
+    lost = Alarm.objects.get(kind="connection_lost")
+    assert (lost.status, lost.closed_at) == ("closed", closed_at)
+    assert not AlarmEvent.objects.exists()
+    assert not AlarmOutbox.objects.filter(topic=OUTBOX_CLOSED).exists()
+    assert Alarm.objects.filter(kind="restore").count() == 1  # the restore is still recorded
+
+
+def test_only_the_unit_heard_from_has_its_lost_connection_closed(place: Place) -> None:
+    first, second = place.unit("1005"), place.unit("1006")
+    heard(first, T0)
+    heard(second, T0)
+    assert raise_lost_connections(DEADLINE + SECOND) == 2
+    heard(first, DEADLINE + dt.timedelta(minutes=10))
+    statuses = dict(Alarm.objects.filter(kind="connection_lost").values_list("unit", "status"))
+    assert statuses == {first.pk: "closed", second.pk: "open"}
+
+
+def test_a_restore_that_is_not_committed_closes_nothing(
+    unit: AlarmUnit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raise_lost_connections(DEADLINE + SECOND)
+
+    def broken(*args: object) -> None:
+        raise OperationalError("disk full")
+
+    monkeypatch.setattr(services, "_touch", broken)
+    message = incoming(unit.dc09_account, events=(), at=DEADLINE + dt.timedelta(minutes=10))
+    assert ingest([message]) == [IngestOutcome.FAILED]
+    assert Alarm.objects.get().status == "open"  # the connection-lost alarm, alone
+    assert not AlarmEvent.objects.exists()
+    assert fresh(unit).connection_lost
+    monkeypatch.undo()
+    assert ingest([message]) == [IngestOutcome.STORED]  # the unit sends it again
+    assert Alarm.objects.get(kind="connection_lost").status == "closed"
 
 
 def test_a_unit_that_keeps_reporting_is_never_raised(unit: AlarmUnit) -> None:

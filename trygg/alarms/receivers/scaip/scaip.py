@@ -233,6 +233,14 @@ STATUS_CODE_KINDS: dict[str, EventKind] = {
 }
 
 
+# The restore codes that say which condition ended; the others ("0070" normal state, "0094"
+# restoral, a reset) do not.
+STATUS_CODE_RESTORES: dict[str, EventKind] = {
+    "0015": EventKind.LOW_BATTERY,  # battery OK: ends 0014 battery failure and 0016 low
+    "0086": EventKind.MAINS_LOSS,  # power restored: ends 0085 power failure
+}
+
+
 def classify(message_type: str, status_code: str | None) -> EventKind:
     """The Trygg event kind of a message type and (four-digit) status code."""
     if message_type in MESSAGE_TYPE_KINDS:
@@ -297,6 +305,13 @@ class ScaipRequest:
     @property
     def event_kind(self) -> EventKind:
         return classify(self.message_type, self.status_code)
+
+    @property
+    def restores(self) -> EventKind | None:
+        """For a restore, the condition that ended, when the status code says which."""
+        if self.event_kind is not EventKind.RESTORE or not self.status_code:
+            return None
+        return STATUS_CODE_RESTORES.get(self.status_code)
 
 
 @dataclass(frozen=True)
