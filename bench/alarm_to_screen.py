@@ -1003,7 +1003,12 @@ def main() -> None:
                         f"{run.acked}/{run.sent} ACKed, delivered {min(run.delivered)}, "
                         f"p50 {run.percentile(0.5):.0f} ms, p99 {run.percentile(0.99):.0f} ms, "
                         f"max {max(run.latencies_ms, default=float('nan')):.0f} ms, "
-                        f"Trygg CPU {run.server_cpu:.0%}, load {run.load:.2f}",
+                        f"Trygg CPU {run.server_cpu:.0%}, load {run.load:.2f}; p99 at "
+                        + ", ".join(
+                            f"{m} {run.percentile(0.99, run.stages_ms[m]):.0f}"
+                            for m in MILESTONES
+                            if run.stages_ms[m]
+                        ),
                         file=sys.stderr,
                     )
                 groups.append(runs)
