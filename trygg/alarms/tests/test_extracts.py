@@ -693,7 +693,10 @@ def test_the_order_page_shows_the_counts_and_the_files(place: Place) -> None:
     assert "Hemtjänsten Norr" in page
     assert f"loggutdrag-2026-03-10-{placed.number}.xlsx" in page
     assert "Gör utdraget igen" not in page  # the orderer does not make it
-    assert place.client.last_name not in page  # counts only, no names
+    # Counts only: no client's name or national id (the staff's random names may share a
+    # surname with the client, so the whole name is what must not be there).
+    assert place.client.full_name not in page
+    assert place.client.national_id not in page
     tech_page = login(place.tech).get(f"/orders/{placed.pk}/").content.decode()
     assert "Gör utdraget igen" in tech_page
 
