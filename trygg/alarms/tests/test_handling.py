@@ -154,6 +154,29 @@ def test_with_no_team_on_duty_the_alarm_centre_has_it_at_once(duty: Duty) -> Non
     assert actions(alarm) == [AlarmAction.RAISED, AlarmAction.ESCALATED]
 
 
+def test_a_technical_alarm_goes_to_the_technical_queue_without_escalating(duty: Duty) -> None:
+    alarm = raise_alarm(duty, DAY, kind="low_battery", code="YT")
+    assert alarm.category == "technical"
+    assert alarm.routed_at is not None
+    assert alarm.team is None
+    assert alarm.escalate_at is None
+    assert handling.escalate_due(DAY + dt.timedelta(hours=1)) == 0
+
+
+def test_a_restore_closes_the_alarm_and_the_consoles_hear_it(
+    duty: Duty, heard: events.Subscription
+) -> None:
+    alarm = raise_alarm(duty, DAY, kind="low_battery", code="YT")
+    assert announced(heard, 1)[0]["action"] == "raised"
+    ingest(
+        [incoming("1001", at=DAY, events=(IncomingEvent("restore", "YR", restores="low_battery"),))]
+    )
+    handling.dispatch_pending(now=DAY)
+    alarm.refresh_from_db()
+    assert alarm.status == AlarmStatus.CLOSED
+    assert [data["action"] for data in announced(heard, 1)] == ["closed"]
+
+
 def test_a_new_alarm_and_its_routing_are_announced_without_personal_data(
     duty: Duty, heard: events.Subscription, place: Place
 ) -> None:
