@@ -178,7 +178,9 @@ class _Seen:
     unit: AlarmUnit
     seen_at: dt.datetime
     first_signal: Signal | None = None
-    new_signals: list[tuple[Signal, IncomingSignal]] = field(default_factory=list)
+    new_signals: list[tuple[Signal, IncomingSignal, AlarmPlacement | None]] = field(
+        default_factory=list
+    )
 
 
 @dataclass
@@ -261,17 +263,27 @@ def _stored_before(keys: list[tuple[int, tuple[str, int]]]) -> set[tuple[int, st
         quote(str(Signal._meta.get_field(name).column))  # type: ignore[union-attr]
         for name in ("unit", "dedupe_key", "dedupe_window")
     )
+    join = (
+        f" SELECT s.{unit}, s.{key}, s.{window} FROM k JOIN {table} s"  # noqa: S608 (names)
+        f" ON s.{unit} = k.u AND s.{key} = k.d AND s.{window} >= k.w"
+    )
     found: set[tuple[int, str, int]] = set()
-    limit = connection.features.max_query_params  # None: no limit (PostgreSQL)
-    per_query = max(1, limit // 3) if limit else max(1, len(probes))
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Three arrays: a short statement whatever the batch size (see _insert).
+            arrays = "unnest(%s::bigint[], %s::text[], %s::integer[])"
+            cursor.execute(
+                f"WITH k (u, d, w) AS (SELECT * FROM {arrays}){join}",  # noqa: S608 (names)
+                [list(column) for column in zip(*probes, strict=True)],
+            )
+            found.update((row[0], row[1], row[2]) for row in cursor.fetchall())
+            return found
+        per_query = max(1, (connection.features.max_query_params or 999) // 3)
         for start in range(0, len(probes), per_query):
             chunk = probes[start : start + per_query]
             values = ", ".join(["(%s, %s, %s)"] * len(chunk))
             cursor.execute(
-                f"WITH k (u, d, w) AS (VALUES {values}) SELECT s.{unit}, s.{key}, "  # noqa: S608
-                f"s.{window} FROM k JOIN {table} s ON s.{unit} = k.u AND s.{key} = k.d"
-                f" AND s.{window} >= k.w",
+                f"WITH k (u, d, w) AS (VALUES {values})" + join,
                 [value for probe in chunk for value in probe],
             )
             found.update((row[0], row[1], row[2]) for row in cursor.fetchall())
@@ -291,23 +303,26 @@ def _store(
         [local_day(unit, signal.received_at) for unit, signal, _ in new]
         + [local_day(seen.unit, seen.seen_at) for seen in lost],
     )
+    held = [placements.at(unit, signal.received_at) for unit, signal, _ in new]
+    # Ids rather than objects for the relations, here and in build_alarm: assigning objects
+    # costs a descriptor and a cache entry per relation and row, for nothing read later.
     signal_rows = [
         Signal(
             protocol=signal.protocol,
-            unit=unit,
+            unit_id=unit.pk,
             dedupe_key=key,
             dedupe_window=window,
             received_at=signal.received_at,
             raw=signal.raw,
-            placement=placements.at(unit, signal.received_at),
+            placement_id=placement.pk if placement is not None else None,
         )
-        for unit, signal, (key, window) in new
+        for (unit, signal, (key, window)), placement in zip(new, held, strict=True)
     ]
     _insert(signal_rows)
-    for row, (unit, signal, _key) in zip(signal_rows, new, strict=True):
+    for row, (unit, signal, _key), placement in zip(signal_rows, new, held, strict=True):
         seen = units[unit.pk]
         seen.first_signal = seen.first_signal or row
-        seen.new_signals.append((row, signal))
+        seen.new_signals.append((row, signal, placement))
 
     alarms: list[Alarm] = []
     restores: list[_Restore] = []
@@ -327,12 +342,12 @@ def _store(
             _Restore(seen.unit.pk, AlarmKind.CONNECTION_LOST, "", entry, len(alarms) - 1, note)
         )
     for seen in units.values():
-        for row, signal in seen.new_signals:
+        for row, signal, placement in seen.new_signals:
             for event in signal.events:
                 if event.kind == EventKind.HEARTBEAT:
                     continue
                 kind = _KINDS.get(event.kind, AlarmKind.OTHER)
-                alarm = build_alarm(seen.unit, row, row.placement, kind, event, now)
+                alarm = build_alarm(seen.unit, row, placement, kind, event, now)
                 alarms.append(alarm)
                 closes = RESTORE_CLOSES.get(event.restores) if kind == AlarmKind.RESTORE else None
                 if closes is not None:
@@ -353,7 +368,7 @@ def _store(
     closed += _close_stored(stored, restores, now)
 
     outbox = [
-        AlarmOutbox(alarm=alarm, topic=OUTBOX_RAISED, created_at=now)
+        AlarmOutbox(alarm_id=alarm.pk, topic=OUTBOX_RAISED, created_at=now)
         for alarm in alarms
         if alarm.kind not in RECORD_ONLY_KINDS
     ]
@@ -453,10 +468,10 @@ def build_alarm(
     record_only = kind in RECORD_ONLY_KINDS
     return Alarm(
         municipality_id=unit.municipality_id,
-        unit=unit,
-        signal=signal,
-        placement=placement,
-        client=client,
+        unit_id=unit.pk,
+        signal_id=signal.pk if signal is not None else None,
+        placement_id=placement.pk if placement is not None else None,
+        client_id=client.pk if client is not None else None,
         provider_id=provider_id,
         kind=kind,
         category=AlarmCategory.CARE if kind in CARE_KINDS else AlarmCategory.TECHNICAL,
@@ -487,12 +502,10 @@ def _touch(seen: Iterable[_Seen]) -> None:
     # thread (docs/benchmarks.md, DC-09 profile).
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # One statement for the batch: a prepared statement per row is parsed and
-            # planned per row by the server (Django binds parameters on the client).
-            cursor.execute(
-                _TOUCH_SQL_PG % ", ".join(["(%s, %s::timestamptz, %s::timestamptz)"] * len(rows)),
-                [value for row in rows for value in row],
-            )
+            # One statement for the batch, the values as three arrays (see _insert): a
+            # statement per row is parsed and planned per row by the server, as Django
+            # binds parameters on the client.
+            cursor.execute(_TOUCH_SQL_PG, [list(column) for column in zip(*rows, strict=True)])
         else:
             # SQLite runs in the process: one prepared statement stepped per row is cheapest.
             cursor.executemany(_TOUCH_SQL, [(last, due, pk) for pk, last, due in rows])
@@ -505,16 +518,23 @@ _TOUCH_SQL = (
 _TOUCH_SQL_PG = (
     "UPDATE devices_alarmunit AS u"
     " SET last_seen_at = v.last_seen_at, supervision_due_at = v.due, connection_lost = false"
-    " FROM (VALUES %s) AS v (id, last_seen_at, due) WHERE u.id = v.id"
+    " FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[]) AS v (id, last_seen_at, due)"
+    " WHERE u.id = v.id"
 )
 
 
 def _insert(rows: Sequence[models.Model]) -> None:
-    """Insert model instances of one model and set their ids: the statement bulk_create
-    writes (multi-row VALUES … RETURNING id, split by the database's parameter limit), with
+    """Insert model instances of one model and set their ids, as bulk_create does, with
     each value adapted by a function chosen once per field instead of the ORM's compiler
     per value, which was most of the ingest's Python time. Every concrete field is written,
-    so a field added to the model is written too, its default set by the model."""
+    so a field added to the model is written too, its default set by the model.
+
+    SQLite: bulk_create's multi-row VALUES … RETURNING id, split by the parameter limit.
+    PostgreSQL: one array per column (`INSERT … SELECT * FROM unnest(…)`), so the statement
+    is short and the same whatever the batch size. A VALUES list of every value of every
+    row is a new, long text each time, which psycopg scans for its placeholders in Python
+    (it caches only short statements) and the server parses value by value. The ids come
+    back in the order of the rows, as bulk_create relies on too."""
     if not rows:
         return
     model = type(rows[0])
@@ -523,22 +543,33 @@ def _insert(rows: Sequence[models.Model]) -> None:
     adapters = [_adapter(f) for f in fields]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(str(f.column)) for f in fields)
-    head = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES "  # noqa: S608 (names)
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    head = f"INSERT INTO {quote(meta.db_table)} ({columns})"
     tail = f" RETURNING {quote(str(meta.pk.column))}"
-    per_statement = max(1, connection.ops.bulk_batch_size(fields, rows))
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+            cursor.execute(
+                f"{head} SELECT * FROM unnest({arrays}){tail}",  # noqa: S608 (names)
+                [[adapt(row) for row in rows] for adapt in adapters],
+            )
+            _set_ids(rows, cursor.fetchall())
+            return
+        one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        per_statement = max(1, connection.ops.bulk_batch_size(fields, rows))
         for start in range(0, len(rows), per_statement):
             chunk = rows[start : start + per_statement]
             params = [adapt(row) for row in chunk for adapt in adapters]
-            cursor.execute(head + ", ".join([one] * len(chunk)) + tail, params)
-            ids = cursor.fetchall()
-            if len(ids) != len(chunk):
-                raise DatabaseError("The database did not return the ids of inserted rows.")
-            for row, (pk,) in zip(chunk, ids, strict=True):
-                row.pk = pk
-                row._state.adding = False
-                row._state.db = connection.alias
+            cursor.execute(f"{head} VALUES {', '.join([one] * len(chunk))}{tail}", params)
+            _set_ids(chunk, cursor.fetchall())
+
+
+def _set_ids(rows: Sequence[models.Model], ids: Sequence[tuple[Any, ...]]) -> None:
+    if len(ids) != len(rows):
+        raise DatabaseError("The database did not return the ids of inserted rows.")
+    for row, (pk,) in zip(rows, ids, strict=True):
+        row.pk = pk
+        row._state.adding = False
+        row._state.db = connection.alias
 
 
 def _adapter(f: models.Field[Any, Any]) -> Callable[[models.Model], Any]:
@@ -560,7 +591,17 @@ def _adapter(f: models.Field[Any, Any]) -> Callable[[models.Model], Any]:
         adapt = connection.ops.adapt_datetimefield_value
         if f.auto_now or f.auto_now_add:
             return lambda row: adapt(f.pre_save(row, True))
-        return lambda row: adapt(getattr(row, attname))
+        adapted: dict[dt.datetime, Any] = {}  # a batch's rows share a few moments
+
+        def moment(row: models.Model) -> Any:
+            value = getattr(row, attname)
+            if value is None:
+                return None
+            if value not in adapted:
+                adapted[value] = adapt(value)
+            return adapted[value]
+
+        return moment
     if type(f) in _PLAIN_FIELDS:
         return lambda row: getattr(row, attname)
     return lambda row: f.get_db_prep_save(f.pre_save(row, True), connection)
