@@ -2,7 +2,7 @@
 
     python bench/alarm_to_screen.py [--database-url URL] [--processes single,multi]
                                     [--rate 100] [--seconds 30] [--consoles 1,20]
-                                    [--units 2000] [--runs 3] [--markdown]
+                                    [--units 2000] [--runs 3] [--markdown] [--timeline DIR]
 
 The system runs as in production, as subprocesses of this script on a throwaway database:
 
@@ -464,6 +464,9 @@ class Run:
     latencies_ms: list[float] = field(default_factory=list)
     batch_sizes: list[int] = field(default_factory=list)  # alarms per ingest transaction
     pass_sizes: list[int] = field(default_factory=list)  # alarms per dispatcher pass
+    # Per measured alarm: received (epoch s), then ms after it at each milestone (the
+    # slowest console for SSE and console); for --timeline.
+    timeline: list[tuple[float, ...]] = field(default_factory=list)
     stages_ms: dict[str, list[float]] = field(default_factory=dict)
     server_cpu: float = 0.0  # CPU seconds of the Trygg processes / window seconds
     loadgen_cpu: float = 0.0
@@ -604,6 +607,25 @@ def measure(run: Run, seen: Seen, municipality_id: int) -> None:
             if pk in console.arrived:
                 stages["SSE"].append((console.sent[pk] - t0) * 1000)
                 stages["console"].append((console.arrived[pk] - t0) * 1000)
+        nan = float("nan")
+        sent = [c.sent[pk] for c in consoles if pk in c.sent]
+        arrived = [c.arrived[pk] for c in consoles if pk in c.arrived]
+        run.timeline.append(
+            (
+                t0,
+                *(
+                    (moment - t0) * 1000 if moment is not None else nan
+                    for moment in (
+                        created.timestamp(),
+                        alarm.acked_at,
+                        routed.timestamp() if routed is not None else None,
+                        seen.notified.get(pk),
+                        max(sent, default=None),
+                        max(arrived, default=None),
+                    )
+                ),
+            )
+        )
     run.stored = len(measured_ids)
     run.batch_sizes = sorted(batches.values())
     run.pass_sizes = sorted(passes.values())
@@ -642,6 +664,13 @@ def one_run(
         for child in reversed(system.children):
             child.stop()
     measure(run, seen, municipality_id)
+    if args.timeline:
+        path = Path(args.timeline) / f"{database.split()[0].lower()}-{name}.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w") as out:
+            out.write("received," + ",".join(f"{m}_ms" for m in MILESTONES) + "\n")
+            for row in sorted(run.timeline):
+                out.write(f"{row[0]:.6f}," + ",".join(f"{x:.1f}" for x in row[1:]) + "\n")
     return run
 
 
@@ -961,6 +990,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="Runs per figure; the median shown.")
     parser.add_argument("--markdown", action="store_true", help="Print Markdown tables.")
     parser.add_argument("--keep", action="store_true", help="Keep the temporary directory.")
+    parser.add_argument(
+        "--timeline",
+        metavar="DIR",
+        help="Write each run's alarms (received, then ms to each milestone) as CSV here.",
+    )
     args = parser.parse_args()
 
     data_dir = Path(tempfile.mkdtemp(prefix="trygg-a2s-"))
