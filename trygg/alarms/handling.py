@@ -131,6 +131,10 @@ def dispatch_pending(limit: int = 500, now: dt.datetime | None = None) -> int:
     change the ingest made (a restore closing an alarm). Safe beside other dispatchers:
     rows are claimed with SKIP LOCKED on PostgreSQL (SQLite has one writer anyway)."""
     now = now or timezone.now()
+    # A read first: on SQLite a transaction takes the database's one write lock at BEGIN,
+    # and an idle dispatcher must not take it every second from the ingest.
+    if not AlarmOutbox.objects.filter(delivered_at__isnull=True).exists():
+        return 0
     with transaction.atomic():
         # SQLite has no FOR UPDATE and ignores the clause: its one writer is lock enough.
         pending = (
@@ -199,10 +203,12 @@ def escalate_due(now: dt.datetime | None = None, limit: int = 500) -> int:
     to the backup team (if the shift has one), then to the alarm centre; at the alarm
     centre, remind again every `remind_every` seconds until someone acknowledges it."""
     now = now or timezone.now()
+    due = Alarm.objects.filter(
+        status=AlarmStatus.OPEN, escalate_at__isnull=False, escalate_at__lte=now
+    ).order_by("escalate_at")
+    if not due.exists():  # as above: no write lock when nothing is due
+        return 0
     with transaction.atomic():
-        due = Alarm.objects.filter(
-            status=AlarmStatus.OPEN, escalate_at__isnull=False, escalate_at__lte=now
-        ).order_by("escalate_at")
         due = due.select_for_update(skip_locked=True)
         alarms = list(due[:limit])
         if not alarms:

@@ -385,3 +385,16 @@ def test_the_dispatcher_loop_routes_a_new_alarm_at_once(duty: Duty, transactiona
         thread.join(timeout=5)
         events.unsubscribe(seen)
     assert Alarm.objects.get(unit=duty.unit).routed_at is not None
+
+
+def test_an_idle_dispatcher_pass_only_reads(duty: Duty) -> None:
+    """On SQLite a write transaction holds the database's one lock: idle, take none."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    raise_alarm(duty, DAY)
+    handling.acknowledge(duty.day_worker, Alarm.objects.get().pk)
+    with CaptureQueriesContext(connection) as queries:
+        assert handling.dispatch_pending() == 0
+        assert handling.escalate_due() == 0
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["SELECT", "SELECT"]
