@@ -111,6 +111,8 @@ class GroupCommitter:
             future: asyncio.Future[IngestOutcome] = loop.create_future()
             self._queue.put_nowait((signal, future))
             futures.append(future)
+        if len(futures) == 1:  # the common case, without gather's future around it
+            return [await futures[0]]
         return list(await asyncio.gather(*futures))
 
     async def run_on_db_thread(self, function: Callable[..., T], *args: Any) -> T:

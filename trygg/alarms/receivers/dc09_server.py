@@ -267,7 +267,9 @@ class Dc09Server:
         try:
             while True:
                 try:
-                    data = await asyncio.wait_for(reader.read(READ_SIZE), IDLE_TIMEOUT)
+                    # Not wait_for: it runs the read as a task of its own, a cost per read.
+                    async with asyncio.timeout(IDLE_TIMEOUT):
+                        data = await reader.read(READ_SIZE)
                 except TimeoutError:
                     break
                 if not data:
