@@ -11,17 +11,35 @@ from django.http import HttpRequest
 
 from trygg.core.admin import ScopedAdmin, _admin_municipalities, site
 
+from .handling import forget_organisations
 from .models import AlarmPolicy, District, ResponderShift
 
 
+class OrganisationAdmin(ScopedAdmin):
+    """A change applies to the next alarm in this process at once, in others within
+    handling.ORGANISATION_TTL seconds."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        forget_organisations()
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)
+        forget_organisations()
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        super().delete_queryset(request, queryset)
+        forget_organisations()
+
+
 @admin.register(District, site=site)
-class DistrictAdmin(ScopedAdmin):
+class DistrictAdmin(OrganisationAdmin):
     list_display = ["name", "code", "postal_codes", "municipality"]
     search_fields = ["name", "code", "postal_codes"]
 
 
 @admin.register(ResponderShift, site=site)
-class ResponderShiftAdmin(ScopedAdmin):
+class ResponderShiftAdmin(OrganisationAdmin):
     list_display = [
         "name",
         "team",
@@ -47,5 +65,5 @@ class ResponderShiftAdmin(ScopedAdmin):
 
 
 @admin.register(AlarmPolicy, site=site)
-class AlarmPolicyAdmin(ScopedAdmin):
+class AlarmPolicyAdmin(OrganisationAdmin):
     list_display = ["municipality", "acknowledge_within", "remind_every"]

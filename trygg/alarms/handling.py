@@ -17,9 +17,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from typing import Any
 
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -130,7 +131,6 @@ def dispatch_pending(limit: int = 500, now: dt.datetime | None = None) -> int:
     """Deliver pending outbox rows: route each new alarm and announce it, or announce a
     change the ingest made (a restore closing an alarm). Safe beside other dispatchers:
     rows are claimed with SKIP LOCKED on PostgreSQL (SQLite has one writer anyway)."""
-    now = now or timezone.now()
     # A read first: on SQLite a transaction takes the database's one write lock at BEGIN,
     # and an idle dispatcher must not take it every second from the ingest.
     if not AlarmOutbox.objects.filter(delivered_at__isnull=True).exists():
@@ -145,25 +145,22 @@ def dispatch_pending(limit: int = 500, now: dt.datetime | None = None) -> int:
         rows = list(pending[:limit])
         if not rows:
             return 0
+        # The time once the lock is held: on SQLite BEGIN may have waited for the ingest.
+        now = now or timezone.now()
         alarms = {
             a.pk: a
             for a in Alarm.objects.select_for_update(of=("self",))
             .select_related("municipality", "client", "signal")
             .filter(pk__in={row.alarm_id for row in rows})
         }
-        rosters: dict[int, Roster] = {}
-        policies: dict[int, AlarmPolicy] = {}
         history: list[AlarmEvent] = []
         routed: list[Alarm] = []
         for row in rows:
             alarm = alarms[row.alarm_id]
             if alarm.routed_at is None:  # new: raised now, or lost connection noticed
-                mid = alarm.municipality_id
-                if mid not in rosters:
-                    rosters[mid] = Roster(mid)
-                    policies[mid] = policy_for(mid)
+                roster, policy = _organisation(alarm.municipality_id)
                 if alarm.status != AlarmStatus.CLOSED:
-                    _route(alarm, rosters[mid], policies[mid], now)
+                    _route(alarm, roster, policy, now)
                 else:
                     alarm.routed_at = now
                 routed.append(alarm)
@@ -187,12 +184,60 @@ def dispatch_pending(limit: int = 500, now: dt.datetime | None = None) -> int:
                 announce(alarm, AlarmAction.RAISED)
             else:
                 announce(alarm, row.topic.removeprefix("alarm."))
-        Alarm.objects.bulk_update(
-            routed, ["team", "backup_team", "routed_at", "escalation_level", "escalate_at"]
-        )
+        _save_routes(routed)
         AlarmEvent.objects.bulk_create(history)
         AlarmOutbox.objects.filter(pk__in=[row.pk for row in rows]).update(delivered_at=now)
     return len(rows)
+
+
+# How long the dispatcher reuses a municipality's shifts and policy: a change in the admin
+# applies to alarms from at most this long after it. Loading them each pass was a fifth of
+# the dispatcher's time (docs/benchmarks.md, alarm to screen).
+ORGANISATION_TTL = 10.0
+_organisations: dict[int, tuple[float, Roster, AlarmPolicy]] = {}
+
+
+def _organisation(municipality_id: int) -> tuple[Roster, AlarmPolicy]:
+    cached = _organisations.get(municipality_id)
+    clock = time.monotonic()
+    if cached is None or clock - cached[0] > ORGANISATION_TTL:
+        cached = (clock, Roster(municipality_id), policy_for(municipality_id))
+        _organisations[municipality_id] = cached
+    return cached[1], cached[2]
+
+
+def forget_organisations() -> None:
+    """Reload shifts and policies at the next alarm (the admin calls this on a change)."""
+    _organisations.clear()
+
+
+_ROUTE_SQL = (
+    "UPDATE alarms_alarm SET team_id = %s, backup_team_id = %s, routed_at = %s,"
+    " escalation_level = %s, escalate_at = %s WHERE id = %s"
+)
+
+
+def _save_routes(alarms: list[Alarm]) -> None:
+    # One prepared statement run per alarm: bulk_update's CASE WHEN over the batch was the
+    # dispatcher's largest cost, as it was the ingest's.
+    if not alarms:
+        return
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            _ROUTE_SQL,
+            [
+                (
+                    a.team_id,
+                    a.backup_team_id,
+                    adapt(a.routed_at),
+                    a.escalation_level,
+                    adapt(a.escalate_at),
+                    a.pk,
+                )
+                for a in alarms
+            ],
+        )
 
 
 # Escalation ---------------------------------------------------------------------------

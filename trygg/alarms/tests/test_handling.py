@@ -117,9 +117,14 @@ def raise_alarm(duty: Duty, at: dt.datetime, kind: str = "alarm", code: str = "Q
     outcome = ingest([incoming("1001", at=at, events=(IncomingEvent(kind, code),))])
     assert outcome[0].value == "stored"
     handling.dispatch_pending(now=at)
-    return Alarm.objects.select_related("team", "backup_team").get(
-        unit=duty.unit, created_at__gte=at - dt.timedelta(seconds=1)
+    newest = (
+        Alarm.objects.select_related("team", "backup_team")
+        .filter(unit=duty.unit)
+        .order_by("-pk")
+        .first()
     )
+    assert newest is not None
+    return newest
 
 
 def actions(alarm: Alarm) -> list[str]:
@@ -398,3 +403,32 @@ def test_an_idle_dispatcher_pass_only_reads(duty: Duty) -> None:
         assert handling.dispatch_pending() == 0
         assert handling.escalate_due() == 0
     assert [q["sql"].split()[0] for q in queries.captured_queries] == ["SELECT", "SELECT"]
+
+
+def test_a_shift_changed_in_the_admin_applies_to_the_next_alarm(duty: Duty, place: Place) -> None:
+    from django.test import Client as HttpClient
+
+    raise_alarm(duty, DAY)  # the dispatcher now holds the organisation
+    shift = ResponderShift.objects.get(name="Dag Norr")
+    http = HttpClient()
+    http.force_login(place.admin)
+    response = http.post(
+        f"/admin/alarms/respondershift/{shift.pk}/change/",
+        {
+            "municipality": place.municipality.pk,
+            "name": shift.name,
+            "team": duty.backup_team.pk,
+            "backup_team": "",
+            "provider": "",
+            "district": shift.district_id,
+            "weekdays": "1234567",
+            "starts": "07:00",
+            "ends": "16:00",
+            "priority": 100,
+            "active": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    later = DAY + dt.timedelta(minutes=5)
+    alarm = raise_alarm(duty, later)
+    assert alarm.team == duty.backup_team
