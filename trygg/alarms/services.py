@@ -537,30 +537,57 @@ def _insert(rows: Sequence[models.Model]) -> None:
     back in the order of the rows, as bulk_create relies on too."""
     if not rows:
         return
-    model = type(rows[0])
+    plan = _insert_plan(type(rows[0]))
+    adapters = plan.adapters
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(plan.sql, [[adapt(row) for row in rows] for adapt in adapters])
+            _set_ids(rows, cursor.fetchall())
+            return
+        per_statement = max(1, connection.ops.bulk_batch_size(plan.fields, rows))
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            params = [adapt(row) for row in chunk for adapt in adapters]
+            values = ", ".join([plan.row] * len(chunk))
+            cursor.execute(f"{plan.sql} VALUES {values}{plan.tail}", params)
+            _set_ids(chunk, cursor.fetchall())
+
+
+@dataclass(frozen=True)
+class _InsertPlan:
+    """What `_insert` needs for one model, worked out once (a batch of a few frames must
+    not pay for it again: `db_type` alone is a tenth of such a batch)."""
+
+    fields: list[models.Field[Any, Any]]
+    adapters: list[Callable[[models.Model], Any]]
+    sql: str  # PostgreSQL: the whole statement; SQLite: up to VALUES
+    row: str  # SQLite: one row's placeholders
+    tail: str  # SQLite: RETURNING
+
+
+_PLANS: dict[tuple[type[models.Model], str, str], _InsertPlan] = {}
+
+
+def _insert_plan(model: type[models.Model]) -> _InsertPlan:
+    key = (model, connection.alias, connection.vendor)
+    plan = _PLANS.get(key)
+    if plan is not None:
+        return plan
     meta = model._meta
     fields = [f for f in meta.concrete_fields if f is not meta.pk]
-    adapters = [_adapter(f) for f in fields]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(str(f.column)) for f in fields)
     head = f"INSERT INTO {quote(meta.db_table)} ({columns})"
     tail = f" RETURNING {quote(str(meta.pk.column))}"
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
-            cursor.execute(
-                f"{head} SELECT * FROM unnest({arrays}){tail}",  # noqa: S608 (names)
-                [[adapt(row) for row in rows] for adapt in adapters],
-            )
-            _set_ids(rows, cursor.fetchall())
-            return
-        one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        per_statement = max(1, connection.ops.bulk_batch_size(fields, rows))
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start : start + per_statement]
-            params = [adapt(row) for row in chunk for adapt in adapters]
-            cursor.execute(f"{head} VALUES {', '.join([one] * len(chunk))}{tail}", params)
-            _set_ids(chunk, cursor.fetchall())
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+        sql = f"{head} SELECT * FROM unnest({arrays}){tail}"  # noqa: S608 (names)
+    else:
+        sql = head
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    plan = _InsertPlan(fields, [_adapter(f) for f in fields], sql, row, tail)
+    _PLANS[key] = plan
+    return plan
 
 
 def _set_ids(rows: Sequence[models.Model], ids: Sequence[tuple[Any, ...]]) -> None:
@@ -591,15 +618,20 @@ def _adapter(f: models.Field[Any, Any]) -> Callable[[models.Model], Any]:
         adapt = connection.ops.adapt_datetimefield_value
         if f.auto_now or f.auto_now_add:
             return lambda row: adapt(f.pre_save(row, True))
-        adapted: dict[dt.datetime, Any] = {}  # a batch's rows share a few moments
+        # A batch's rows share a few moments. Shared by threads: a value maps to the same
+        # adapted value whichever thread adapts it, and only locals are returned.
+        adapted: dict[dt.datetime, Any] = {}
 
         def moment(row: models.Model) -> Any:
             value = getattr(row, attname)
             if value is None:
                 return None
-            if value not in adapted:
-                adapted[value] = adapt(value)
-            return adapted[value]
+            result = adapted.get(value)
+            if result is None:
+                if len(adapted) > 4096:
+                    adapted.clear()
+                result = adapted[value] = adapt(value)
+            return result
 
         return moment
     if type(f) in _PLAIN_FIELDS:
