@@ -50,6 +50,7 @@ every datagram and every TCP frame is handled under its own exception guard.
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import collections
 import datetime as dt
@@ -167,7 +168,7 @@ def dedupe_key(request: SipRequest, mrq: ScaipRequest) -> str:
 # Where answers go -----------------------------------------------------------------------
 
 
-class _Path:
+class _Path(abc.ABC):
     """Where a request came from, and how its answers travel back."""
 
     transport = "UDP"
@@ -181,15 +182,16 @@ class _Path:
     def is_open(self) -> bool:
         return True
 
+    @abc.abstractmethod
     def send(self, data: bytes) -> None:
-        raise NotImplementedError
+        """Put an answer on the way back to the unit."""
 
     def begin(self) -> bool:
         """A request starts waiting for the database; False when there is no room."""
         return True
 
-    def end(self) -> None:
-        pass
+    def end(self) -> None:  # noqa: B027 - most paths keep no count; TCP overrides it
+        """The request's wait for the database is over."""
 
 
 class _UdpPath(_Path):

@@ -4,6 +4,7 @@ down. The ingest runs on the committer's thread, hence transactional test databa
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import datetime as dt
 import itertools
@@ -75,7 +76,7 @@ def mrq(ref: str = "00001883", cid: str = CID, mty: str = "ME", **tags: str) -> 
 # A fake alarm unit ------------------------------------------------------------------------
 
 
-class FakeUnit:
+class FakeUnit(abc.ABC):
     """An alarm unit on a loopback socket: sends SIP, collects what the receiver sends."""
 
     transport = "UDP"
@@ -86,11 +87,13 @@ class FakeUnit:
         self.splitter = StreamSplitter()
         self.inbox: asyncio.Queue[bytes] = asyncio.Queue()
 
+    @abc.abstractmethod
     def send(self, data: bytes) -> None:
-        raise NotImplementedError
+        """Send bytes to the receiver over this unit's transport."""
 
+    @abc.abstractmethod
     async def close(self) -> None:
-        raise NotImplementedError
+        """Close this unit's socket."""
 
     def request(
         self,

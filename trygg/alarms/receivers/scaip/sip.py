@@ -16,6 +16,7 @@ Pure functions over bytes: nothing here opens a socket or touches the database.
 
 from __future__ import annotations
 
+import abc
 import hashlib
 import re
 import secrets
@@ -279,12 +280,13 @@ def parse_cseq(value: str) -> CSeq:
 # Messages -----------------------------------------------------------------------------
 
 
-class _Message:
+class _Message(abc.ABC):
     headers: Headers
     body: bytes
 
+    @abc.abstractmethod
     def _start_line(self) -> str:
-        raise NotImplementedError
+        """The request line or the status line."""
 
     @property
     def call_id(self) -> str | None:
