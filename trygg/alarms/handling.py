@@ -34,7 +34,6 @@ from .models import (
     AlarmCategory,
     AlarmCause,
     AlarmEvent,
-    AlarmKind,
     AlarmOutbox,
     AlarmPolicy,
     AlarmStatus,
@@ -89,15 +88,6 @@ def wake_dispatcher() -> None:
 
 def policy_for(municipality_id: int) -> AlarmPolicy:
     return AlarmPolicy.objects.filter(municipality_id=municipality_id).first() or DEFAULT_POLICY
-
-
-def priority(alarm: Alarm) -> int:
-    """Lower first: fire, then calls for help, then everything technical."""
-    if alarm.kind == AlarmKind.FIRE:
-        return 0
-    if alarm.category == AlarmCategory.CARE:
-        return 1
-    return 2
 
 
 # Routing and the outbox ---------------------------------------------------------------
@@ -373,6 +363,42 @@ def _acknowledge(alarm: Alarm, actor: User, now: dt.datetime) -> bool:
     return True
 
 
+# What the steps change on the alarm row; each step saves them all (one short UPDATE).
+_STEP_FIELDS = [
+    "status",
+    "acknowledged_at",
+    "acknowledged_by",
+    "escalate_at",
+    "assigned_to",
+    "assigned_at",
+    "on_site_at",
+    "closed_at",
+    "closed_by",
+    "cause",
+    "close_note",
+]
+
+
+def _done(
+    alarm: Alarm,
+    actor: User,
+    now: dt.datetime,
+    action: str,
+    *,
+    acknowledged: bool = False,
+    **event: Any,
+) -> Alarm:
+    """Save a step, log it (after the acknowledgement it implied, if any), announce it."""
+    alarm.save(update_fields=_STEP_FIELDS)
+    steps = []
+    if acknowledged and action != AlarmAction.ACKNOWLEDGED:
+        steps.append(AlarmEvent(alarm=alarm, at=now, action=AlarmAction.ACKNOWLEDGED, actor=actor))
+    steps.append(AlarmEvent(alarm=alarm, at=now, action=action, actor=actor, **event))
+    AlarmEvent.objects.bulk_create(steps)
+    announce(alarm, action)
+    return alarm
+
+
 def acknowledge(actor: User, alarm_id: int, *, now: dt.datetime | None = None) -> Alarm:
     """Take the alarm: escalation stops. Refused if someone else already has."""
     now = now or timezone.now()
@@ -386,10 +412,7 @@ def acknowledge(actor: User, alarm_id: int, *, now: dt.datetime | None = None) -
                 _("%(who)s acknowledged the alarm at %(time)s.")
                 % {"who": _who(alarm.acknowledged_by), "time": _clock(alarm.acknowledged_at, alarm)}
             )
-        alarm.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "escalate_at"])
-        AlarmEvent.objects.create(alarm=alarm, at=now, action=AlarmAction.ACKNOWLEDGED, actor=actor)
-        announce(alarm, AlarmAction.ACKNOWLEDGED)
-    return alarm
+        return _done(alarm, actor, now, AlarmAction.ACKNOWLEDGED)
 
 
 def responders(alarm: Alarm) -> list[User]:
@@ -437,21 +460,7 @@ def _assign(alarm: Alarm, actor: User, responder: User, now: dt.datetime, action
     acknowledged = _acknowledge(alarm, actor, now)
     alarm.assigned_to = responder
     alarm.assigned_at = now
-    alarm.save(
-        update_fields=[
-            "status",
-            "acknowledged_at",
-            "acknowledged_by",
-            "escalate_at",
-            "assigned_to",
-            "assigned_at",
-        ]
-    )
-    if acknowledged:
-        AlarmEvent.objects.create(alarm=alarm, at=now, action=AlarmAction.ACKNOWLEDGED, actor=actor)
-    AlarmEvent.objects.create(alarm=alarm, at=now, action=action, actor=actor, responder=responder)
-    announce(alarm, action)
-    return alarm
+    return _done(alarm, actor, now, action, acknowledged=acknowledged, responder=responder)
 
 
 def mark_on_site(actor: User, alarm_id: int, *, now: dt.datetime | None = None) -> Alarm:
@@ -467,24 +476,7 @@ def mark_on_site(actor: User, alarm_id: int, *, now: dt.datetime | None = None) 
             alarm.assigned_to = actor
             alarm.assigned_at = now
         alarm.on_site_at = now
-        alarm.save(
-            update_fields=[
-                "status",
-                "acknowledged_at",
-                "acknowledged_by",
-                "escalate_at",
-                "assigned_to",
-                "assigned_at",
-                "on_site_at",
-            ]
-        )
-        if acknowledged:
-            AlarmEvent.objects.create(
-                alarm=alarm, at=now, action=AlarmAction.ACKNOWLEDGED, actor=actor
-            )
-        AlarmEvent.objects.create(alarm=alarm, at=now, action=AlarmAction.ON_SITE, actor=actor)
-        announce(alarm, AlarmAction.ON_SITE)
-    return alarm
+        return _done(alarm, actor, now, AlarmAction.ON_SITE, acknowledged=acknowledged)
 
 
 def causes_for(alarm: Alarm) -> list[tuple[str, str]]:
@@ -524,27 +516,9 @@ def close(
         alarm.cause = cause
         alarm.close_note = note
         alarm.escalate_at = None
-        alarm.save(
-            update_fields=[
-                "status",
-                "acknowledged_at",
-                "acknowledged_by",
-                "escalate_at",
-                "closed_at",
-                "closed_by",
-                "cause",
-                "close_note",
-            ]
+        return _done(
+            alarm, actor, now, AlarmAction.CLOSED, acknowledged=acknowledged, cause=cause, note=note
         )
-        if acknowledged:
-            AlarmEvent.objects.create(
-                alarm=alarm, at=now, action=AlarmAction.ACKNOWLEDGED, actor=actor
-            )
-        AlarmEvent.objects.create(
-            alarm=alarm, at=now, action=AlarmAction.CLOSED, actor=actor, cause=cause, note=note
-        )
-        announce(alarm, AlarmAction.CLOSED)
-    return alarm
 
 
 def add_note(actor: User, alarm_id: int, note: str, *, now: dt.datetime | None = None) -> Alarm:

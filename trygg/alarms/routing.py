@@ -83,10 +83,3 @@ class Roster:
             provider_id=alarm.provider_id,
             postal_code=client.postal_code if client is not None else "",
         )
-
-
-def team_on_duty(
-    municipality_id: int, at_local: dt.datetime, *, provider_id: int | None, postal_code: str = ""
-) -> Route:
-    """The route for one moment and address: "who has this client's alarms now"."""
-    return Roster(municipality_id).route(at_local, provider_id=provider_id, postal_code=postal_code)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -18,7 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, IntegerField, QuerySet, Value, When
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -81,9 +81,9 @@ def _care_queue(user: User, limit: int) -> list[Alarm]:
 
 
 def queues(user: User) -> dict[str, list[Alarm]]:
-    """The console's two queues: care alarms by priority, unacknowledged before the ones
-    being handled, the most escalated and then the oldest first; technical alarms oldest
-    first. Care alarms count also the recently closed, for the operator's overview."""
+    """The console's queues: care alarms by priority, unacknowledged before the ones being
+    handled, the most escalated and then the oldest first; technical alarms oldest first;
+    and the care alarms closed recently, for the operator's overview."""
     care = _care_queue(user, QUEUE_LIMIT)
     technical = list(
         _open(user)
@@ -125,23 +125,29 @@ def _queue_context(request: HttpRequest) -> dict[str, Any]:
     return {**lists, "now": timezone.now()}
 
 
-@login_required
-@require_GET
-def console(request: HttpRequest) -> HttpResponse:
-    if not access.can_open_alarms(request.user):
-        raise PermissionDenied
-    return render(request, "alarms/console.html", _queue_context(request))
+def _live_page(
+    request: HttpRequest, full: str, part: str, context: dict[str, Any], *, partial: bool
+) -> HttpResponse:
+    """A live page, or just its list, which the page reloads when an event arrives."""
+    if partial:
+        response = render(request, part, context)
+        response["Cache-Control"] = "no-store"
+        return response
+    return render(request, full, context)
 
 
 @login_required
 @require_GET
-def queue(request: HttpRequest) -> HttpResponse:
-    """The queues alone, which the console reloads when an event arrives."""
+def console(request: HttpRequest, partial: bool = False) -> HttpResponse:
     if not access.can_open_alarms(request.user):
         raise PermissionDenied
-    response = render(request, "alarms/partials/queues.html", _queue_context(request))
-    response["Cache-Control"] = "no-store"
-    return response
+    return _live_page(
+        request,
+        "alarms/console.html",
+        "alarms/partials/queues.html",
+        _queue_context(request),
+        partial=partial,
+    )
 
 
 @login_required
@@ -198,39 +204,61 @@ def door_code(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-def _step(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def _acknowledge(user: User, alarm: Alarm, post: Any) -> str:
+    handling.acknowledge(user, alarm.pk)
+    return _("Alarm acknowledged.")
+
+
+def _accept(user: User, alarm: Alarm, post: Any) -> str:
+    handling.accept(user, alarm.pk)
+    return _("You have the alarm. Go to the client.")
+
+
+def _assign(user: User, alarm: Alarm, post: Any) -> str:
+    responder = _responder(alarm, post.get("responder", ""))
+    handling.assign(user, alarm.pk, responder)
+    return _("%(who)s is sent.") % {"who": responder.get_full_name() or responder}
+
+
+def _on_site(user: User, alarm: Alarm, post: Any) -> str:
+    handling.mark_on_site(user, alarm.pk)
+    return _("Marked on site.")
+
+
+def _close(user: User, alarm: Alarm, post: Any) -> str:
+    handling.close(user, alarm.pk, post.get("cause", ""), post.get("note", ""))
+    return _("Alarm closed.")
+
+
+def _note(user: User, alarm: Alarm, post: Any) -> str:
+    handling.add_note(user, alarm.pk, post.get("note", ""))
+    return _("Note added.")
+
+
+# The steps a person takes, by the name in the URL (alarms/urls.py).
+STEPS: dict[str, tuple[str, Callable[[User, Alarm, Any], str]]] = {
+    "acknowledge": (AlarmAction.ACKNOWLEDGED, _acknowledge),
+    "accept": (AlarmAction.ACCEPTED, _accept),
+    "assign": (AlarmAction.ASSIGNED, _assign),
+    "on_site": (AlarmAction.ON_SITE, _on_site),
+    "close": (AlarmAction.CLOSED, _close),
+    "note": (AlarmAction.NOTE, _note),
+}
+
+
+@login_required
+@require_POST
+def step(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    """One step on an alarm. A conflict (someone was first) is a notice; a form mistake
+    shows the alarm again with the message and what was typed."""
+    action, take = STEPS[name]
     alarm = access.get_alarm(request.user, pk)
-    user = _user(request)
     try:
-        if action == AlarmAction.ACKNOWLEDGED:
-            handling.acknowledge(user, alarm.pk)
-            done = _("Alarm acknowledged.")
-        elif action == AlarmAction.ACCEPTED:
-            handling.accept(user, alarm.pk)
-            done = _("You have the alarm. Go to the client.")
-        elif action == AlarmAction.ASSIGNED:
-            responder = _responder(alarm, request.POST.get("responder", ""))
-            handling.assign(user, alarm.pk, responder)
-            done = _("%(who)s is sent.") % {"who": responder.get_full_name() or responder}
-        elif action == AlarmAction.ON_SITE:
-            handling.mark_on_site(user, alarm.pk)
-            done = _("Marked on site.")
-        elif action == AlarmAction.CLOSED:
-            handling.close(
-                user, alarm.pk, request.POST.get("cause", ""), request.POST.get("note", "")
-            )
-            done = _("Alarm closed.")
-        elif action == AlarmAction.NOTE:
-            handling.add_note(user, alarm.pk, request.POST.get("note", ""))
-            done = _("Note added.")
-        else:  # pragma: no cover - the URLs name only the steps above
-            raise Http404
+        done = take(_user(request), alarm, request.POST)
     except handling.AlarmConflict as exc:
         messages.warning(request, str(exc))
         return _after_step(request, alarm)
     except handling.AlarmError as exc:
-        # A form mistake: show the alarm again with the message and what was typed.
-        alarm.refresh_from_db()
         context = _detail_context(
             request,
             access.get_alarm(request.user, pk),
@@ -252,50 +280,11 @@ def _after_step(request: HttpRequest, alarm: Alarm) -> HttpResponse:
 
 
 def _responder(alarm: Alarm, value: str) -> User:
-    try:
-        pk = int(value)
-    except ValueError:
-        raise handling.AlarmError(_("Choose who to send.")) from None
-    for user in handling.responders(alarm):
-        if user.pk == pk:
-            return user
-    raise handling.AlarmError(_("Choose someone in the alarm's responder teams."))
-
-
-@login_required
-@require_POST
-def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
-    return _step(request, pk, AlarmAction.ACKNOWLEDGED)
-
-
-@login_required
-@require_POST
-def accept(request: HttpRequest, pk: int) -> HttpResponse:
-    return _step(request, pk, AlarmAction.ACCEPTED)
-
-
-@login_required
-@require_POST
-def assign(request: HttpRequest, pk: int) -> HttpResponse:
-    return _step(request, pk, AlarmAction.ASSIGNED)
-
-
-@login_required
-@require_POST
-def on_site(request: HttpRequest, pk: int) -> HttpResponse:
-    return _step(request, pk, AlarmAction.ON_SITE)
-
-
-@login_required
-@require_POST
-def close(request: HttpRequest, pk: int) -> HttpResponse:
-    return _step(request, pk, AlarmAction.CLOSED)
-
-
-@login_required
-@require_POST
-def note(request: HttpRequest, pk: int) -> HttpResponse:
-    return _step(request, pk, AlarmAction.NOTE)
+    """The person chosen in the form; handling.assign checks they are in the teams."""
+    responder = User.objects.filter(pk=int(value)).first() if value.isdigit() else None
+    if responder is None:
+        raise handling.AlarmError(_("Choose who to send."))
+    return responder
 
 
 # The phone ------------------------------------------------------------------------------
@@ -303,30 +292,19 @@ def note(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def phone(request: HttpRequest) -> HttpResponse:
-    """The responder's phone: the open alarms of their teams, newest calls first."""
+def phone(request: HttpRequest, partial: bool = False) -> HttpResponse:
+    """The responder's phone: the open care alarms of their teams, in the console's order."""
     if not access.can_open_alarms(request.user):
         raise PermissionDenied
     mine = _care_queue(_user(request), PHONE_LIMIT)
     _log_listed(request, mine)
-    return render(
+    return _live_page(
         request,
         "alarms/phone.html",
-        {"alarms": mine, "now": timezone.now(), "phone_view": True},
+        "alarms/partials/phone_list.html",
+        {"alarms": mine, "now": timezone.now()},
+        partial=partial,
     )
-
-
-@login_required
-@require_GET
-def phone_list(request: HttpRequest) -> HttpResponse:
-    """The phone's list alone, reloaded on each event."""
-    if not access.can_open_alarms(request.user):
-        raise PermissionDenied
-    mine = _care_queue(_user(request), PHONE_LIMIT)
-    _log_listed(request, mine)
-    response = render(request, "alarms/partials/phone_list.html", {"alarms": mine})
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 # The manifest and the service worker hold no data and are fetched without the session

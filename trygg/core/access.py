@@ -592,10 +592,6 @@ def alarm_municipalities(user: User | AnonymousUser) -> set[int]:
     return set(scope_for(user).municipality_ids)
 
 
-def is_alarm_centre(user: User | AnonymousUser, municipality_id: int) -> bool:
-    return municipality_id in scope_for(user).municipalities_with(_ALARM_CENTRE_ROLES)
-
-
 def can_reveal_alarm_door_code(user: User | AnonymousUser, alarm: Alarm) -> bool:
     """The door code, for whoever may see the alarm while it is being handled (the night
     patrol at another provider's client included), and as on the client's own record."""

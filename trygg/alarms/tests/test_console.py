@@ -332,3 +332,66 @@ def test_the_stream_wants_a_login(place: Place) -> None:
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
     assert login(place.auditor).get(reverse("alarms:stream")).status_code == 403
+
+
+# Broken input ----------------------------------------------------------------------------
+
+
+def test_a_next_address_elsewhere_is_ignored(place: Place) -> None:
+    alarm = make_alarm(place)
+    response = login(place.alarm_operator).post(
+        reverse("alarms:acknowledge", args=[alarm.pk]), {"next": "https://evil.example/x"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("alarms:detail", args=[alarm.pk])
+
+
+def test_a_responder_outside_the_teams_is_refused_on_the_page(place: Place) -> None:
+    team = TeamFactory(provider=place.provider)
+    alarm = make_alarm(place, team=team)
+    outsider = make_staff(Role.CARE_WORKER, provider=place.other_provider)
+    http = login(place.alarm_operator)
+    for value in (str(outsider.pk), "999999", "-1", ""):
+        response = http.post(reverse("alarms:assign", args=[alarm.pk]), {"responder": value})
+        assert response.status_code == 400, value
+    alarm.refresh_from_db()
+    assert alarm.assigned_to is None
+    assert alarm.status == AlarmStatus.OPEN
+
+
+def test_an_empty_or_overlong_note_is_a_form_error(place: Place) -> None:
+    alarm = make_alarm(place)
+    http = login(place.alarm_operator)
+    assert http.post(reverse("alarms:note", args=[alarm.pk]), {"note": "  "}).status_code == 400
+    long_note = "x" * 2001
+    response = http.post(reverse("alarms:note", args=[alarm.pk]), {"note": long_note})
+    assert response.status_code == 400
+    assert "at most 2,000 characters" in response.content.decode()
+    response = http.post(
+        reverse("alarms:close", args=[alarm.pk]), {"cause": AlarmCause.FALL, "note": long_note}
+    )
+    assert response.status_code == 400
+    assert not alarm.events.exists()
+    alarm.refresh_from_db()
+    assert alarm.status == AlarmStatus.OPEN
+
+
+def test_an_unknown_cause_is_a_form_error(place: Place) -> None:
+    alarm = make_alarm(place)
+    http = login(place.alarm_operator)
+    for cause in ("nonsense", AlarmCause.TECHNICAL_FIXED):
+        response = http.post(reverse("alarms:close", args=[alarm.pk]), {"cause": cause})
+        assert response.status_code == 400, cause
+    alarm.refresh_from_db()
+    assert alarm.status == AlarmStatus.OPEN
+
+
+def test_steps_are_posted_and_a_closed_alarm_takes_none(place: Place) -> None:
+    alarm = make_alarm(place)
+    http = login(place.alarm_operator)
+    assert http.get(reverse("alarms:acknowledge", args=[alarm.pk])).status_code == 405
+    handling.close(place.alarm_operator, alarm.pk, AlarmCause.BY_MISTAKE)
+    response = http.post(reverse("alarms:on_site", args=[alarm.pk]), follow=True)
+    assert "The alarm was closed by" in response.content.decode()
+    alarm.refresh_from_db()
+    assert alarm.on_site_at is None
