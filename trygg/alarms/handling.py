@@ -77,8 +77,12 @@ def event_data(alarm: Alarm, action: str) -> dict[str, Any]:
     }
 
 
+def announcement(alarm: Alarm, action: str) -> events.Event:
+    return events.Event(channel(alarm.municipality_id), event_data(alarm, action))
+
+
 def announce(alarm: Alarm, action: str) -> None:
-    events.publish(channel(alarm.municipality_id), event_data(alarm, action))
+    events.publish_many([announcement(alarm, action)])
 
 
 def wake_dispatcher() -> None:
@@ -145,6 +149,7 @@ def dispatch_pending(limit: int = 500, now: dt.datetime | None = None) -> int:
         }
         history: list[AlarmEvent] = []
         routed: list[Alarm] = []
+        said: list[events.Event] = []
         for row in rows:
             alarm = alarms[row.alarm_id]
             if alarm.routed_at is None:  # new: raised now, or lost connection noticed
@@ -171,11 +176,12 @@ def dispatch_pending(limit: int = 500, now: dt.datetime | None = None) -> int:
                             note=_("No responder team is on duty for this client now."),
                         )
                     )
-                announce(alarm, AlarmAction.RAISED)
+                said.append(announcement(alarm, AlarmAction.RAISED))
             else:
-                announce(alarm, row.topic.removeprefix("alarm."))
+                said.append(announcement(alarm, row.topic.removeprefix("alarm.")))
         _save_routes(routed)
         AlarmEvent.objects.bulk_create(history)
+        events.publish_many(said)
         AlarmOutbox.objects.filter(pk__in=[row.pk for row in rows]).update(delivered_at=now)
     return len(rows)
 
@@ -250,6 +256,7 @@ def escalate_due(now: dt.datetime | None = None, limit: int = 500) -> int:
             return 0
         policies: dict[int, AlarmPolicy] = {}
         history = []
+        said: list[events.Event] = []
         for alarm in alarms:
             policy = policies.get(alarm.municipality_id) or policy_for(alarm.municipality_id)
             policies[alarm.municipality_id] = policy
@@ -273,9 +280,10 @@ def escalate_due(now: dt.datetime | None = None, limit: int = 500) -> int:
                     alarm=alarm, at=now, action=action, team=team, level=alarm.escalation_level
                 )
             )
-            announce(alarm, str(action))
+            said.append(announcement(alarm, str(action)))
         Alarm.objects.bulk_update(alarms, ["escalation_level", "escalate_at", "reminders"])
         AlarmEvent.objects.bulk_create(history)
+        events.publish_many(said)
     return len(alarms)
 
 

@@ -147,10 +147,18 @@ class LocalBus:
         self.hub = _Hub()
 
     def publish(self, channel: str, data: dict[str, Any], *, using: str = "default") -> None:
-        event = Event(channel, data)
-        _check_payload(event)
+        self.publish_many([Event(channel, data)], using=using)
+
+    def publish_many(self, batch: list[Event], *, using: str = "default") -> None:
+        for event in batch:
+            _check_payload(event)
+
+        def deliver() -> None:
+            for event in batch:
+                self.hub.fan_out(event)
+
         # Runs at once outside a transaction; after commit inside one, never on rollback.
-        transaction.on_commit(lambda: self.hub.fan_out(event), using=using)
+        transaction.on_commit(deliver, using=using)
 
     def subscribe(
         self, channels: Iterable[str], loop: asyncio.AbstractEventLoop | None = None
@@ -178,13 +186,19 @@ class PostgresBus(LocalBus):
         self._stop = threading.Event()
         self._listening = threading.Event()
 
-    def publish(self, channel: str, data: dict[str, Any], *, using: str = "default") -> None:
-        event = Event(channel, data)
-        payload = _check_payload(event)
+    def publish_many(self, batch: list[Event], *, using: str = "default") -> None:
+        payloads = [_check_payload(event) for event in batch]
+        if not payloads:
+            return
         from django.db import connections
 
+        # One statement for the batch; the server sends them in this order on commit.
         with connections[using].cursor() as cursor:
-            cursor.execute("SELECT pg_notify(%s, %s)", [PG_CHANNEL, payload])
+            cursor.execute(
+                "SELECT pg_notify(%s, payload) FROM unnest(%s::text[]) WITH ORDINALITY"
+                " AS t(payload, n) ORDER BY n",
+                [PG_CHANNEL, payloads],
+            )
 
     def subscribe(
         self, channels: Iterable[str], loop: asyncio.AbstractEventLoop | None = None
@@ -305,6 +319,11 @@ def reset_bus() -> None:
 def publish(channel: str, data: dict[str, Any], *, using: str = "default") -> None:
     """Announce `data` on `channel` once the current transaction commits."""
     bus().publish(channel, data, using=using)
+
+
+def publish_many(batch: list[Event], *, using: str = "default") -> None:
+    """Several events in one go (one statement on PostgreSQL), in order, on commit."""
+    bus().publish_many(batch, using=using)
 
 
 def subscribe(

@@ -134,3 +134,21 @@ def test_a_lost_listening_connection_comes_back_and_asks_for_a_reload() -> None:
             break
     assert event is not None
     assert event.data == {"alarm": 1}
+
+
+def test_a_batch_arrives_whole_and_in_order_after_commit() -> None:
+    subscription = events.subscribe(["alarms.7"])
+    with transaction.atomic():
+        events.publish_many([events.Event("alarms.7", {"n": n}) for n in range(5)])
+        assert subscription.get(timeout=0.3) is None
+    got = [subscription.get(timeout=5) for _ in range(5)]
+    assert [e.data["n"] if e else None for e in got] == [0, 1, 2, 3, 4]
+
+
+def test_a_batch_is_one_statement_on_postgresql() -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        events.publish_many([events.Event("alarms.8", {"n": n}) for n in range(50)])
+    notifies = [q for q in queries.captured_queries if "pg_notify" in q["sql"]]
+    assert len(notifies) == (1 if connection.vendor == "postgresql" else 0)
