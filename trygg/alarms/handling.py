@@ -254,15 +254,16 @@ def escalate_due(now: dt.datetime | None = None, limit: int = 500) -> int:
         alarms = list(due[:limit])
         if not alarms:
             return 0
-        policies: dict[int, AlarmPolicy] = {}
         history = []
         said: list[events.Event] = []
         for alarm in alarms:
-            policy = policies.get(alarm.municipality_id) or policy_for(alarm.municipality_id)
-            policies[alarm.municipality_id] = policy
+            _roster, policy = _organisation(alarm.municipality_id)
+            assert alarm.escalate_at is not None  # the query asks for a due time
             if alarm.escalation_level == EscalationLevel.TEAM and alarm.backup_team_id:
                 alarm.escalation_level = EscalationLevel.BACKUP_TEAM
-                alarm.escalate_at = now + dt.timedelta(seconds=policy.acknowledge_within)
+                # From when it was due, not from now: after an outage of the dispatcher an
+                # alarm long overdue goes on to the alarm centre in the same loop.
+                alarm.escalate_at += dt.timedelta(seconds=policy.acknowledge_within)
                 action = AlarmAction.ESCALATED
                 team: Team | None = alarm.backup_team
             elif alarm.escalation_level < EscalationLevel.ALARM_CENTRE:

@@ -432,3 +432,18 @@ def test_a_shift_changed_in_the_admin_applies_to_the_next_alarm(duty: Duty, plac
     later = DAY + dt.timedelta(minutes=5)
     alarm = raise_alarm(duty, later)
     assert alarm.team == duty.backup_team
+
+
+def test_an_alarm_long_overdue_after_an_outage_goes_on_to_the_centre_at_once(
+    duty: Duty,
+) -> None:
+    """The dispatcher was down for an hour: the alarm does not wait two more minutes at
+    the backup team before the alarm centre gets it."""
+    alarm = raise_alarm(duty, DAY)
+    an_hour_later = DAY + dt.timedelta(hours=1)
+    assert handling.escalate_due(an_hour_later) == 1
+    assert handling.escalate_due(an_hour_later) == 1
+    alarm.refresh_from_db()
+    assert alarm.escalation_level == EscalationLevel.ALARM_CENTRE
+    assert alarm.escalate_at == an_hour_later + dt.timedelta(seconds=60)
+    assert alarm.reminders == 0  # the hour is not made up with sixty reminders
