@@ -692,13 +692,13 @@ def setup(units: int) -> int:
     """The bench municipality: a responder team on duty at every hour, an alarm operator,
     `units` DC-09 units each placed with a client; its id."""
     from django.db import transaction
-    from django.utils import timezone
 
+    from bench.dc09_units import ensure_dc09_units
     from trygg.alarms.models import AlarmPolicy, ResponderShift
     from trygg.core.constants import Country, ProviderKind, Role
-    from trygg.core.demo import People, bulk, make_client, org_number
-    from trygg.core.models import Client, Municipality, Provider, RoleAssignment, Team, User
-    from trygg.devices.models import AlarmPlacement, AlarmProtocol, AlarmUnit
+    from trygg.core.demo import org_number
+    from trygg.core.models import Municipality, Provider, RoleAssignment, Team, User
+    from trygg.devices.models import AlarmProtocol, AlarmUnit
 
     wanted = [str(FIRST_ACCOUNT + i) for i in range(units)]
     with transaction.atomic():
@@ -746,48 +746,16 @@ def setup(units: int) -> int:
         ).exclude(municipality=municipality)
         if elsewhere.exists():
             raise SystemExit(f"Accounts {FIRST_ACCOUNT}.. belong to another municipality here.")
-        have = set(
-            AlarmUnit.objects.filter(municipality=municipality).values_list(
-                "dc09_account", flat=True
-            )
+        ensure_dc09_units(
+            municipality,
+            provider,
+            wanted,
+            model_name="Skärmlarm",
+            serial_prefix="A2S",
+            heartbeat_interval=86400,  # supervision must not raise anything during a run
+            people_seed=9971,
+            city="Skärmby",
         )
-        missing = [account for account in wanted if account not in have]
-        if missing:
-            people = People(9971 + len(have), "Skärmby")
-            today = timezone.localdate()
-            start = Client.objects.filter(municipality=municipality).count()
-            clients = bulk(
-                Client,
-                [
-                    make_client(people, municipality, provider, None, start + i + 1, today)
-                    for i in range(len(missing))
-                ],
-            )
-            made = bulk(
-                AlarmUnit,
-                [
-                    AlarmUnit(
-                        municipality=municipality,
-                        model_name="Skärmlarm",
-                        serial_number=f"A2S-{account}",
-                        protocol=AlarmProtocol.DC09,
-                        dc09_account=account,
-                        # Supervision must not raise anything during a run.
-                        heartbeat_interval=86400,
-                    )
-                    for account in missing
-                ],
-            )
-            if made and made[0].pk is None:  # databases that return no ids from bulk inserts
-                made = list(AlarmUnit.objects.filter(dc09_account__in=missing))
-            bulk(
-                AlarmPlacement,
-                [
-                    AlarmPlacement(unit=unit, client=client, active_from=dt.date(2020, 1, 1))
-                    for unit, client in zip(made, clients, strict=True)
-                ],
-            )
-            print(f"  created {len(missing)} DC-09 units with clients", file=sys.stderr)
     return municipality.pk
 
 

@@ -402,12 +402,12 @@ def configure(database_url: str) -> None:
 def setup(units: int) -> int:
     """The bench municipality with `units` DC-09 units, each placed with a client; its id."""
     from django.db import transaction
-    from django.utils import timezone
 
+    from bench.dc09_units import ensure_dc09_units
     from trygg.core.constants import Country, ProviderKind
-    from trygg.core.demo import People, bulk, make_client, org_number
-    from trygg.core.models import Client, Municipality, Provider
-    from trygg.devices.models import AlarmPlacement, AlarmProtocol, AlarmUnit
+    from trygg.core.demo import org_number
+    from trygg.core.models import Municipality, Provider
+    from trygg.devices.models import AlarmProtocol, AlarmUnit
 
     wanted = [str(FIRST_ACCOUNT + i) for i in range(units)]
     with transaction.atomic():
@@ -424,55 +424,24 @@ def setup(units: int) -> int:
         ).exclude(municipality=municipality)
         if elsewhere.exists():
             raise SystemExit("Accounts 1001.. belong to units of another municipality here.")
-        have = set(
-            AlarmUnit.objects.filter(municipality=municipality).values_list(
-                "dc09_account", flat=True
+        provider = Provider.objects.filter(municipality=municipality).first()
+        if provider is None:
+            provider = Provider.objects.create(
+                municipality=municipality,
+                name="Larmby hemtjänst",
+                org_number=org_number("212000997"),
+                kind=ProviderKind.MUNICIPAL,
             )
+        ensure_dc09_units(
+            municipality,
+            provider,
+            wanted,
+            model_name="Benchlarm",
+            serial_prefix="DC09B",
+            heartbeat_interval=300,
+            people_seed=9970,
+            city="Larmby",
         )
-        missing = [account for account in wanted if account not in have]
-        if missing:
-            provider = Provider.objects.filter(municipality=municipality).first()
-            if provider is None:
-                provider = Provider.objects.create(
-                    municipality=municipality,
-                    name="Larmby hemtjänst",
-                    org_number=org_number("212000997"),
-                    kind=ProviderKind.MUNICIPAL,
-                )
-            people = People(9970 + len(have), "Larmby")
-            today = timezone.localdate()
-            start = Client.objects.filter(municipality=municipality).count()
-            clients = bulk(
-                Client,
-                [
-                    make_client(people, municipality, provider, None, start + i + 1, today)
-                    for i in range(len(missing))
-                ],
-            )
-            made = bulk(
-                AlarmUnit,
-                [
-                    AlarmUnit(
-                        municipality=municipality,
-                        model_name="Benchlarm",
-                        serial_number=f"DC09B-{account}",
-                        protocol=AlarmProtocol.DC09,
-                        dc09_account=account,
-                        heartbeat_interval=300,
-                    )
-                    for account in missing
-                ],
-            )
-            if made and made[0].pk is None:  # databases that return no ids from bulk inserts
-                made = list(AlarmUnit.objects.filter(dc09_account__in=missing))
-            bulk(
-                AlarmPlacement,
-                [
-                    AlarmPlacement(unit=unit, client=client, active_from=dt.date(2020, 1, 1))
-                    for unit, client in zip(made, clients, strict=True)
-                ],
-            )
-            print(f"  created {len(missing)} DC-09 units with clients", file=sys.stderr)
         AlarmUnit.objects.filter(municipality=municipality).update(connection_lost=False)
     return municipality.pk
 
