@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
@@ -30,6 +32,11 @@ from .constants import (
 assert set(workdays.SUPPORTED_COUNTRIES) == set(Country.values)
 
 
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
 class Municipality(models.Model):
     """A municipality (kommun / kommune): owns the welfare technology and its catalogue."""
 
@@ -45,6 +52,25 @@ class Municipality(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    # The municipal clock: every "today", billing month, look-in time, key validity and
+    # support hour is the municipality's, never the server's (DESIGN §4, Time).
+    @property
+    def zone(self) -> ZoneInfo:
+        """The municipality's time zone (Europe/Stockholm, Europe/Oslo)."""
+        return _zone(self.time_zone)
+
+    def localtime(self, moment: dt.datetime | None = None) -> dt.datetime:
+        """`moment` (aware; default now) as the municipality's wall-clock time."""
+        return (moment if moment is not None else timezone.now()).astimezone(self.zone)
+
+    def local_date(self, moment: dt.datetime) -> dt.date:
+        """The municipality's calendar day at `moment` (aware)."""
+        return moment.astimezone(self.zone).date()
+
+    def today(self) -> dt.date:
+        """Today's date in the municipality."""
+        return self.localtime().date()
 
     def closed_days(self) -> frozenset[dt.date]:
         """Extra days this municipality keeps closed, beyond the national calendar."""
