@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,11 +31,6 @@ from .constants import (
 assert set(workdays.SUPPORTED_COUNTRIES) == set(Country.values)
 
 
-@cache
-def _zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
 class Municipality(models.Model):
     """A municipality (kommun / kommune): owns the welfare technology and its catalogue."""
 
@@ -58,7 +52,7 @@ class Municipality(models.Model):
     @property
     def zone(self) -> ZoneInfo:
         """The municipality's time zone (Europe/Stockholm, Europe/Oslo)."""
-        return _zone(self.time_zone)
+        return ZoneInfo(self.time_zone)  # ZoneInfo keeps one instance per key
 
     def localtime(self, moment: dt.datetime | None = None) -> dt.datetime:
         """`moment` (aware; default now) as the municipality's wall-clock time."""
