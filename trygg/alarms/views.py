@@ -26,12 +26,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from trygg.core import access, events
+from trygg.core import events
 from trygg.core.constants import AccessAction
 from trygg.core.models import Client, User
 from trygg.core.services import log_request_access
 
-from . import handling
+from . import access, handling
 from .models import Alarm, AlarmAction, AlarmCategory, AlarmKind, AlarmStatus
 
 QUEUE_LIMIT = 200

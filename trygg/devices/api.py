@@ -11,10 +11,9 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from trygg.api import session_auth
-from trygg.core import access
-from trygg.core.models import User
+from trygg.core.models import Provider, User
 
-from . import services
+from . import access, services
 from .constants import INITIAL_STATUSES, PhoneAction, PhoneStatus
 from .identifiers import InvalidIdentifier
 from .models import Phone
@@ -143,7 +142,7 @@ def register_phone(request: HttpRequest, body: PhoneIn) -> Status[dict[str, Any]
     user = _user(request)
     try:
         provider = access.phone_providers(user).get(pk=body.provider_id)
-    except access.Provider.DoesNotExist as exc:
+    except Provider.DoesNotExist as exc:
         raise HttpError(403, "You may not register phones for that provider.") from exc
     if body.status not in INITIAL_STATUSES:
         raise HttpError(400, "A new phone is in_stock, handed_in_for_configuration or in_use.")
@@ -197,7 +196,7 @@ def transition(request: HttpRequest, phone_id: int, body: TransitionIn) -> dict[
     return get_phone(request, phone.pk)
 
 
-def _assignee(provider: access.Provider, user_id: int | None) -> User | None:
+def _assignee(provider: Provider, user_id: int | None) -> User | None:
     if user_id is None:
         return None
     try:

@@ -18,10 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from trygg.core import access
 from trygg.core.models import User
 
-from . import services
+from . import access, services
 from .constants import TRANSITIONS, PhoneAction
 from .forms import (
     HandInForm,

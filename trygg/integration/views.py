@@ -8,8 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from trygg.core import access
-
+from . import access
 from .constants import ImportSource
 from .formats import parse_csv
 from .forms import ImportForm

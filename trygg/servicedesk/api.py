@@ -12,10 +12,9 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from trygg.api import session_auth
-from trygg.core import access
 from trygg.core.models import Provider, User
 
-from . import services
+from . import access, services
 from .constants import Audience, OrderStatus
 from .models import Order, OrderType
 from .views import filter_orders

@@ -1,7 +1,7 @@
 """Service-desk operations: placing orders, moving them along, and telling the orderer.
 
 Each function owns its transaction. Who may call which is decided by the caller through
-`trygg.core.access`; what follows from the order's own state (which status may follow
+`servicedesk.access`; what follows from the order's own state (which status may follow
 which, a step only on an open order) is decided here.
 """
 
@@ -24,14 +24,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from trygg.core import access
 from trygg.core.constants import AccessAction
 from trygg.core.languages import language_of
 from trygg.core.models import Client, Municipality, Provider, User
 from trygg.core.services import log_client_access
 from trygg.notifications.services import notify
 
-from . import hooks
+from . import access, hooks
 from .constants import (
     CLOSED_STATUSES,
     FULFILLER_TRANSITIONS,

@@ -18,12 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from trygg.core import access
+from trygg.core.access import can_view_client, scope_for
 from trygg.core.constants import AccessAction
 from trygg.core.models import Client, User
 from trygg.core.services import client_ip, log_request_access
 
-from . import hooks, services
+from . import access, hooks, services
 from .constants import MAX_ATTACHMENT_BYTES, Audience, OrderStatus
 from .fields import display_values
 from .forms import (
@@ -84,9 +84,9 @@ def order_list(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     today = timezone.localdate()
     form = OrderFilterForm(request.GET or None)
-    types = OrderType.objects.filter(
-        municipality_id__in=access.scope_for(user).municipality_ids
-    ).order_by("position", "name")
+    types = OrderType.objects.filter(municipality_id__in=scope_for(user).municipality_ids).order_by(
+        "position", "name"
+    )
     form.fields["order_type"].widget.choices = [("", _("All"))] + [(t.pk, t.name) for t in types]
     queryset = access.orders(user)
     if form.is_valid():
@@ -201,7 +201,7 @@ def _detail_context(request: HttpRequest, order: Order) -> dict[str, Any]:
         "make_again_label": type_hooks.make_again_label,
         "can_make_again": services.can_make_result_again(user, order),
         "values": display_values(order.field_specs, order.values, order.client),
-        "can_view_client": order.client is not None and access.can_view_client(user, order.client),
+        "can_view_client": order.client is not None and can_view_client(user, order.client),
         "transitions": [
             (s, OrderStatus(s).label) for s in services.allowed_transitions(user, order)
         ],

@@ -6,9 +6,9 @@ from typing import Any
 
 from django import template
 
-from trygg.core import access
 from trygg.core.models import User
 
+from .. import access
 from ..views import open_counts
 
 register = template.Library()
