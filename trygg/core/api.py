@@ -9,9 +9,8 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from pydantic import model_validator
 
-from trygg.api import session_auth
-
 from . import access
+from .apiauth import session_auth
 from .constants import AccessAction
 from .services import log_request_access
 from .views import filter_access_log, search_clients

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.responses import Status
 
-from trygg.api import bearer_auth
+from trygg.core.apiauth import bearer_auth
 from trygg.core.models import ApiToken
 
 from .constants import ImportSource

@@ -11,7 +11,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from trygg.api import session_auth
+from trygg.core.apiauth import session_auth
 from trygg.core.models import Provider, User
 
 from . import access, services
