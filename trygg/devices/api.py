@@ -17,7 +17,6 @@ from . import access, services
 from .constants import INITIAL_STATUSES, PhoneAction, PhoneStatus
 from .identifiers import InvalidIdentifier
 from .models import Phone
-from .views import search_phones
 
 router = Router(tags=["devices"], auth=session_auth)
 
@@ -110,7 +109,7 @@ def _out(user: User, phone: Phone, today: dt.date) -> dict[str, Any]:
 def list_phones(request: HttpRequest, filters: Query[PhoneFilter]) -> dict[str, Any]:
     user = _user(request)
     today = timezone.localdate()
-    queryset = search_phones(access.phones(user), filters.q)
+    queryset = access.phones(user).search(filters.q)
     if filters.status:
         queryset = queryset.filter(status=filters.status)
     if filters.provider_id:

@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -30,7 +29,6 @@ from .forms import (
     ReportLostForm,
 )
 from .identifiers import InvalidIdentifier
-from .models import PhoneQuerySet
 
 PAGE_SIZE = 50
 
@@ -47,23 +45,6 @@ def _template(request: HttpRequest, full: str, partial: str) -> str:
     return full
 
 
-def search_phones(queryset: PhoneQuerySet, text: str) -> PhoneQuerySet:
-    """Narrow phones by IMEI, serial or phone number, model, or the staff member's name."""
-    for word in text.split():
-        digits = "".join(c for c in word if c.isdigit())
-        condition = (
-            Q(model_name__icontains=word)
-            | Q(serial_number__icontains=word)
-            | Q(assigned_to__first_name__icontains=word)
-            | Q(assigned_to__last_name__icontains=word)
-            | Q(assigned_to__username__iexact=word)
-        )
-        if len(digits) >= 3:
-            condition |= Q(imei__contains=digits) | Q(phone_number__contains=word)
-        queryset = queryset.filter(condition)
-    return queryset
-
-
 @login_required
 @require_GET
 def phone_list(request: HttpRequest) -> HttpResponse:
@@ -76,7 +57,7 @@ def phone_list(request: HttpRequest) -> HttpResponse:
     queryset = visible.select_related("provider", "assigned_to").with_overdue_flag(today)
     if form.is_valid():
         data = form.cleaned_data
-        queryset = search_phones(queryset, data["q"])
+        queryset = queryset.search(data["q"])
         if data["status"]:
             queryset = queryset.filter(status=data["status"])
         if data["provider"]:

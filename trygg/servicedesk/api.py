@@ -15,9 +15,8 @@ from trygg.core.apiauth import session_auth
 from trygg.core.models import Provider, User
 
 from . import access, services
-from .constants import Audience, OrderStatus
+from .constants import ANY_OPEN, Audience, OrderStatus
 from .models import Order, OrderType
-from .views import filter_orders
 
 router = Router(tags=["orders"], auth=session_auth)
 
@@ -210,10 +209,10 @@ def list_orders(request: HttpRequest, filters: Query[OrderFilter]) -> dict[str, 
     today = timezone.localdate()
     data = {
         "q": filters.q,
-        "status": filters.status or ("open" if filters.open else ""),
+        "status": filters.status or (ANY_OPEN if filters.open else ""),
         "overdue": filters.overdue,
     }
-    queryset = filter_orders(access.orders(request.user), data, today)
+    queryset = services.filter_orders(access.orders(request.user), data, today)
     if filters.type:
         queryset = queryset.filter(order_type__code=filters.type)
     queryset = queryset.select_related("order_type").order_by("-placed_at", "-id")

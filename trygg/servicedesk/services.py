@@ -32,6 +32,7 @@ from trygg.notifications.services import notify
 
 from . import access, hooks
 from .constants import (
+    ANY_OPEN,
     CLOSED_STATUSES,
     FULFILLER_TRANSITIONS,
     MAX_ATTACHMENT_BYTES,
@@ -49,6 +50,7 @@ from .models import (
     OrderComment,
     OrderEvent,
     OrderNumberSeries,
+    OrderQuerySet,
     OrderResult,
     OrderStep,
     OrderType,
@@ -75,6 +77,32 @@ class InvalidOrder(OrderError):
 
 class OrderConflict(OrderError):
     """Someone else changed the order first."""
+
+
+# Lists --------------------------------------------------------------------------------
+
+
+def filter_orders(queryset: OrderQuerySet, data: dict[str, Any], today: dt.date) -> OrderQuerySet:
+    """Apply the order list's filters (the page's form, the API's query): text, status (or
+    every open one, `ANY_OPEN`), type, overdue."""
+    queryset = queryset.search(data.get("q") or "")
+    status = data.get("status")
+    if status == ANY_OPEN:
+        queryset = queryset.open()
+    elif status:
+        queryset = queryset.filter(status=status)
+    if data.get("order_type"):
+        queryset = queryset.filter(order_type_id=data["order_type"])
+    if data.get("overdue"):
+        queryset = queryset.overdue(today)
+    return queryset
+
+
+def open_counts(user: User) -> dict[str, int]:
+    """Open and overdue orders this user may see, for the start page's card."""
+    today = timezone.localdate()
+    visible = access.orders(user).open()
+    return {"open": visible.count(), "overdue": visible.overdue(today).count()}
 
 
 # Due dates ----------------------------------------------------------------------------

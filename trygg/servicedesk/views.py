@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -27,7 +26,6 @@ from . import access, hooks, services
 from .constants import MAX_ATTACHMENT_BYTES, Audience, OrderStatus
 from .fields import display_values
 from .forms import (
-    OPEN,
     AttachmentForm,
     CommentForm,
     OrderFilterForm,
@@ -35,7 +33,7 @@ from .forms import (
     StatusForm,
     StepForm,
 )
-from .models import Order, OrderAttachment, OrderQuerySet, OrderStep, OrderType
+from .models import Order, OrderAttachment, OrderStep, OrderType
 
 PAGE_SIZE = 50
 
@@ -52,30 +50,6 @@ def _template(request: HttpRequest, full: str, partial: str) -> str:
     return full
 
 
-def filter_orders(queryset: OrderQuerySet, data: dict[str, Any], today: Any) -> OrderQuerySet:
-    """Apply the list's filters: text, status (or all open), type, overdue."""
-    for word in (data.get("q") or "").split():
-        queryset = queryset.filter(
-            Q(number__icontains=word)
-            | Q(order_type__name__icontains=word)
-            | Q(orderer__first_name__icontains=word)
-            | Q(orderer__last_name__icontains=word)
-            | Q(client__first_name__icontains=word)
-            | Q(client__last_name__icontains=word)
-            | Q(provider__name__icontains=word)
-        )
-    status = data.get("status")
-    if status == OPEN:
-        queryset = queryset.open()
-    elif status:
-        queryset = queryset.filter(status=status)
-    if data.get("order_type"):
-        queryset = queryset.filter(order_type_id=data["order_type"])
-    if data.get("overdue"):
-        queryset = queryset.overdue(today)
-    return queryset
-
-
 @login_required
 @require_GET
 def order_list(request: HttpRequest) -> HttpResponse:
@@ -90,7 +64,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
     form.fields["order_type"].widget.choices = [("", _("All"))] + [(t.pk, t.name) for t in types]
     queryset = access.orders(user)
     if form.is_valid():
-        queryset = filter_orders(queryset, form.cleaned_data, today)
+        queryset = services.filter_orders(queryset, form.cleaned_data, today)
     elif form.is_bound:
         queryset = queryset.none()
     queryset = queryset.select_related("order_type", "provider", "orderer", "assigned_to")
@@ -368,10 +342,3 @@ def order_attachment(request: HttpRequest, pk: int, attachment_pk: int) -> FileR
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-# Used by the template tag on the start page; kept here so the counting lives with the list.
-def open_counts(user: User) -> dict[str, int]:
-    today = timezone.localdate()
-    visible = access.orders(user).open()
-    return {"open": visible.count(), "overdue": visible.overdue(today).count()}

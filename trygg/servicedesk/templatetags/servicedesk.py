@@ -9,7 +9,7 @@ from django import template
 from trygg.core.models import User
 
 from .. import access
-from ..views import open_counts
+from ..services import open_counts
 
 register = template.Library()
 
