@@ -29,6 +29,7 @@ from trygg.core import events
 from trygg.core.constants import AccessAction
 from trygg.core.models import User
 from trygg.core.services import log_listed_once, log_request_access
+from trygg.core.web import render_page, request_user
 
 from . import access, handling
 from .models import Alarm, AlarmAction, AlarmCategory, AlarmQuerySet, AlarmStatus
@@ -42,11 +43,6 @@ CLIENT_HISTORY = dt.timedelta(days=90)
 SEEN_SESSION_KEY = "alarms_listed"
 SEEN_KEEP = 500
 KEEPALIVE_SECONDS = 15.0
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _open(user: User) -> AlarmQuerySet:
@@ -97,21 +93,10 @@ def _log_listed(request: HttpRequest, alarms: list[Alarm]) -> None:
 
 
 def _queue_context(request: HttpRequest) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     lists = queues(user)
     _log_listed(request, lists["care"] + lists["technical"] + lists["closed"])
     return {**lists, "now": timezone.now()}
-
-
-def _live_page(
-    request: HttpRequest, full: str, part: str, context: dict[str, Any], *, partial: bool
-) -> HttpResponse:
-    """A live page, or just its list, which the page reloads when an event arrives."""
-    if partial:
-        response = render(request, part, context)
-        response["Cache-Control"] = "no-store"
-        return response
-    return render(request, full, context)
 
 
 @login_required
@@ -119,12 +104,12 @@ def _live_page(
 def console(request: HttpRequest, partial: bool = False) -> HttpResponse:
     if not access.can_open_alarms(request.user):
         raise PermissionDenied
-    return _live_page(
+    return render_page(
         request,
         "alarms/console.html",
         "alarms/partials/queues.html",
         _queue_context(request),
-        partial=partial,
+        as_fragment=partial,
     )
 
 
@@ -138,7 +123,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, alarm: Alarm, **extra: Any) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     history = []
     if alarm.client_id is not None:
         history = list(
@@ -232,7 +217,7 @@ def step(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     action, take = STEPS[name]
     alarm = access.get_alarm(request.user, pk)
     try:
-        done = take(_user(request), alarm, request.POST)
+        done = take(request_user(request), alarm, request.POST)
     except handling.AlarmConflict as exc:
         messages.warning(request, str(exc))
         return _after_step(request, alarm)
@@ -274,14 +259,14 @@ def phone(request: HttpRequest, partial: bool = False) -> HttpResponse:
     """The responder's phone: the open care alarms of their teams, in the console's order."""
     if not access.can_open_alarms(request.user):
         raise PermissionDenied
-    mine = _care_queue(_user(request), PHONE_LIMIT)
+    mine = _care_queue(request_user(request), PHONE_LIMIT)
     _log_listed(request, mine)
-    return _live_page(
+    return render_page(
         request,
         "alarms/phone.html",
         "alarms/partials/phone_list.html",
         {"alarms": mine, "now": timezone.now()},
-        partial=partial,
+        as_fragment=partial,
     )
 
 

@@ -31,6 +31,7 @@ from .models import (
     User,
 )
 from .services import filter_access_log, log_request_access
+from .web import render_page
 
 PAGE_SIZE = 50
 
@@ -61,13 +62,6 @@ def _page_counted_in_passing(
     return Page(rows, number, paginator)
 
 
-def _template(request: HttpRequest, full: str, partial: str) -> str:
-    """One view serves the whole page and, for htmx requests, just the list fragment."""
-    if getattr(request, "htmx", False) and not request.htmx.boosted:  # type: ignore[attr-defined]
-        return partial
-    return full
-
-
 @login_required
 @require_GET
 def client_list(request: HttpRequest) -> HttpResponse:
@@ -96,11 +90,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
     page = _page_counted_in_passing(request, queryset) if searching else _page(request, queryset)
     log_request_access(request, page.object_list, AccessAction.LIST)
     context = {"form": form, "page": page, "today": today}
-    return render(
-        request,
-        _template(request, "core/client_list.html", "core/partials/client_rows.html"),
-        context,
-    )
+    return render_page(request, "core/client_list.html", "core/partials/client_rows.html", context)
 
 
 @login_required
@@ -161,9 +151,10 @@ def staff_list(request: HttpRequest) -> HttpResponse:
         )
     )
     page = _page(request, queryset.order_by("last_name", "first_name", "pk"))
-    return render(
+    return render_page(
         request,
-        _template(request, "core/staff_list.html", "core/partials/staff_rows.html"),
+        "core/staff_list.html",
+        "core/partials/staff_rows.html",
         {"form": form, "page": page},
     )
 
@@ -282,9 +273,10 @@ def access_log(request: HttpRequest) -> HttpResponse:
     elif form.is_bound:
         queryset = queryset.none()
     page = log_page(queryset.select_related("user", "client"), request.GET)
-    return render(
+    return render_page(
         request,
-        _template(request, "core/access_log.html", "core/partials/access_log_rows.html"),
+        "core/access_log.html",
+        "core/partials/access_log_rows.html",
         {"form": form, "page": page},
     )
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from trygg.core.access import can_use_admin
-from trygg.core.admin import ScopedAdmin, _admin_municipalities, _limit_choices, site
+from trygg.core.admin import ScopedAdmin, admin_municipalities, limit_choices, site
 from trygg.core.models import Client, User
 
 from . import access, services
@@ -68,7 +68,7 @@ class PhoneAdmin(ScopedAdmin):
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "assigned_to" and not request.user.is_superuser:
             # Only staff of the administrator's own municipalities, never everyone.
-            municipalities = _admin_municipalities(request)
+            municipalities = admin_municipalities(request)
             kwargs["queryset"] = User.objects.filter(
                 role_assignments__municipality__in=municipalities
             ).distinct()
@@ -226,7 +226,7 @@ class AlarmPlacementInline(admin.TabularInline):
     can_delete = False  # a placement is history: end it instead
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        _limit_choices(request, db_field, kwargs)
+        limit_choices(request, db_field, kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def _may_place(self, request: HttpRequest, obj: AlarmUnit | None) -> bool:

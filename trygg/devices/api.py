@@ -12,6 +12,7 @@ from ninja.errors import HttpError
 
 from trygg.core.apiauth import session_auth
 from trygg.core.models import Provider, User
+from trygg.core.web import request_user
 
 from . import access, services
 from .constants import INITIAL_STATUSES, PhoneAction, PhoneStatus
@@ -92,11 +93,6 @@ class Error(Schema):
     detail: str
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 def _out(user: User, phone: Phone, today: dt.date) -> dict[str, Any]:
     return {
         **{f: getattr(phone, f) for f in PhoneOut.model_fields if hasattr(phone, f)},
@@ -107,7 +103,7 @@ def _out(user: User, phone: Phone, today: dt.date) -> dict[str, Any]:
 
 @router.get("/phones", response=PhonePage, summary="Phones you may see")
 def list_phones(request: HttpRequest, filters: Query[PhoneFilter]) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     today = timezone.localdate()
     queryset = access.phones(user).search(filters.q)
     if filters.status:
@@ -123,7 +119,7 @@ def list_phones(request: HttpRequest, filters: Query[PhoneFilter]) -> dict[str, 
 
 @router.get("/phones/{phone_id}", response=PhoneDetailOut, summary="One phone and its history")
 def get_phone(request: HttpRequest, phone_id: int) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     phone = access.get_phone(user, phone_id)
     return {
         **_out(user, phone, services.local_today(phone.municipality)),
@@ -138,7 +134,7 @@ def get_phone(request: HttpRequest, phone_id: int) -> dict[str, Any]:
     summary="Register a phone",
 )
 def register_phone(request: HttpRequest, body: PhoneIn) -> Status[dict[str, Any]]:
-    user = _user(request)
+    user = request_user(request)
     try:
         provider = access.phone_providers(user).get(pk=body.provider_id)
     except Provider.DoesNotExist as exc:
@@ -174,7 +170,7 @@ def register_phone(request: HttpRequest, body: PhoneIn) -> Status[dict[str, Any]
     ),
 )
 def transition(request: HttpRequest, phone_id: int, body: TransitionIn) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     phone = access.get_phone(user, phone_id)
     if body.action == PhoneAction.REGISTER:
         raise HttpError(400, "A registered phone cannot be registered again.")

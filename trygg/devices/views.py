@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from trygg.core.models import User
+from trygg.core.web import render_page, request_user
 
 from . import access, services
 from .constants import TRANSITIONS, PhoneAction
@@ -33,22 +34,10 @@ from .identifiers import InvalidIdentifier
 PAGE_SIZE = 50
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
-def _template(request: HttpRequest, full: str, partial: str) -> str:
-    """One view serves the whole page and, for htmx requests, just the list fragment."""
-    if getattr(request, "htmx", False) and not request.htmx.boosted:  # type: ignore[attr-defined]
-        return partial
-    return full
-
-
 @login_required
 @require_GET
 def phone_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     form = PhoneFilterForm(request.GET or None)
     providers = list(access.phone_providers(user).order_by("name"))
     form.fields["provider"].widget.choices = [("", _("All")), *((p.pk, p.name) for p in providers)]
@@ -82,17 +71,15 @@ def phone_list(request: HttpRequest) -> HttpResponse:
         "overdue_count": visible.overdue(today).count(),
         "can_register": bool(providers),
     }
-    return render(
-        request,
-        _template(request, "devices/phone_list.html", "devices/partials/phone_rows.html"),
-        context,
+    return render_page(
+        request, "devices/phone_list.html", "devices/partials/phone_rows.html", context
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def phone_register(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     providers = access.phone_providers(user).order_by("name")
     if not providers.exists():
         raise PermissionDenied
@@ -127,7 +114,7 @@ def phone_register(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def phone_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     phone = access.get_phone(user, pk)
     events = phone.events.select_related("actor").order_by("-at", "-id")
     today = services.local_today(phone.municipality)
@@ -155,7 +142,7 @@ def phone_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def phone_change(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm and carry out one action on a phone; `action` names it."""
-    user = _user(request)
+    user = request_user(request)
     phone = access.get_phone(user, pk)
     action = (request.POST if request.method == "POST" else request.GET).get("action", "")
     if action not in TRANSITIONS:

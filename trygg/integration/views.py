@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from trygg.core.models import User
+from trygg.core.web import request_user
 
 from . import access
 from .constants import ImportSource
@@ -22,8 +22,7 @@ RECENT_RUNS = 20
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_page(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    assert isinstance(user, User)
+    user = request_user(request)
     if not access.can_import(user):
         raise PermissionDenied
     providers = access.importable_providers(user)

@@ -19,8 +19,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from trygg.core.access import can_view_client, scope_for
 from trygg.core.constants import AccessAction
-from trygg.core.models import Client, User
+from trygg.core.models import Client
 from trygg.core.services import client_ip, log_request_access
+from trygg.core.web import render_page, request_user
 
 from . import access, hooks, services
 from .constants import MAX_ATTACHMENT_BYTES, Audience, OrderStatus
@@ -38,22 +39,10 @@ from .models import Order, OrderAttachment, OrderStep, OrderType
 PAGE_SIZE = 50
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
-def _template(request: HttpRequest, full: str, partial: str) -> str:
-    """One view serves the whole page and, for htmx requests, just the list fragment."""
-    if getattr(request, "htmx", False) and not request.htmx.boosted:  # type: ignore[attr-defined]
-        return partial
-    return full
-
-
 @login_required
 @require_GET
 def order_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     if not access.can_open_orders(user):
         raise PermissionDenied
     today = timezone.localdate()
@@ -77,10 +66,8 @@ def order_list(request: HttpRequest) -> HttpResponse:
         "today": today,
         "can_place": access.can_place_order(user) and access.order_types(user).exists(),
     }
-    return render(
-        request,
-        _template(request, "servicedesk/order_list.html", "servicedesk/partials/order_rows.html"),
-        context,
+    return render_page(
+        request, "servicedesk/order_list.html", "servicedesk/partials/order_rows.html", context
     )
 
 
@@ -90,7 +77,7 @@ def order_new(request: HttpRequest) -> HttpResponse:
     """Pick what to order."""
     if not access.can_place_order(request.user):
         raise PermissionDenied
-    types = access.order_types(_user(request)).order_by("position", "name")
+    types = access.order_types(request_user(request)).order_by("position", "name")
     return render(request, "servicedesk/order_new.html", {"types": types})
 
 
@@ -98,7 +85,7 @@ def order_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def order_create(request: HttpRequest, type_pk: int) -> HttpResponse:
     """The chosen type's form, generated from its field spec."""
-    user = _user(request)
+    user = request_user(request)
     try:
         order_type = access.order_types(user).select_related("municipality").get(pk=type_pk)
     except OrderType.DoesNotExist as exc:
@@ -157,7 +144,7 @@ def order_create(request: HttpRequest, type_pk: int) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, order: Order) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     fulfiller = access.can_fulfil_orders(user, order.municipality_id)
     comments = order.comments.select_related("author")
     if not fulfiller:
@@ -217,7 +204,7 @@ def order_status(request: HttpRequest, pk: int) -> HttpResponse:
         return _back(order)
     try:
         services.change_status(
-            _user(request), order, form.cleaned_data["status"], form.cleaned_data["note"]
+            request_user(request), order, form.cleaned_data["status"], form.cleaned_data["note"]
         )
     except services.OrderError as exc:
         messages.error(request, str(exc))
@@ -243,7 +230,9 @@ def order_step(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse:
     form = StepForm(request.POST)
     form.is_valid()
     try:
-        services.complete_step(_user(request), step, done=form.cleaned_data.get("done", False))
+        services.complete_step(
+            request_user(request), step, done=form.cleaned_data.get("done", False)
+        )
     except services.OrderError as exc:
         messages.error(request, str(exc))
     if getattr(request, "htmx", False):
@@ -261,7 +250,10 @@ def order_comment(request: HttpRequest, pk: int) -> HttpResponse:
         return _back(order, "comments")
     try:
         services.add_comment(
-            _user(request), order, form.cleaned_data["text"], internal=form.cleaned_data["internal"]
+            request_user(request),
+            order,
+            form.cleaned_data["text"],
+            internal=form.cleaned_data["internal"],
         )
     except services.OrderError as exc:
         messages.error(request, str(exc))
@@ -277,7 +269,7 @@ def order_attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose a file to attach."))
         return _back(order, "attachments")
     try:
-        services.add_attachment(_user(request), order, form.cleaned_data["file"])
+        services.add_attachment(request_user(request), order, form.cleaned_data["file"])
     except services.OrderError as exc:
         messages.error(request, str(exc))
     return _back(order, "attachments")
@@ -287,7 +279,7 @@ def order_attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def order_result(request: HttpRequest, pk: int) -> HttpResponse:
     """Make the order's result again (the log extract); the earlier files are kept."""
-    user = _user(request)
+    user = request_user(request)
     order = access.get_order(user, pk)
     if not access.can_make_order_result(user, order):
         raise PermissionDenied
