@@ -1,4 +1,6 @@
-"""The JSON API under /api/v1/: people with sessions, integrations with bearer tokens."""
+"""The JSON API under /api/v1/: people with sessions, integrations and devices with bearer
+tokens (`core.apiauth`). The composition root of the API: every app's router is mounted
+here, the same way."""
 
 from __future__ import annotations
 
@@ -6,21 +8,14 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import NinjaAPI
-from ninja.security import HttpBearer, django_auth
 
-from trygg.core.models import ApiToken
-from trygg.core.tokens import authenticate
-
-
-class BearerToken(HttpBearer):
-    """An integration's or device's token; the request gets it as `request.auth`."""
-
-    def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
-        return authenticate(token)
-
-
-session_auth = django_auth
-bearer_auth = BearerToken()
+from trygg.alarms.api import router as alarms_router
+from trygg.core.api import router as core_router
+from trygg.devices.api import router as devices_router
+from trygg.integration.api import router as integration_router
+from trygg.outages.api import router as outages_router
+from trygg.servicedesk.api import router as servicedesk_router
+from trygg.support.api import router as support_router
 
 api = NinjaAPI(
     title="Trygg API",
@@ -32,21 +27,13 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 
-
-def _add_routers(api: NinjaAPI) -> None:
-    from trygg.core.api import router as core_router
-    from trygg.integration.api import router as integration_router
-
-    api.add_router("/", core_router)
-    api.add_router("/alarms/", "trygg.alarms.api.router")
-    api.add_router("/devices/", "trygg.devices.api.router")
-    api.add_router("/integration/", integration_router)
-    api.add_router("/outages/", "trygg.outages.api.router")
-    api.add_router("/servicedesk/", "trygg.servicedesk.api.router")
-    api.add_router("/support/", "trygg.support.api.router")
-
-
-_add_routers(api)
+api.add_router("/", core_router)
+api.add_router("/alarms/", alarms_router)
+api.add_router("/devices/", devices_router)
+api.add_router("/integration/", integration_router)
+api.add_router("/outages/", outages_router)
+api.add_router("/servicedesk/", servicedesk_router)
+api.add_router("/support/", support_router)
 
 
 @api.exception_handler(PermissionError)

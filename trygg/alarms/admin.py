@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from trygg.core.admin import ScopedAdmin, _admin_municipalities, site
+from trygg.core.admin import ScopedAdmin, admin_municipalities, site
 
 from .handling import forget_organisations
 from .models import AlarmPolicy, District, ResponderShift
@@ -59,7 +59,7 @@ class ResponderShiftAdmin(OrganisationAdmin):
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "district" and not request.user.is_superuser:
             kwargs["queryset"] = District.objects.filter(
-                municipality__in=_admin_municipalities(request)
+                municipality__in=admin_municipalities(request)
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 

@@ -15,16 +15,15 @@ import logging
 import re
 from typing import Annotated, Any
 
-from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
-from ninja.security import HttpBearer
 from pydantic import AwareDatetime, ConfigDict, field_validator
 
-from trygg.core import tokens
+from trygg.core.apiauth import BearerToken
+from trygg.core.models import ApiToken
 from trygg.devices.models import AlarmUnit
 from trygg.devices.services import device_token_unit
 
@@ -40,31 +39,15 @@ RETRY_AFTER_SECONDS = 5
 _MESSAGE_ID_RE = re.compile(r"[!-~]+")  # visible ASCII: a UUID, a counter, a ULID
 
 
-class DeviceBearer(HttpBearer):
+def _admit_unit(request: HttpRequest, api_token: ApiToken) -> AlarmUnit:
     """Admits a request as an alarm unit's: `request.auth` is the unit its token belongs
     to. Also refuses a body over the ingest's limit, here because ninja reads and parses
     the body after authentication and before the handler runs."""
-
-    def __call__(self, request: HttpRequest) -> AlarmUnit | None:
-        # HttpBearer logs a malformed header in DEBUG, token and all; this never does.
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return None
-        return self.authenticate(request, token.strip())
-
-    def authenticate(self, request: HttpRequest, token: str) -> AlarmUnit | None:
-        try:
-            api_token = tokens.authenticate(token)
-            if api_token is None:
-                return None  # unknown or revoked: 401
-            unit = device_token_unit(api_token)
-        except DatabaseError as exc:
-            logger.exception("Device API: the database is unavailable")
-            raise HttpError(503, "Not stored: the service is unavailable; try again.") from exc
-        if unit is None:
-            raise HttpError(403, "This token is not an alarm unit's token on the HTTPS API.")
-        _check_size(request)
-        return unit
+    unit = device_token_unit(api_token)
+    if unit is None:
+        raise HttpError(403, "This token is not an alarm unit's token on the HTTPS API.")
+    _check_size(request)
+    return unit
 
 
 def _check_size(request: HttpRequest) -> None:
@@ -79,7 +62,7 @@ def _check_size(request: HttpRequest) -> None:
         raise too_large
 
 
-device_auth = DeviceBearer()
+device_auth = BearerToken(admit=_admit_unit)
 router = Router(tags=["alarms"], auth=device_auth)
 
 

@@ -9,8 +9,10 @@ class AlarmsConfig(AppConfig):
 
     def ready(self) -> None:
         from trygg import worker
+        from trygg.core import menu
 
         from . import extracts  # noqa: F401  registers the log extract's hooks and job
+        from .access import can_open_alarms
         from .handling import run_dispatcher
         from .supervision import raise_lost_connections
 
@@ -20,3 +22,4 @@ class AlarmsConfig(AppConfig):
         # New alarms are routed and announced within a fraction of a second, and escalate
         # on time: a loop of its own, woken by the ingest through the event bus.
         worker.register_loop("alarms.dispatch")(run_dispatcher)
+        menu.register("alarms", _("Alarms"), "alarms:console", position=50, shown=can_open_alarms)

@@ -49,7 +49,6 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from trygg import worker
-from trygg.core import access
 from trygg.core.languages import COUNTRY_LANGUAGE
 from trygg.core.models import Client, Municipality, Provider, User
 from trygg.devices.models import AlarmUnitKind
@@ -58,6 +57,8 @@ from trygg.lib import workdays
 from trygg.servicedesk import hooks, services
 from trygg.servicedesk.models import Order, OrderResult, OrderType
 from trygg.servicedesk.services import GeneratedFile, ResultClaimLost, ResultRequest
+
+from .access import log_extract_providers
 
 logger = logging.getLogger(__name__)
 
@@ -160,9 +161,9 @@ def extract_date(order: Order) -> tuple[dt.date, bool]:
 
 def build_extract(order: Order, now: dt.datetime | None = None) -> LogExtract:
     """The extract the order asks for: its provider's customers, or every provider's for
-    an order placed by the municipality (`access.log_extract_providers`)."""
+    an order placed by the municipality (`alarms.access.log_extract_providers`)."""
     day, given = extract_date(order)
-    providers = list(access.log_extract_providers(order).order_by("name", "pk"))
+    providers = list(log_extract_providers(order).order_by("name", "pk"))
     lines = active_alarm_customers(order.municipality, day, providers=providers)
     by_provider: dict[int, list[ActiveAlarmCustomer]] = {}
     for line in lines:

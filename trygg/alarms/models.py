@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -116,6 +116,35 @@ class Signal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.protocol} {self.unit_id} {self.received_at:%Y-%m-%d %H:%M:%S}"
+
+
+# The console's order: fire first, then calls for help, then technical; unacknowledged
+# before those in hand.
+_CONSOLE_RANK = Case(
+    When(kind=AlarmKind.FIRE, then=Value(0)),
+    When(category=AlarmCategory.CARE, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+_WAITING = Case(
+    When(status=AlarmStatus.OPEN, then=Value(0)), default=Value(1), output_field=IntegerField()
+)
+
+
+class AlarmQuerySet(models.QuerySet["Alarm"]):
+    def unresolved(self) -> AlarmQuerySet:
+        """Open or acknowledged: what somebody still has to deal with. Written as the
+        partial index `alarm_open_queue` is, so that the planner sees it applies."""
+        return self.filter(status__in=[AlarmStatus.OPEN, AlarmStatus.ACKNOWLEDGED])
+
+    def by_priority(self) -> AlarmQuerySet:
+        """The console's and the phone's order for care alarms: by priority, unacknowledged
+        before the ones being handled, the most escalated and then the oldest first."""
+        return self.order_by(_CONSOLE_RANK, _WAITING, "-escalation_level", "created_at", "pk")
+
+    def by_waiting(self) -> AlarmQuerySet:
+        """The console's order for technical alarms: unacknowledged first, oldest first."""
+        return self.order_by(_WAITING, "created_at", "pk")
 
 
 class Alarm(models.Model):
@@ -226,6 +255,8 @@ class Alarm(models.Model):
     on_site_at = models.DateTimeField(_("on site"), null=True, blank=True)
     cause = models.CharField(_("cause"), max_length=24, choices=AlarmCause.choices, blank=True)
     close_note = models.TextField(_("note"), blank=True)
+
+    objects = AlarmQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("alarm")

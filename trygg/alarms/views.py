@@ -17,7 +17,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,13 +25,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from trygg.core import access, events
+from trygg.core import events
 from trygg.core.constants import AccessAction
-from trygg.core.models import Client, User
-from trygg.core.services import log_request_access
+from trygg.core.models import User
+from trygg.core.services import log_listed_once, log_request_access
+from trygg.core.web import render_page, request_user
 
-from . import handling
-from .models import Alarm, AlarmAction, AlarmCategory, AlarmKind, AlarmStatus
+from . import access, handling
+from .models import Alarm, AlarmAction, AlarmCategory, AlarmQuerySet, AlarmStatus
 
 QUEUE_LIMIT = 200
 PHONE_LIMIT = 50
@@ -45,27 +45,10 @@ SEEN_KEEP = 500
 KEEPALIVE_SECONDS = 15.0
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
-# Fire first, then calls for help, then technical; unacknowledged before those in hand.
-_RANK = Case(
-    When(kind=AlarmKind.FIRE, then=Value(0)),
-    When(category=AlarmCategory.CARE, then=Value(1)),
-    default=Value(2),
-    output_field=IntegerField(),
-)
-_WAITING = Case(
-    When(status=AlarmStatus.OPEN, then=Value(0)), default=Value(1), output_field=IntegerField()
-)
-
-
-def _open(user: User) -> QuerySet[Alarm]:
+def _open(user: User) -> AlarmQuerySet:
     return (
         access.alarms(user)
-        .filter(status__in=[AlarmStatus.OPEN, AlarmStatus.ACKNOWLEDGED])
+        .unresolved()
         .select_related(
             "client", "unit", "team", "backup_team", "provider", "acknowledged_by", "assigned_to"
         )
@@ -73,11 +56,7 @@ def _open(user: User) -> QuerySet[Alarm]:
 
 
 def _care_queue(user: User, limit: int) -> list[Alarm]:
-    return list(
-        _open(user)
-        .filter(category=AlarmCategory.CARE)
-        .order_by(_RANK, _WAITING, "-escalation_level", "created_at", "pk")[:limit]
-    )
+    return list(_open(user).filter(category=AlarmCategory.CARE).by_priority()[:limit])
 
 
 def queues(user: User) -> dict[str, list[Alarm]]:
@@ -86,9 +65,7 @@ def queues(user: User) -> dict[str, list[Alarm]]:
     and the care alarms closed recently, for the operator's overview."""
     care = _care_queue(user, QUEUE_LIMIT)
     technical = list(
-        _open(user)
-        .filter(category=AlarmCategory.TECHNICAL)
-        .order_by(_WAITING, "created_at", "pk")[:QUEUE_LIMIT]
+        _open(user).filter(category=AlarmCategory.TECHNICAL).by_waiting()[:QUEUE_LIMIT]
     )
     closed = list(
         access.alarms(user)
@@ -104,36 +81,22 @@ def queues(user: User) -> dict[str, list[Alarm]]:
 
 
 def _log_listed(request: HttpRequest, alarms: list[Alarm]) -> None:
-    """Log the clients shown in a queue, once per alarm and person's session."""
-    seen: list[int] = request.session.get(SEEN_SESSION_KEY, [])
-    known = set(seen)
-    new = [a for a in alarms if a.client_id is not None and a.pk not in known]
-    if not new:
-        return
-    clients: dict[int, Client] = {}
-    for alarm in new:
-        assert alarm.client is not None
-        clients.setdefault(alarm.client.pk, alarm.client)
-    log_request_access(request, clients.values(), AccessAction.LIST)
-    request.session[SEEN_SESSION_KEY] = (seen + [a.pk for a in new])[-SEEN_KEEP:]
+    """Log the clients shown in a queue, once per alarm and person's session: the queue
+    reloads on every event."""
+    log_listed_once(
+        request,
+        [(alarm.pk, alarm.client) for alarm in alarms],
+        AccessAction.LIST,
+        session_key=SEEN_SESSION_KEY,
+        keep=SEEN_KEEP,
+    )
 
 
 def _queue_context(request: HttpRequest) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     lists = queues(user)
     _log_listed(request, lists["care"] + lists["technical"] + lists["closed"])
     return {**lists, "now": timezone.now()}
-
-
-def _live_page(
-    request: HttpRequest, full: str, part: str, context: dict[str, Any], *, partial: bool
-) -> HttpResponse:
-    """A live page, or just its list, which the page reloads when an event arrives."""
-    if partial:
-        response = render(request, part, context)
-        response["Cache-Control"] = "no-store"
-        return response
-    return render(request, full, context)
 
 
 @login_required
@@ -141,12 +104,12 @@ def _live_page(
 def console(request: HttpRequest, partial: bool = False) -> HttpResponse:
     if not access.can_open_alarms(request.user):
         raise PermissionDenied
-    return _live_page(
+    return render_page(
         request,
         "alarms/console.html",
         "alarms/partials/queues.html",
         _queue_context(request),
-        partial=partial,
+        as_fragment=partial,
     )
 
 
@@ -160,7 +123,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, alarm: Alarm, **extra: Any) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     history = []
     if alarm.client_id is not None:
         history = list(
@@ -254,7 +217,7 @@ def step(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     action, take = STEPS[name]
     alarm = access.get_alarm(request.user, pk)
     try:
-        done = take(_user(request), alarm, request.POST)
+        done = take(request_user(request), alarm, request.POST)
     except handling.AlarmConflict as exc:
         messages.warning(request, str(exc))
         return _after_step(request, alarm)
@@ -296,14 +259,14 @@ def phone(request: HttpRequest, partial: bool = False) -> HttpResponse:
     """The responder's phone: the open care alarms of their teams, in the console's order."""
     if not access.can_open_alarms(request.user):
         raise PermissionDenied
-    mine = _care_queue(_user(request), PHONE_LIMIT)
+    mine = _care_queue(request_user(request), PHONE_LIMIT)
     _log_listed(request, mine)
-    return _live_page(
+    return render_page(
         request,
         "alarms/phone.html",
         "alarms/partials/phone_list.html",
         {"alarms": mine, "now": timezone.now()},
-        partial=partial,
+        as_fragment=partial,
     )
 
 

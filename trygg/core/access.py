@@ -1,10 +1,15 @@
-"""Who may see and change what. The one place that decides it.
+"""Who may see and change what: the floor every app's own rules stand on.
 
-Every queryset a page, API operation or export returns to a person is built here. Providers
-are secrecy boundaries: a role held at a provider sees that provider's clients and nobody
-else's. Roles held at the municipality (alarm operators, the welfare-technology team,
-administrators, auditors) see the municipality's clients, because alarms, devices and
-audits cross providers.
+`scope_for` loads a user's roles once per request into a `Scope`; every app decides who
+sees its own objects in its own `access.py`, built on it (`alarms.access`,
+`devices.access`, `servicedesk.access`, ...). Kept here: clients, the organisation
+(providers, teams, staff, municipalities), the access log's review and the admin.
+
+Every queryset of clients a page, API operation or export returns to a person is built
+here. Providers are secrecy boundaries: a role held at a provider sees that provider's
+clients and nobody else's. Roles held at the municipality (alarm operators, the
+welfare-technology team, administrators, auditors) see the municipality's clients, because
+alarms, devices and audits cross providers.
 """
 
 from __future__ import annotations
@@ -35,7 +40,6 @@ _CLIENT_WIDE_MUNICIPAL_ROLES = frozenset(
 )
 _DOOR_CODE_PROVIDER_ROLES = frozenset({Role.CARE_WORKER, Role.TEAM_LEADER, Role.NIGHT_SUPERVISOR})
 _DOOR_CODE_MUNICIPAL_ROLES = frozenset({Role.ALARM_OPERATOR, Role.WELFARE_TECH})
-_STAFF_MANAGING_PROVIDER_ROLES = frozenset({Role.TEAM_LEADER, Role.PROVIDER_MANAGER})
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,13 @@ def clients(user: User | AnonymousUser) -> ClientQuerySet:
     return Client.objects.filter(condition)
 
 
+def can_open_clients(user: User | AnonymousUser) -> bool:
+    """Whether the client, staff, team and provider lists belong in the user's menu:
+    anyone with a role somewhere."""
+    scope = scope_for(user)
+    return bool(scope.provider_ids or scope.municipal_roles)
+
+
 def can_view_client(user: User | AnonymousUser, client: Client) -> bool:
     scope = scope_for(user)
     return client.provider_id in scope.provider_ids or client.municipality_id in (
@@ -171,24 +182,6 @@ def can_manage_consents(user: User | AnonymousUser, client: Client) -> bool:
 def is_outside_teams(scope: Scope, client: Client) -> bool:
     """A read by someone who works in teams, of a client not in any of them."""
     return bool(scope.team_ids) and client.team_id not in scope.team_ids
-
-
-# Import ------------------------------------------------------------------------------
-
-
-def importable_providers(user: User | AnonymousUser) -> QuerySet[Provider]:
-    """Providers whose clients this user may import from the case system."""
-    scope = scope_for(user)
-    managed = scope.providers_with({Role.PROVIDER_MANAGER})
-    municipalities = scope.municipalities_with({Role.MUNICIPAL_ADMIN})
-    if not managed and not municipalities:
-        return Provider.objects.none()
-    return Provider.objects.filter(Q(pk__in=managed) | Q(municipality_id__in=municipalities))
-
-
-def can_import(user: User | AnonymousUser) -> bool:
-    scope = scope_for(user)
-    return scope.has_role(Role.PROVIDER_MANAGER, Role.MUNICIPAL_ADMIN)
 
 
 # Organisation ------------------------------------------------------------------------
@@ -293,334 +286,7 @@ def can_use_admin(user: User | AnonymousUser) -> bool:
     )
 
 
-# Service-desk orders -----------------------------------------------------------------
-# Orderers see their own provider's orders (municipal orderers: the ones they placed);
-# the welfare-technology team and administrators see and fulfil all of their municipality's.
-# The models are imported inside the functions: the service desk builds on core.
-
-from typing import TYPE_CHECKING  # noqa: E402
-
-if TYPE_CHECKING:
-    from trygg.servicedesk.models import Order, OrderQuerySet, OrderType
-
-_ORDER_PROVIDER_ROLES = frozenset({Role.TEAM_LEADER, Role.PROVIDER_MANAGER})
-_ORDER_MUNICIPAL_ROLES = frozenset({Role.ALARM_OPERATOR, Role.WELFARE_TECH, Role.MUNICIPAL_ADMIN})
-_ORDER_FULFIL_ROLES = frozenset({Role.WELFARE_TECH, Role.MUNICIPAL_ADMIN})
-
-
-def orders(user: User | AnonymousUser) -> OrderQuerySet:
-    """The service-desk orders this user may see."""
-    from trygg.servicedesk.models import Order
-
-    scope = scope_for(user)
-    if not scope.user_id:
-        return Order.objects.none()
-    condition = (
-        Q(orderer_id=scope.user_id)
-        | Q(provider_id__in=scope.providers_with(_ORDER_PROVIDER_ROLES))
-        | Q(municipality_id__in=scope.municipalities_with(_ORDER_FULFIL_ROLES))
-    )
-    return Order.objects.filter(condition)
-
-
-def get_order(user: User | AnonymousUser, pk: int) -> Order:
-    """The order if the user may see it; 404 otherwise, like a client of another provider."""
-    from trygg.servicedesk.models import Order
-
-    try:
-        return orders(user).select_related("order_type", "provider", "orderer", "client").get(pk=pk)
-    except Order.DoesNotExist as exc:
-        raise Http404 from exc
-
-
-def can_place_order(user: User | AnonymousUser) -> bool:
-    scope = scope_for(user)
-    return scope.has_role(*_ORDER_PROVIDER_ROLES, *_ORDER_MUNICIPAL_ROLES)
-
-
-def can_fulfil_orders(user: User | AnonymousUser, municipality: Municipality | int) -> bool:
-    municipality_id = municipality if isinstance(municipality, int) else municipality.pk
-    return municipality_id in scope_for(user).municipalities_with(_ORDER_FULFIL_ROLES)
-
-
-def fulfils_any_orders(user: User | AnonymousUser) -> bool:
-    return bool(scope_for(user).municipalities_with(_ORDER_FULFIL_ROLES))
-
-
-def can_open_orders(user: User | AnonymousUser) -> bool:
-    """Whether the order list belongs in the user's menu: orderers and fulfillers."""
-    return can_place_order(user) or fulfils_any_orders(user)
-
-
-def ordering_providers(user: User | AnonymousUser, municipality_id: int) -> QuerySet[Provider]:
-    """Providers in the municipality this user may place orders for."""
-    scope = scope_for(user)
-    return Provider.objects.filter(
-        pk__in=scope.providers_with(_ORDER_PROVIDER_ROLES), municipality_id=municipality_id
-    )
-
-
-def orders_municipally(user: User | AnonymousUser, municipality_id: int) -> bool:
-    """True when the user may order as municipal staff (no provider) in this municipality."""
-    return municipality_id in scope_for(user).municipalities_with(_ORDER_MUNICIPAL_ROLES)
-
-
-def order_types(user: User | AnonymousUser) -> QuerySet[OrderType]:
-    """Active order types this user may place, by the type's audience."""
-    from trygg.servicedesk.constants import Audience
-    from trygg.servicedesk.models import OrderType
-
-    scope = scope_for(user)
-    as_provider = set(
-        Provider.objects.filter(pk__in=scope.providers_with(_ORDER_PROVIDER_ROLES)).values_list(
-            "municipality_id", flat=True
-        )
-    )
-    as_municipal = scope.municipalities_with(_ORDER_MUNICIPAL_ROLES)
-    if not as_provider and not as_municipal:
-        return OrderType.objects.none()
-    condition = Q(
-        municipality_id__in=as_provider, audience__in=[Audience.EVERYONE, Audience.PROVIDERS]
-    )
-    condition |= Q(
-        municipality_id__in=as_municipal, audience__in=[Audience.EVERYONE, Audience.MUNICIPAL]
-    )
-    return OrderType.objects.filter(condition, active=True)
-
-
-def order_clients(user: User | AnonymousUser, municipality_id: int) -> ClientQuerySet:
-    """Clients an order may name: those the orderer may see, in the order's municipality."""
-    return clients(user).filter(municipality_id=municipality_id)
-
-
-# Devices: staff phones -----------------------------------------------------------------
-# Appended as its own section. Provider managers and team leaders look after their own
-# provider's phones; the welfare-technology team and administrators look after every phone
-# in the municipality and alone configure and wipe; whoever holds a phone sees it and may
-# report it lost. Imported here rather than at the top: this section is self-contained.
-
-from trygg.devices.constants import PhoneAction  # noqa: E402
-from trygg.devices.models import Phone, PhoneQuerySet  # noqa: E402
-
-_PHONE_PROVIDER_ROLES = frozenset({Role.PROVIDER_MANAGER, Role.TEAM_LEADER})
-_PHONE_MUNICIPAL_ROLES = frozenset({Role.WELFARE_TECH, Role.MUNICIPAL_ADMIN})
-_PHONE_PROVIDER_ACTIONS = frozenset(
-    {
-        PhoneAction.HAND_IN,
-        PhoneAction.PICK_UP,
-        PhoneAction.REPORT_LOST,
-        PhoneAction.FOUND,
-        PhoneAction.REQUEST_WIPE,
-    }
-)
-_PHONE_HOLDER_ACTIONS = frozenset({PhoneAction.REPORT_LOST})
-_PHONE_MUNICIPAL_ACTIONS = frozenset(PhoneAction) - {PhoneAction.REGISTER}
-
-
-def phones(user: User | AnonymousUser) -> PhoneQuerySet:
-    """The phones this user may see: their provider's, their municipality's, their own."""
-    scope = scope_for(user)
-    if not scope.user_id:
-        return Phone.objects.none()
-    condition = (
-        Q(assigned_to_id=scope.user_id)
-        | Q(provider_id__in=scope.providers_with(_PHONE_PROVIDER_ROLES))
-        | Q(municipality_id__in=scope.municipalities_with(_PHONE_MUNICIPAL_ROLES))
-    )
-    return Phone.objects.filter(condition)
-
-
-def get_phone(user: User | AnonymousUser, pk: int) -> Phone:
-    """The phone if the user may see it; 404 otherwise, as for a phone that does not exist."""
-    try:
-        return phones(user).select_related("provider", "municipality", "assigned_to").get(pk=pk)
-    except Phone.DoesNotExist as exc:
-        raise Http404 from exc
-
-
-def can_open_phones(user: User | AnonymousUser) -> bool:
-    """Whether the phone list belongs in the user's menu: staff of a provider (their own
-    phone) and the municipality's device people."""
-    scope = scope_for(user)
-    return bool(scope.provider_ids) or bool(scope.municipalities_with(_PHONE_MUNICIPAL_ROLES))
-
-
-def phone_providers(user: User | AnonymousUser) -> QuerySet[Provider]:
-    """Providers whose phones this user may register and hand in."""
-    scope = scope_for(user)
-    managed = scope.providers_with(_PHONE_PROVIDER_ROLES)
-    municipalities = scope.municipalities_with(_PHONE_MUNICIPAL_ROLES)
-    if not managed and not municipalities:
-        return Provider.objects.none()
-    return Provider.objects.filter(Q(pk__in=managed) | Q(municipality_id__in=municipalities))
-
-
-def phone_actions(user: User | AnonymousUser, phone: Phone) -> frozenset[str]:
-    """What this user's roles allow them to do to this phone, whatever its status."""
-    scope = scope_for(user)
-    if not scope.user_id:
-        return frozenset()
-    allowed: set[str] = set()
-    if scope.municipal_roles.get(phone.municipality_id, frozenset()) & _PHONE_MUNICIPAL_ROLES:
-        allowed |= _PHONE_MUNICIPAL_ACTIONS
-    if scope.provider_roles.get(phone.provider_id, frozenset()) & _PHONE_PROVIDER_ROLES:
-        allowed |= _PHONE_PROVIDER_ACTIONS
-    if phone.assigned_to_id is not None and phone.assigned_to_id == scope.user_id:
-        allowed |= _PHONE_HOLDER_ACTIONS
-    return frozenset(allowed)
-
-
-def can_change_phone(user: User | AnonymousUser, phone: Phone, action: str) -> bool:
-    return action in phone_actions(user, phone)
-
-
-def phone_assignable_staff(provider: Provider) -> QuerySet[User]:
-    """Who a provider's phone may be registered to: active staff holding a role there."""
-    return User.objects.filter(role_assignments__provider=provider, is_active=True).distinct()
-
-
-# Alarms -------------------------------------------------------------------------------
-# The alarm centre (operators, administrators) sees every alarm of its municipality; the
-# welfare-technology team its technical alarms. A provider's team leaders, managers and
-# night staff see the alarms of their provider's clients. Everyone in a responder team
-# sees the alarms sent to that team, and a backup team those escalated to it: a municipal
-# night patrol that answers for every provider's clients at night must see who called and
-# how to get in. That read is of one client, because of one alarm, and is logged.
-
-if TYPE_CHECKING:
-    from trygg.alarms.models import Alarm
-
-_ALARM_CENTRE_ROLES = frozenset({Role.ALARM_OPERATOR, Role.MUNICIPAL_ADMIN})
-_ALARM_TECHNICAL_ROLES = frozenset({Role.WELFARE_TECH})
-_ALARM_PROVIDER_ROLES = frozenset({Role.TEAM_LEADER, Role.PROVIDER_MANAGER, Role.NIGHT_SUPERVISOR})
-
-
-def _alarm_filter(scope: Scope) -> Q | None:
-    from trygg.alarms.models import AlarmCategory, EscalationLevel
-
-    parts = []
-    centre = scope.municipalities_with(_ALARM_CENTRE_ROLES)
-    if centre:
-        parts.append(Q(municipality_id__in=centre))
-    technical = scope.municipalities_with(_ALARM_TECHNICAL_ROLES)
-    if technical:
-        parts.append(Q(municipality_id__in=technical, category=AlarmCategory.TECHNICAL))
-    providers = scope.providers_with(_ALARM_PROVIDER_ROLES)
-    if providers:
-        parts.append(Q(provider_id__in=providers))
-    if scope.team_ids:
-        parts.append(Q(team_id__in=scope.team_ids))
-        parts.append(
-            Q(
-                backup_team_id__in=scope.team_ids,
-                escalation_level__gte=EscalationLevel.BACKUP_TEAM,
-            )
-        )
-    if not parts:
-        return None
-    condition = parts[0]
-    for part in parts[1:]:
-        condition |= part
-    return condition
-
-
-def alarms(user: User | AnonymousUser) -> QuerySet[Alarm]:
-    """The alarms this user may see and handle."""
-    from trygg.alarms.models import Alarm
-
-    condition = _alarm_filter(scope_for(user))
-    if condition is None:
-        return Alarm.objects.none()
-    return Alarm.objects.filter(condition)
-
-
-def get_alarm(user: User | AnonymousUser, pk: int) -> Alarm:
-    """The alarm if the user may see it; 404 otherwise."""
-    from trygg.alarms.models import Alarm
-
-    try:
-        return (
-            alarms(user)
-            .select_related(
-                "client",
-                "client__provider",
-                "client__team",
-                "unit",
-                "team",
-                "backup_team",
-                "provider",
-                "municipality",
-                "acknowledged_by",
-                "assigned_to",
-                "closed_by",
-            )
-            .get(pk=pk)
-        )
-    except Alarm.DoesNotExist as exc:
-        raise Http404 from exc
-
-
-def can_open_alarms(user: User | AnonymousUser) -> bool:
-    """Whether the alarm console (or the phone's alarm list) belongs in the user's menu."""
-    return _alarm_filter(scope_for(user)) is not None
-
-
-def sees_alarm_event(user: User | AnonymousUser, data: dict[str, Any]) -> bool:
-    """Whether an event about an alarm (handling.event_data: ids and states) concerns this
-    user: the same rule as `alarms`, worked out without the database, for live streams."""
-    from trygg.alarms.models import AlarmCategory, EscalationLevel
-
-    scope = scope_for(user)
-    municipality = data.get("municipality")
-    if municipality in scope.municipalities_with(_ALARM_CENTRE_ROLES):
-        return True
-    if data.get("category") == AlarmCategory.TECHNICAL and municipality in (
-        scope.municipalities_with(_ALARM_TECHNICAL_ROLES)
-    ):
-        return True
-    if data.get("provider") in scope.providers_with(_ALARM_PROVIDER_ROLES):
-        return True
-    if data.get("team") in scope.team_ids:
-        return True
-    return data.get("backup_team") in scope.team_ids and (
-        int(data.get("level") or 0) >= EscalationLevel.BACKUP_TEAM
-    )
-
-
-def alarm_municipalities(user: User | AnonymousUser) -> set[int]:
-    """The municipalities whose alarm events a user's live stream listens to."""
-    return set(scope_for(user).municipality_ids)
-
-
-def can_reveal_alarm_door_code(user: User | AnonymousUser, alarm: Alarm) -> bool:
-    """The door code, for whoever may see the alarm while it is being handled (the night
-    patrol at another provider's client included), and as on the client's own record."""
-    from trygg.alarms.models import AlarmStatus
-
-    client = alarm.client
-    if client is None or not client.door_code:
-        return False
-    if can_reveal_door_code(user, client):
-        return True
-    return alarm.status != AlarmStatus.CLOSED and alarms(user).filter(pk=alarm.pk).exists()
-
-
-# Service-desk results: the log extract ---------------------------------------------------
-# Appended as its own section. A result Trygg makes for an order (a log extract, with
-# personal data of every alarm customer it lists) is made again only by the fulfillers of
-# the order's municipality; it is read by whoever may see the order. What a log extract
-# covers follows the secrecy boundary: an order placed for a provider lists that provider's
-# customers alone, one placed by municipal staff lists every provider's, each in its own
-# section.
-
-
-def can_make_order_result(user: User | AnonymousUser, order: Order) -> bool:
-    """Whether the user may make an order's result again (the log extract)."""
-    return can_fulfil_orders(user, order.municipality_id)
-
-
-def log_extract_providers(order: Order) -> QuerySet[Provider]:
-    """The providers whose alarm customers a log extract for this order lists."""
-    if order.provider_id is not None:
-        return Provider.objects.filter(pk=order.provider_id)
-    return Provider.objects.filter(municipality_id=order.municipality_id)
+def can_open_master_data(user: User | AnonymousUser) -> bool:
+    """Whether the admin (master data) belongs in the user's menu: the municipality's
+    administrators, not a superuser without a role."""
+    return can_use_admin(user) and scope_for(user).has_role(Role.MUNICIPAL_ADMIN)

@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from django.shortcuts import redirect
 
 from . import access
+from .constants import Role
 from .models import (
     ApiToken,
     ClosedDay,
@@ -31,8 +32,10 @@ from .models import (
 )
 
 
-def _admin_municipalities(request: HttpRequest) -> set[int]:
-    return access.scope_for(request.user).municipalities_with({"municipal_admin"})
+def admin_municipalities(request: HttpRequest) -> set[int]:
+    """The municipalities whose master data the request's administrator manages; every
+    app's admin narrows its lists and choices to them."""
+    return access.scope_for(request.user).municipalities_with({Role.MUNICIPAL_ADMIN})
 
 
 class TryggAdminSite(admin.AdminSite):
@@ -53,11 +56,11 @@ class TryggAdminSite(admin.AdminSite):
         return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
 
 
-def _limit_choices(request: HttpRequest, field: Any, kwargs: dict[str, Any]) -> None:
+def limit_choices(request: HttpRequest, field: Any, kwargs: dict[str, Any]) -> None:
     """Foreign-key choices in forms stay inside the administrator's municipalities."""
     if request.user.is_superuser:
         return
-    municipalities = _admin_municipalities(request)
+    municipalities = admin_municipalities(request)
     model = field.remote_field.model
     if model is Municipality:
         kwargs["queryset"] = Municipality.objects.filter(pk__in=municipalities)
@@ -73,7 +76,7 @@ class ScopedAdmin(admin.ModelAdmin):
     municipality_path = "municipality"
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        _limit_choices(request, db_field, kwargs)
+        limit_choices(request, db_field, kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
@@ -81,7 +84,7 @@ class ScopedAdmin(admin.ModelAdmin):
         if request.user.is_superuser:
             return queryset
         return queryset.filter(
-            **{f"{self.municipality_path}__in": _admin_municipalities(request)}
+            **{f"{self.municipality_path}__in": admin_municipalities(request)}
         ).distinct()
 
     def _allowed(self, request: HttpRequest) -> bool:
@@ -121,7 +124,7 @@ class MunicipalityAdmin(ScopedAdmin):
         queryset = admin.ModelAdmin.get_queryset(self, request)
         if request.user.is_superuser:
             return queryset
-        return queryset.filter(pk__in=_admin_municipalities(request))
+        return queryset.filter(pk__in=admin_municipalities(request))
 
 
 @admin.register(Provider, site=site)
@@ -153,11 +156,11 @@ class RoleAssignmentInline(admin.TabularInline):
     filter_horizontal = ["teams"]
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        _limit_choices(request, db_field, kwargs)
+        limit_choices(request, db_field, kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        _limit_choices(request, db_field, kwargs)
+        limit_choices(request, db_field, kwargs)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 

@@ -9,12 +9,10 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from pydantic import model_validator
 
-from trygg.api import session_auth
-
 from . import access
+from .apiauth import session_auth
 from .constants import AccessAction
-from .services import log_request_access
-from .views import filter_access_log, search_clients
+from .services import filter_access_log, log_request_access
 
 router = Router(tags=["clients"], auth=session_auth)
 
@@ -88,7 +86,7 @@ class ClientPage(Schema):
 
 @router.get("/clients", response=ClientPage, summary="Clients you may see")
 def list_clients(request: HttpRequest, filters: Query[ClientFilter]) -> dict:
-    queryset = search_clients(access.clients(request.user), filters.q)
+    queryset = access.clients(request.user).search(filters.q)
     if filters.team_id:
         queryset = queryset.filter(team_id=filters.team_id)
     if filters.active_on:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -233,9 +234,44 @@ class RoleAssignment(models.Model):
             raise ValidationError({"provider": _("This role is held at the municipality.")})
 
 
+_ID_LIKE = re.compile(r"^[\d\s+-]{10,13}$")
+
+
 class ClientQuerySet(models.QuerySet["Client"]):
     def active_on(self, day: dt.date) -> ClientQuerySet:
         return self.filter(Q(start_date__lte=day), Q(end_date__isnull=True) | Q(end_date__gte=day))
+
+    def search(self, text: str) -> ClientQuerySet:
+        """Narrow by a national id (exact, any written form) or by name and address: the
+        client list's search and the API's."""
+        text = text.strip()
+        if not text:
+            return self
+        if _ID_LIKE.match(text):
+            canonical = {
+                parsed.canonical
+                for country in ("SE", "NO")
+                for parsed in [_try_parse_national_id(text, country)]
+                if parsed is not None
+            }
+            if canonical:
+                return self.filter(national_id__in=canonical)
+        condition = Q()
+        for word in text.split():
+            condition &= (
+                Q(first_name__icontains=word)
+                | Q(last_name__icontains=word)
+                | Q(street__icontains=word)
+                | Q(case_system_id__iexact=word)
+            )
+        return self.filter(condition)
+
+
+def _try_parse_national_id(text: str, country: str) -> national_ids.NationalId | None:
+    try:
+        return national_ids.parse_national_id(text, country)
+    except national_ids.InvalidNationalId:
+        return None
 
 
 class Client(models.Model):

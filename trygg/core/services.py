@@ -1,18 +1,25 @@
-"""Domain operations on people and clients: the access log first of all."""
+"""Domain operations on people and clients: the access log first of all (recording reads,
+and the filters its review applies, on the page and in the API alike)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import access
 from .constants import AccessAction
-from .models import AccessLogEntry, AccessLogReaderProvider, Client, Consent, User
+from .models import FLAGGED_READ, AccessLogEntry, AccessLogReaderProvider, Client, Consent, User
+
+# Staff matched by name are passed to the log's query as ids up to this many.
+_MAX_LISTED_IDS = 500
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -84,6 +91,77 @@ def log_request_access(
     return log_client_access(
         user, clients, action, path=request.get_full_path(), remote_addr=client_ip(request)
     )
+
+
+def log_listed_once(
+    request: HttpRequest,
+    listed: Iterable[tuple[int, Client | None]],
+    action: AccessAction,
+    *,
+    session_key: str,
+    keep: int = 500,
+) -> None:
+    """Log the clients of the items a list shows, once per item and person's session.
+
+    For a list that reloads on every change (the alarm queue): one read per item is what
+    the log needs, not one per reload. `listed` pairs each item's id with its client (None
+    for an item without one); the ids already logged are kept in the session under
+    `session_key`, the latest `keep` of them."""
+    seen: list[int] = request.session.get(session_key, [])
+    known = set(seen)
+    new = [(pk, client) for pk, client in listed if client is not None and pk not in known]
+    if not new:
+        return
+    clients: dict[int, Client] = {}
+    for _pk, client in new:
+        assert client is not None
+        clients.setdefault(client.pk, client)
+    log_request_access(request, clients.values(), action)
+    request.session[session_key] = (seen + [pk for pk, _client in new])[-keep:]
+
+
+def filter_access_log(
+    queryset: QuerySet[AccessLogEntry], data: dict[str, Any]
+) -> QuerySet[AccessLogEntry]:
+    """Apply the review's filters (the page's form, the API's query): staff and client by
+    name, a period, what was read, a flag. Dates are whole days in the current time zone."""
+    if data.get("staff"):
+        readers = User.objects.all()
+        for word in data["staff"].split():
+            readers = readers.filter(
+                Q(first_name__icontains=word)
+                | Q(last_name__icontains=word)
+                | Q(username__iexact=word)
+            )
+        # The matching staff's ids as values, not a join or subquery: the planner can then
+        # count their reads and take the (user, at) index. Guessing at a LIKE instead, it
+        # walks the whole log newest first looking for them.
+        reader_ids = list(readers.values_list("pk", flat=True)[: _MAX_LISTED_IDS + 1])
+        if len(reader_ids) > _MAX_LISTED_IDS:
+            queryset = queryset.filter(user__in=readers.values("pk"))
+        else:
+            queryset = queryset.filter(user_id__in=reader_ids)
+    if data.get("client"):
+        queryset = queryset.filter(client__in=Client.objects.search(data["client"]))
+    tz = timezone.get_current_timezone()
+    if data.get("date_from"):
+        start = dt.datetime.combine(data["date_from"], dt.time.min, tzinfo=tz)
+        queryset = queryset.filter(at__gte=start)
+    if data.get("date_to"):
+        end = dt.datetime.combine(data["date_to"] + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+        queryset = queryset.filter(at__lt=end)
+    if data.get("action"):
+        queryset = queryset.filter(action=data["action"])
+    flagged = data.get("flagged")
+    if flagged == "any":
+        queryset = queryset.filter(FLAGGED_READ)
+    elif flagged == "own":
+        queryset = queryset.filter(own_record=True)
+    elif flagged == "colleague":
+        queryset = queryset.filter(colleague_record=True)
+    elif flagged == "outside":
+        queryset = queryset.filter(outside_teams=True)
+    return queryset
 
 
 def record_consent(

@@ -6,7 +6,6 @@ Each view parses, asks `access` what the user may see, calls a service, renders.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,26 +18,22 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from trygg.lib import national_ids
-
 from . import access
 from .constants import AccessAction
 from .forms import AccessLogFilterForm, ClientFilterForm, StaffFilterForm
 from .models import (
-    FLAGGED_READ,
     AccessLogEntry,
-    Client,
-    ClientQuerySet,
     Consent,
     GrantedService,
+    Provider,
     RoleAssignment,
+    Team,
     User,
 )
-from .services import log_request_access
+from .services import filter_access_log, log_request_access
+from .web import render_page
 
 PAGE_SIZE = 50
-_MAX_LISTED_IDS = 500
-_ID_LIKE = re.compile(r"^[\d\s+-]{10,13}$")
 
 
 def _page(request: HttpRequest, queryset: QuerySet[Any], size: int = PAGE_SIZE) -> Any:
@@ -67,45 +62,6 @@ def _page_counted_in_passing(
     return Page(rows, number, paginator)
 
 
-def _template(request: HttpRequest, full: str, partial: str) -> str:
-    """One view serves the whole page and, for htmx requests, just the list fragment."""
-    if getattr(request, "htmx", False) and not request.htmx.boosted:  # type: ignore[attr-defined]
-        return partial
-    return full
-
-
-def search_clients(queryset: ClientQuerySet, text: str) -> ClientQuerySet:
-    """Narrow clients by a national id (exact, any written form) or by name and address."""
-    text = text.strip()
-    if not text:
-        return queryset
-    if _ID_LIKE.match(text):
-        canonical = {
-            parsed.canonical
-            for country in ("SE", "NO")
-            for parsed in [_try_parse(text, country)]
-            if parsed is not None
-        }
-        if canonical:
-            return queryset.filter(national_id__in=canonical)
-    condition = Q()
-    for word in text.split():
-        condition &= (
-            Q(first_name__icontains=word)
-            | Q(last_name__icontains=word)
-            | Q(street__icontains=word)
-            | Q(case_system_id__iexact=word)
-        )
-    return queryset.filter(condition)
-
-
-def _try_parse(text: str, country: str) -> national_ids.NationalId | None:
-    try:
-        return national_ids.parse_national_id(text, country)
-    except national_ids.InvalidNationalId:
-        return None
-
-
 @login_required
 @require_GET
 def client_list(request: HttpRequest) -> HttpResponse:
@@ -122,7 +78,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
     searching = False
     if form.is_valid():
         searching = bool(form.cleaned_data["q"].strip())
-        queryset = search_clients(queryset, form.cleaned_data["q"])
+        queryset = queryset.search(form.cleaned_data["q"])
         if form.cleaned_data["team"]:
             queryset = queryset.filter(team_id=form.cleaned_data["team"])
         status = form.cleaned_data["status"] or "active"
@@ -134,11 +90,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
     page = _page_counted_in_passing(request, queryset) if searching else _page(request, queryset)
     log_request_access(request, page.object_list, AccessAction.LIST)
     context = {"form": form, "page": page, "today": today}
-    return render(
-        request,
-        _template(request, "core/client_list.html", "core/partials/client_rows.html"),
-        context,
-    )
+    return render_page(request, "core/client_list.html", "core/partials/client_rows.html", context)
 
 
 @login_required
@@ -199,9 +151,10 @@ def staff_list(request: HttpRequest) -> HttpResponse:
         )
     )
     page = _page(request, queryset.order_by("last_name", "first_name", "pk"))
-    return render(
+    return render_page(
         request,
-        _template(request, "core/staff_list.html", "core/partials/staff_rows.html"),
+        "core/staff_list.html",
+        "core/partials/staff_rows.html",
         {"form": form, "page": page},
     )
 
@@ -247,7 +200,7 @@ def team_list(request: HttpRequest) -> HttpResponse:
 def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         team = access.teams(request.user).select_related("provider").get(pk=pk)
-    except access.Team.DoesNotExist as exc:
+    except Team.DoesNotExist as exc:
         raise Http404 from exc
     members = (
         User.objects.filter(role_assignments__teams=team, is_active=True)
@@ -289,7 +242,7 @@ def provider_list(request: HttpRequest) -> HttpResponse:
 def provider_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         provider = access.providers(request.user).select_related("municipality").get(pk=pk)
-    except access.Provider.DoesNotExist as exc:
+    except Provider.DoesNotExist as exc:
         raise Http404 from exc
     teams = provider.teams.order_by("name")
     managers = (
@@ -308,49 +261,6 @@ def provider_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def filter_access_log(
-    queryset: QuerySet[AccessLogEntry], data: dict[str, Any]
-) -> QuerySet[AccessLogEntry]:
-    """Apply the review page's filters; dates are whole days in the current time zone."""
-    if data.get("staff"):
-        readers = User.objects.all()
-        for word in data["staff"].split():
-            readers = readers.filter(
-                Q(first_name__icontains=word)
-                | Q(last_name__icontains=word)
-                | Q(username__iexact=word)
-            )
-        # The matching staff's ids as values, not a join or subquery: the planner can then
-        # count their reads and take the (user, at) index. Guessing at a LIKE instead, it
-        # walks the whole log newest first looking for them.
-        reader_ids = list(readers.values_list("pk", flat=True)[: _MAX_LISTED_IDS + 1])
-        if len(reader_ids) > _MAX_LISTED_IDS:
-            queryset = queryset.filter(user__in=readers.values("pk"))
-        else:
-            queryset = queryset.filter(user_id__in=reader_ids)
-    if data.get("client"):
-        queryset = queryset.filter(client__in=search_clients(Client.objects.all(), data["client"]))
-    tz = timezone.get_current_timezone()
-    if data.get("date_from"):
-        start = dt.datetime.combine(data["date_from"], dt.time.min, tzinfo=tz)
-        queryset = queryset.filter(at__gte=start)
-    if data.get("date_to"):
-        end = dt.datetime.combine(data["date_to"] + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-        queryset = queryset.filter(at__lt=end)
-    if data.get("action"):
-        queryset = queryset.filter(action=data["action"])
-    flagged = data.get("flagged")
-    if flagged == "any":
-        queryset = queryset.filter(FLAGGED_READ)
-    elif flagged == "own":
-        queryset = queryset.filter(own_record=True)
-    elif flagged == "colleague":
-        queryset = queryset.filter(colleague_record=True)
-    elif flagged == "outside":
-        queryset = queryset.filter(outside_teams=True)
-    return queryset
-
-
 @login_required
 @require_GET
 def access_log(request: HttpRequest) -> HttpResponse:
@@ -363,9 +273,10 @@ def access_log(request: HttpRequest) -> HttpResponse:
     elif form.is_bound:
         queryset = queryset.none()
     page = log_page(queryset.select_related("user", "client"), request.GET)
-    return render(
+    return render_page(
         request,
-        _template(request, "core/access_log.html", "core/partials/access_log_rows.html"),
+        "core/access_log.html",
+        "core/partials/access_log_rows.html",
         {"form": form, "page": page},
     )
 

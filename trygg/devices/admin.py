@@ -19,11 +19,11 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from trygg.core import access
-from trygg.core.admin import ScopedAdmin, _admin_municipalities, _limit_choices, site
+from trygg.core.access import can_use_admin
+from trygg.core.admin import ScopedAdmin, admin_municipalities, limit_choices, site
 from trygg.core.models import Client, User
 
-from . import services
+from . import access, services
 from .models import (
     AlarmPlacement,
     AlarmProtocol,
@@ -68,7 +68,7 @@ class PhoneAdmin(ScopedAdmin):
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "assigned_to" and not request.user.is_superuser:
             # Only staff of the administrator's own municipalities, never everyone.
-            municipalities = _admin_municipalities(request)
+            municipalities = admin_municipalities(request)
             kwargs["queryset"] = User.objects.filter(
                 role_assignments__municipality__in=municipalities
             ).distinct()
@@ -226,13 +226,13 @@ class AlarmPlacementInline(admin.TabularInline):
     can_delete = False  # a placement is history: end it instead
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        _limit_choices(request, db_field, kwargs)
+        limit_choices(request, db_field, kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def _may_place(self, request: HttpRequest, obj: AlarmUnit | None) -> bool:
         if obj is None:
-            return bool(services.alarm_unit_municipalities(request.user))
-        return services.can_manage_alarm_units(request.user, obj.municipality_id)
+            return bool(access.alarm_unit_municipalities(request.user))
+        return access.can_manage_alarm_units(request.user, obj.municipality_id)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self._may_place(request, obj)
@@ -241,7 +241,7 @@ class AlarmPlacementInline(admin.TabularInline):
         return self._may_place(request, obj)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return access.can_use_admin(request.user)
+        return can_use_admin(request.user)
 
 
 # Fields the unit's form may change; the supervision fields belong to the ingest and the

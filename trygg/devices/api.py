@@ -10,15 +10,14 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from trygg.api import session_auth
-from trygg.core import access
-from trygg.core.models import User
+from trygg.core.apiauth import session_auth
+from trygg.core.models import Provider, User
+from trygg.core.web import request_user
 
-from . import services
+from . import access, services
 from .constants import INITIAL_STATUSES, PhoneAction, PhoneStatus
 from .identifiers import InvalidIdentifier
 from .models import Phone
-from .views import search_phones
 
 router = Router(tags=["devices"], auth=session_auth)
 
@@ -94,11 +93,6 @@ class Error(Schema):
     detail: str
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 def _out(user: User, phone: Phone, today: dt.date) -> dict[str, Any]:
     return {
         **{f: getattr(phone, f) for f in PhoneOut.model_fields if hasattr(phone, f)},
@@ -109,9 +103,9 @@ def _out(user: User, phone: Phone, today: dt.date) -> dict[str, Any]:
 
 @router.get("/phones", response=PhonePage, summary="Phones you may see")
 def list_phones(request: HttpRequest, filters: Query[PhoneFilter]) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     today = timezone.localdate()
-    queryset = search_phones(access.phones(user), filters.q)
+    queryset = access.phones(user).search(filters.q)
     if filters.status:
         queryset = queryset.filter(status=filters.status)
     if filters.provider_id:
@@ -125,7 +119,7 @@ def list_phones(request: HttpRequest, filters: Query[PhoneFilter]) -> dict[str, 
 
 @router.get("/phones/{phone_id}", response=PhoneDetailOut, summary="One phone and its history")
 def get_phone(request: HttpRequest, phone_id: int) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     phone = access.get_phone(user, phone_id)
     return {
         **_out(user, phone, services.local_today(phone.municipality)),
@@ -140,10 +134,10 @@ def get_phone(request: HttpRequest, phone_id: int) -> dict[str, Any]:
     summary="Register a phone",
 )
 def register_phone(request: HttpRequest, body: PhoneIn) -> Status[dict[str, Any]]:
-    user = _user(request)
+    user = request_user(request)
     try:
         provider = access.phone_providers(user).get(pk=body.provider_id)
-    except access.Provider.DoesNotExist as exc:
+    except Provider.DoesNotExist as exc:
         raise HttpError(403, "You may not register phones for that provider.") from exc
     if body.status not in INITIAL_STATUSES:
         raise HttpError(400, "A new phone is in_stock, handed_in_for_configuration or in_use.")
@@ -176,7 +170,7 @@ def register_phone(request: HttpRequest, body: PhoneIn) -> Status[dict[str, Any]
     ),
 )
 def transition(request: HttpRequest, phone_id: int, body: TransitionIn) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     phone = access.get_phone(user, phone_id)
     if body.action == PhoneAction.REGISTER:
         raise HttpError(400, "A registered phone cannot be registered again.")
@@ -197,7 +191,7 @@ def transition(request: HttpRequest, phone_id: int, body: TransitionIn) -> dict[
     return get_phone(request, phone.pk)
 
 
-def _assignee(provider: access.Provider, user_id: int | None) -> User | None:
+def _assignee(provider: Provider, user_id: int | None) -> User | None:
     if user_id is None:
         return None
     try:

@@ -6,3 +6,12 @@ class DevicesConfig(AppConfig):
     name = "trygg.devices"
     label = "devices"
     verbose_name = _("Devices")
+
+    def ready(self) -> None:
+        from trygg.core import menu
+
+        from .access import can_open_phones
+
+        menu.register(
+            "phones", _("Phones"), "devices:phone_list", position=60, shown=can_open_phones
+        )

@@ -53,6 +53,24 @@ class PhoneQuerySet(models.QuerySet["Phone"]):
             overdue_flag=ExpressionWrapper(condition, output_field=models.BooleanField())
         )
 
+    def search(self, text: str) -> PhoneQuerySet:
+        """Narrow by IMEI, serial or phone number, model, or the staff member's name: the
+        phone list's search and the API's."""
+        queryset = self
+        for word in text.split():
+            digits = "".join(c for c in word if c.isdigit())
+            condition = (
+                Q(model_name__icontains=word)
+                | Q(serial_number__icontains=word)
+                | Q(assigned_to__first_name__icontains=word)
+                | Q(assigned_to__last_name__icontains=word)
+                | Q(assigned_to__username__iexact=word)
+            )
+            if len(digits) >= 3:
+                condition |= Q(imei__contains=digits) | Q(phone_number__contains=word)
+            queryset = queryset.filter(condition)
+        return queryset
+
 
 class Phone(InventoryItem):
     """A staff phone (tjänstetelefon / tjenestetelefon): runs the visit-registration app and

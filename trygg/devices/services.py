@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Case, Q, When
@@ -25,11 +24,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from trygg.core import access, tokens
+from trygg.core import tokens
 from trygg.core.constants import Role
 from trygg.core.models import ApiToken, Client, Municipality, Provider, RoleAssignment, User
 from trygg.notifications.services import notify
 
+from . import access
 from .constants import (
     CONFIGURATION_WORKING_DAYS,
     INITIAL_STATUSES,
@@ -298,10 +298,7 @@ def available_actions(user: User, phone: Phone) -> list[str]:
 
 # Alarm units and their placements ------------------------------------------------------
 # The welfare-technology team and the municipality's administrators register alarm units
-# and place them. The rule lives here until it joins the rest of the policy in
-# core/access.py (see `can_manage_alarm_units`).
-
-_ALARM_UNIT_ROLES = frozenset({Role.WELFARE_TECH, Role.MUNICIPAL_ADMIN})
+# and place them (`access.can_manage_alarm_units`).
 
 
 class PlacementError(ValueError):
@@ -310,16 +307,6 @@ class PlacementError(ValueError):
 
 class PlacementConflict(PlacementError):
     """The unit is already placed on some of those days."""
-
-
-def alarm_unit_municipalities(user: User | AnonymousUser) -> set[int]:
-    """Municipalities whose alarm units this user registers, places and corrects."""
-    return access.scope_for(user).municipalities_with(_ALARM_UNIT_ROLES)
-
-
-def can_manage_alarm_units(user: User | AnonymousUser, municipality: Municipality | int) -> bool:
-    municipality_id = municipality if isinstance(municipality, int) else municipality.pk
-    return municipality_id in alarm_unit_municipalities(user)
 
 
 def register_alarm_unit(
@@ -340,7 +327,7 @@ def register_alarm_unit(
     """Add an alarm unit to the inventory. Raises ValidationError for bad or taken
     identifiers (the messages never quote the key). Supervision starts when the unit is
     first heard from."""
-    if not can_manage_alarm_units(actor, municipality):
+    if not access.can_manage_alarm_units(actor, municipality):
         raise PermissionError("You may not register alarm units in this municipality.")
     unit = AlarmUnit(
         municipality=municipality,
@@ -444,7 +431,7 @@ def place_unit(
     Refused with PlacementConflict when the unit is placed on any of those days. The check
     and the insert happen under a lock on the unit, so two people placing the same unit at
     once cannot both succeed."""
-    if not can_manage_alarm_units(actor, unit.municipality_id):
+    if not access.can_manage_alarm_units(actor, unit.municipality_id):
         raise PermissionError("You may not place alarm units in this municipality.")
     check_placement(
         unit, client=client, provider=provider, active_from=active_from, active_to=active_to
@@ -470,7 +457,7 @@ def place_unit(
 def end_placement(actor: User, placement: AlarmPlacement, active_to: dt.date) -> AlarmPlacement:
     """Set the placement's last day (inclusive), or correct it. Returns it as it is now."""
     unit = placement.unit
-    if not can_manage_alarm_units(actor, unit.municipality_id):
+    if not access.can_manage_alarm_units(actor, unit.municipality_id):
         raise PermissionError("You may not change this unit's placements.")
     with transaction.atomic():
         _lock_unit(unit)
@@ -493,7 +480,7 @@ def move_unit(
 ) -> AlarmPlacement:
     """Move the unit to a new holder on `on`: the day is the new holder's, so the current
     placement ends the day before. Both changes happen or neither does."""
-    if not can_manage_alarm_units(actor, unit.municipality_id):
+    if not access.can_manage_alarm_units(actor, unit.municipality_id):
         raise PermissionError("You may not place alarm units in this municipality.")
     with transaction.atomic():
         _lock_unit(unit)
@@ -540,7 +527,7 @@ def active_alarm_customers(
     for the number of customers), safety alarms first, then by provider and name. The
     responsible provider is the client's provider as it is now: the core keeps no history
     of a client's provider. Returns personal data: the caller decides who may read it and
-    logs the read (core/access.py, the access log)."""
+    logs the read (core/services.py, the access log)."""
     placements = AlarmPlacement.objects.active_on(day).filter(unit__municipality=municipality)
     if providers is not None:
         ids = sorted({p if isinstance(p, int) else p.pk for p in providers})
@@ -587,7 +574,7 @@ class DeviceTokenError(ValueError):
 
 def _check_token_actor(actor: User | None, unit: AlarmUnit) -> None:
     # None: the command line, run by whoever operates the server.
-    if actor is not None and not can_manage_alarm_units(actor, unit.municipality_id):
+    if actor is not None and not access.can_manage_alarm_units(actor, unit.municipality_id):
         raise PermissionError("You may not manage this alarm unit's token.")
 
 

@@ -11,17 +11,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from trygg.core import access
 from trygg.core.models import User
+from trygg.core.web import render_page, request_user
 
-from . import services
+from . import access, services
 from .constants import TRANSITIONS, PhoneAction
 from .forms import (
     HandInForm,
@@ -31,44 +30,14 @@ from .forms import (
     ReportLostForm,
 )
 from .identifiers import InvalidIdentifier
-from .models import PhoneQuerySet
 
 PAGE_SIZE = 50
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
-def _template(request: HttpRequest, full: str, partial: str) -> str:
-    """One view serves the whole page and, for htmx requests, just the list fragment."""
-    if getattr(request, "htmx", False) and not request.htmx.boosted:  # type: ignore[attr-defined]
-        return partial
-    return full
-
-
-def search_phones(queryset: PhoneQuerySet, text: str) -> PhoneQuerySet:
-    """Narrow phones by IMEI, serial or phone number, model, or the staff member's name."""
-    for word in text.split():
-        digits = "".join(c for c in word if c.isdigit())
-        condition = (
-            Q(model_name__icontains=word)
-            | Q(serial_number__icontains=word)
-            | Q(assigned_to__first_name__icontains=word)
-            | Q(assigned_to__last_name__icontains=word)
-            | Q(assigned_to__username__iexact=word)
-        )
-        if len(digits) >= 3:
-            condition |= Q(imei__contains=digits) | Q(phone_number__contains=word)
-        queryset = queryset.filter(condition)
-    return queryset
 
 
 @login_required
 @require_GET
 def phone_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     form = PhoneFilterForm(request.GET or None)
     providers = list(access.phone_providers(user).order_by("name"))
     form.fields["provider"].widget.choices = [("", _("All")), *((p.pk, p.name) for p in providers)]
@@ -77,7 +46,7 @@ def phone_list(request: HttpRequest) -> HttpResponse:
     queryset = visible.select_related("provider", "assigned_to").with_overdue_flag(today)
     if form.is_valid():
         data = form.cleaned_data
-        queryset = search_phones(queryset, data["q"])
+        queryset = queryset.search(data["q"])
         if data["status"]:
             queryset = queryset.filter(status=data["status"])
         if data["provider"]:
@@ -102,17 +71,15 @@ def phone_list(request: HttpRequest) -> HttpResponse:
         "overdue_count": visible.overdue(today).count(),
         "can_register": bool(providers),
     }
-    return render(
-        request,
-        _template(request, "devices/phone_list.html", "devices/partials/phone_rows.html"),
-        context,
+    return render_page(
+        request, "devices/phone_list.html", "devices/partials/phone_rows.html", context
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def phone_register(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     providers = access.phone_providers(user).order_by("name")
     if not providers.exists():
         raise PermissionDenied
@@ -147,7 +114,7 @@ def phone_register(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def phone_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     phone = access.get_phone(user, pk)
     events = phone.events.select_related("actor").order_by("-at", "-id")
     today = services.local_today(phone.municipality)
@@ -175,7 +142,7 @@ def phone_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def phone_change(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm and carry out one action on a phone; `action` names it."""
-    user = _user(request)
+    user = request_user(request)
     phone = access.get_phone(user, pk)
     action = (request.POST if request.method == "POST" else request.GET).get("action", "")
     if action not in TRANSITIONS:

@@ -17,6 +17,7 @@ from django.views.i18n import set_language as django_set_language
 from trygg.core import access
 from trygg.core.constants import Role
 from trygg.core.models import Consent, User
+from trygg.integration import access as integration_access
 
 
 @require_POST
@@ -66,7 +67,7 @@ def home(request: HttpRequest) -> HttpResponse:
         ).count()
     if scope.has_role(Role.PROVIDER_MANAGER, Role.MUNICIPAL_ADMIN):
         context["staff_count"] = access.staff(user).filter(is_active=True).count()
-        context["can_import"] = access.can_import(user)
+        context["can_import"] = integration_access.can_import(user)
     if access.can_review_access_log(user):
         since = timezone.now() - dt.timedelta(days=30)
         context["flagged_reads"] = (

@@ -8,12 +8,11 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.responses import Status
 
-from trygg.api import bearer_auth
+from trygg.core.apiauth import bearer_auth
 from trygg.core.models import ApiToken
 
 from .constants import ImportSource
-from .formats import parse_json_bytes
-from .services import find_provider, import_records, local_today, token_may_import
+from .services import ImportRefused, import_file, provider_named_for
 
 router = Router(tags=["integration"], auth=bearer_auth)
 
@@ -105,37 +104,18 @@ def _rejected(detail: str, errors: list[dict[str, Any]]) -> Status[dict[str, Any
 def import_clients(request: HttpRequest) -> Status[dict[str, Any]]:
     token = request.auth  # type: ignore[attr-defined]
     assert isinstance(token, ApiToken)
-    if not token.has_scope("import"):
-        return Status(403, {"detail": "This token does not have the import scope."})
-    parsed = parse_json_bytes(request.body)
-    if parsed.provider is None:
-        return _rejected("The document is not valid.", [e.as_dict() for e in parsed.errors])
-    provider = find_provider(token.municipality, parsed.provider)
-    if provider is None:
-        if token.provider_id is not None:
-            return Status(403, {"detail": "This token may import only for its own provider."})
-        return _rejected(
-            "Unknown provider.",
-            [
-                {
-                    "path": "$",
-                    "field": "provider",
-                    "message": "No provider with this organisation number in the "
-                    "token's municipality.",
-                }
-            ],
+    try:
+        result = import_file(
+            request.body,
+            file_format="json",
+            provider=provider_named_for(token),
+            actor=token,
+            source=ImportSource.API,
         )
-    if not token_may_import(token, provider):
-        return Status(403, {"detail": "This token may import only for its own provider."})
-    result = import_records(
-        provider,
-        parsed.records,
-        end_missing=bool(parsed.end_missing),
-        today=local_today(provider.municipality),
-        actor=token,
-        source=ImportSource.API,
-        parse_errors=parsed.errors,
-    )
+    except ImportRefused as exc:
+        if exc.forbidden:
+            return Status(403, {"detail": exc.detail})
+        return _rejected(exc.detail, [e.as_dict() for e in exc.errors])
     if not result.ok:
         return _rejected(
             "The document was rejected; nothing was imported.",

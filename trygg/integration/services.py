@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from django.db import models, transaction
 from django.db.models import Q
@@ -34,13 +33,24 @@ from trygg.core.models import (
 )
 from trygg.lib import national_ids
 
+from . import access
 from .constants import ISO_639_1, MAX_MINUTES_PER_PERIOD, ImportSource, ImportStatus
-from .formats import ClientRecord, Issue, Location, ServiceRecord
+from .formats import (
+    ClientRecord,
+    Issue,
+    Location,
+    ParsedFile,
+    ServiceRecord,
+    parse_csv,
+    parse_json_bytes,
+)
 from .models import ImportRun
 
 # Who started an import: a staff member, an integration's token, or a label such as the
 # command line's "command line (alice)".
 Actor = User | ApiToken | str | None
+# Which provider an import is for, from the file as parsed (a JSON document names it).
+ProviderFor = Callable[[ParsedFile], Provider]
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _LANGUAGE_SPLIT = re.compile(r"[,;\s]+")
@@ -74,6 +84,7 @@ class ImportResult:
     clients: Counts = field(default_factory=Counts)
     services: Counts = field(default_factory=Counts)
     run: ImportRun | None = None
+    provider: Provider | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -346,11 +357,6 @@ def _describe(location: Location) -> str:
 # Import ---------------------------------------------------------------------------------
 
 
-def local_today(municipality: Municipality) -> dt.date:
-    """Today in the municipality's time zone: what "ended today" means there."""
-    return timezone.localdate(timezone=ZoneInfo(municipality.time_zone))
-
-
 def import_records(
     provider: Provider,
     records: Sequence[ClientRecord],
@@ -376,13 +382,13 @@ def import_records(
     # JSON paths and file-level problems have no row and keep the order they were found.
     errors = sorted([*parse_errors, *validator.errors], key=lambda issue: issue.row or 0)
     if errors:
-        result = ImportResult(ok=False, errors=errors)
+        result = ImportResult(ok=False, errors=errors, provider=provider)
         result.run = _record_run(
             provider, result, actor, source, file_name, end_missing, started_at
         )
         return result
 
-    result = ImportResult(ok=True)
+    result = ImportResult(ok=True, provider=provider)
     with transaction.atomic():
         # Two imports for one provider at once would each end what the other creates.
         list(Provider.objects.select_for_update().filter(pk=provider.pk).values_list("pk"))
@@ -631,9 +637,83 @@ def find_providers_anywhere(org_number: str, municipality_code: str = "") -> lis
     return list(queryset)
 
 
-def token_may_import(token: ApiToken, provider: Provider) -> bool:
-    """A token with the import scope: bound to a provider, for that provider only; bound to
-    the municipality, for any of its providers."""
-    if not token.has_scope("import") or token.municipality_id != provider.municipality_id:
-        return False
-    return token.provider_id is None or token.provider_id == provider.pk
+# The import, whoever starts it ------------------------------------------------------------
+
+
+class ImportRefused(Exception):
+    """The import was not run, and nothing was written: the actor may not import
+    (`forbidden`), or the file does not say which provider it is for; `errors` says where."""
+
+    def __init__(
+        self, detail: str, *, forbidden: bool = False, errors: Sequence[Issue] = ()
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.forbidden = forbidden
+        self.errors = list(errors)
+
+
+def import_file(
+    data: bytes,
+    *,
+    file_format: str,
+    provider: Provider | ProviderFor,
+    actor: Actor,
+    source: ImportSource,
+    end_missing: bool = False,
+    file_name: str = "",
+) -> ImportResult:
+    """Import the case system's file (`csv` or `json`) for a provider: parse it, check it
+    whole, and apply it; the page, the API and the command line all come here.
+
+    `provider` is the provider, or a function finding it from the parsed file (a JSON
+    document names its provider). Whether the actor may import is `access.import_refusal`;
+    a refusal, or a file that names no provider, raises `ImportRefused`. The returned
+    result says what was done, or every problem found (with `ok` false, nothing written).
+    A JSON document's own `end_missing` counts as well as the argument."""
+    refusal = access.import_refusal(actor)
+    if refusal is not None:
+        raise ImportRefused(refusal, forbidden=True)
+    parsed = parse_csv(data) if file_format == "csv" else parse_json_bytes(data)
+    if not isinstance(provider, Provider):
+        provider = provider(parsed)
+    refusal = access.import_refusal(actor, provider)
+    if refusal is not None:
+        raise ImportRefused(refusal, forbidden=True)
+    return import_records(
+        provider,
+        parsed.records,
+        end_missing=end_missing or bool(parsed.end_missing),
+        today=provider.municipality.today(),
+        actor=actor,
+        source=source,
+        file_name=file_name,
+        parse_errors=parsed.errors,
+    )
+
+
+def provider_named_for(token: ApiToken) -> ProviderFor:
+    """The provider a JSON document names, looked up in the token's municipality."""
+
+    def find(parsed: ParsedFile) -> Provider:
+        if parsed.provider is None:
+            raise ImportRefused("The document is not valid.", errors=parsed.errors)
+        provider = find_provider(token.municipality, parsed.provider)
+        if provider is not None:
+            return provider
+        if token.provider_id is not None:
+            # Whatever the number, it is not the token's own provider: no hint what exists.
+            raise ImportRefused("This token may import only for its own provider.", forbidden=True)
+        raise ImportRefused(
+            "Unknown provider.",
+            errors=[
+                Issue(
+                    path="$",
+                    field="provider",
+                    message="No provider with this organisation number in the "
+                    "token's municipality.",
+                )
+            ],
+        )
+
+    return find

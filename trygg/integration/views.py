@@ -8,13 +8,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from trygg.core import access
+from trygg.core.web import request_user
 
+from . import access
 from .constants import ImportSource
-from .formats import parse_csv
 from .forms import ImportForm
 from .models import ImportRun
-from .services import ImportResult, import_records, local_today
+from .services import ImportRefused, ImportResult, import_file
 
 RECENT_RUNS = 20
 
@@ -22,26 +22,28 @@ RECENT_RUNS = 20
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_page(request: HttpRequest) -> HttpResponse:
-    if not access.can_import(request.user):
+    user = request_user(request)
+    if not access.can_import(user):
         raise PermissionDenied
-    providers = access.importable_providers(request.user)
+    providers = access.importable_providers(user)
     result: ImportResult | None = None
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES, providers=providers)
         if form.is_valid():
             provider = form.cleaned_data["provider"]
             upload = form.cleaned_data["file"]
-            parsed = parse_csv(upload.read())
-            result = import_records(
-                provider,
-                parsed.records,
-                end_missing=form.cleaned_data["end_missing"],
-                today=local_today(provider.municipality),
-                actor=request.user,  # type: ignore[arg-type]
-                source=ImportSource.UPLOAD,
-                file_name=upload.name or "",
-                parse_errors=parsed.errors,
-            )
+            try:
+                result = import_file(
+                    upload.read(),
+                    file_format="csv",
+                    provider=provider,
+                    actor=user,
+                    source=ImportSource.UPLOAD,
+                    end_missing=form.cleaned_data["end_missing"],
+                    file_name=upload.name or "",
+                )
+            except ImportRefused as exc:
+                raise PermissionDenied from exc
             form = ImportForm(providers=providers, initial={"provider": provider})
     else:
         form = ImportForm(providers=providers)

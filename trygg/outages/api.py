@@ -11,7 +11,7 @@ from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 
-from trygg.api import session_auth
+from trygg.core.apiauth import session_auth
 from trygg.core.models import Municipality, User
 
 from . import access, services

@@ -11,14 +11,13 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from trygg.api import session_auth
-from trygg.core import access
-from trygg.core.models import Provider, User
+from trygg.core.apiauth import session_auth
+from trygg.core.models import Provider
+from trygg.core.web import request_user
 
-from . import services
-from .constants import Audience, OrderStatus
+from . import access, services
+from .constants import ANY_OPEN, Audience, OrderStatus
 from .models import Order, OrderType
-from .views import filter_orders
 
 router = Router(tags=["orders"], auth=session_auth)
 
@@ -148,12 +147,12 @@ def _order_out(order: Order, today: dt.date) -> dict[str, Any]:
 
 
 def _detail_out(request: HttpRequest, order: Order) -> dict[str, Any]:
-    assert isinstance(request.user, User)
+    user = request_user(request)
     return {
         **_order_out(order, timezone.localdate()),
         "values": order.values,
         "steps": list(order.steps.values("position", "title", "done_at", "done_by_id")),
-        "allowed_statuses": services.allowed_transitions(request.user, order),
+        "allowed_statuses": services.allowed_transitions(user, order),
         "results": [
             {
                 "id": result.pk,
@@ -211,10 +210,10 @@ def list_orders(request: HttpRequest, filters: Query[OrderFilter]) -> dict[str, 
     today = timezone.localdate()
     data = {
         "q": filters.q,
-        "status": filters.status or ("open" if filters.open else ""),
+        "status": filters.status or (ANY_OPEN if filters.open else ""),
         "overdue": filters.overdue,
     }
-    queryset = filter_orders(access.orders(request.user), data, today)
+    queryset = services.filter_orders(access.orders(request.user), data, today)
     if filters.type:
         queryset = queryset.filter(order_type__code=filters.type)
     queryset = queryset.select_related("order_type").order_by("-placed_at", "-id")
@@ -265,15 +264,15 @@ def _provider(request: HttpRequest, payload: OrderIn, order_type: OrderType) -> 
     "field answers 422 with the problems per field and nothing is saved.",
 )
 def create_order(request: HttpRequest, payload: OrderIn) -> Status:
-    assert isinstance(request.user, User)
-    if not access.can_place_order(request.user):
+    user = request_user(request)
+    if not access.can_place_order(user):
         raise PermissionError("Your roles do not place orders.")
     order_type = _order_type(request, payload)
     provider = _provider(request, payload, order_type)
-    clients = access.order_clients(request.user, order_type.municipality_id)
+    clients = access.order_clients(user, order_type.municipality_id)
     try:
         order = services.place_order(
-            request.user, order_type, payload.values, provider=provider, clients=clients
+            user, order_type, payload.values, provider=provider, clients=clients
         )
     except services.InvalidOrder as exc:
         return Status(422, {"detail": "Some fields are wrong.", "errors": exc.errors})
@@ -288,10 +287,10 @@ def create_order(request: HttpRequest, payload: OrderIn) -> Status:
     summary="Move an order to another status",
 )
 def change_order_status(request: HttpRequest, order_id: int, payload: StatusIn) -> Status:
-    assert isinstance(request.user, User)
-    order = access.get_order(request.user, order_id)
+    user = request_user(request)
+    order = access.get_order(user, order_id)
     try:
-        services.change_status(request.user, order, payload.status, payload.note)
+        services.change_status(user, order, payload.status, payload.note)
     except services.OrderConflict as exc:
         return Status(409, {"detail": str(exc), "errors": {}})
     except services.OrderError as exc:

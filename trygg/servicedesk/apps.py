@@ -11,7 +11,14 @@ class ServicedeskConfig(AppConfig):
     verbose_name = _("Service desk")
 
     def ready(self) -> None:
+        from trygg.core import menu
         from trygg.core.models import Municipality
+
+        from .access import can_open_orders
+
+        menu.register(
+            "orders", _("Orders"), "servicedesk:order_list", position=70, shown=can_open_orders
+        )
 
         post_save.connect(
             _default_catalogue_for_new_municipality,

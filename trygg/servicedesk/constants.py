@@ -18,6 +18,9 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "cancelled", pgettext_lazy("an order", "Cancelled")
 
 
+# The order list's status filter for every open status at once (beside each status).
+ANY_OPEN = "open"
+
 # An order in one of these still has a deadline to meet.
 OPEN_STATUSES = frozenset(
     {

@@ -11,9 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from trygg.core.models import Provider
 
-from .constants import MAX_TEXTAREA_LENGTH, OrderStatus
-
-OPEN = "open"
+from .constants import ANY_OPEN, MAX_TEXTAREA_LENGTH, OrderStatus
 
 
 class OrderFilterForm(forms.Form):
@@ -28,7 +26,7 @@ class OrderFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=[("", _("All")), (OPEN, _("Open")), *OrderStatus.choices],
+        choices=[("", _("All")), (ANY_OPEN, _("Open")), *OrderStatus.choices],
     )
     order_type = forms.IntegerField(label=_("Type"), required=False, widget=forms.Select)
     overdue = forms.BooleanField(label=_("Only overdue"), required=False)

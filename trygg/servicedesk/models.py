@@ -101,6 +101,21 @@ class OrderQuerySet(models.QuerySet["Order"]):
     def overdue(self, today: dt.date) -> OrderQuerySet:
         return self.open().filter(due_on__lt=today)
 
+    def search(self, text: str) -> OrderQuerySet:
+        """Narrow by number, type, orderer, client or provider, every word somewhere."""
+        queryset = self
+        for word in text.split():
+            queryset = queryset.filter(
+                Q(number__icontains=word)
+                | Q(order_type__name__icontains=word)
+                | Q(orderer__first_name__icontains=word)
+                | Q(orderer__last_name__icontains=word)
+                | Q(client__first_name__icontains=word)
+                | Q(client__last_name__icontains=word)
+                | Q(provider__name__icontains=word)
+            )
+        return queryset
+
 
 def _attachment_path(instance: OrderAttachment, filename: str) -> str:
     # The stored name is random: the original may carry a client's name, and is kept in

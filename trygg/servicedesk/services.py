@@ -1,7 +1,7 @@
 """Service-desk operations: placing orders, moving them along, and telling the orderer.
 
 Each function owns its transaction. Who may call which is decided by the caller through
-`trygg.core.access`; what follows from the order's own state (which status may follow
+`servicedesk.access`; what follows from the order's own state (which status may follow
 which, a step only on an open order) is decided here.
 """
 
@@ -24,15 +24,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from trygg.core import access
 from trygg.core.constants import AccessAction
 from trygg.core.languages import language_of
 from trygg.core.models import Client, Municipality, Provider, User
 from trygg.core.services import log_client_access
 from trygg.notifications.services import notify
 
-from . import hooks
+from . import access, hooks
 from .constants import (
+    ANY_OPEN,
     CLOSED_STATUSES,
     FULFILLER_TRANSITIONS,
     MAX_ATTACHMENT_BYTES,
@@ -50,6 +50,7 @@ from .models import (
     OrderComment,
     OrderEvent,
     OrderNumberSeries,
+    OrderQuerySet,
     OrderResult,
     OrderStep,
     OrderType,
@@ -76,6 +77,32 @@ class InvalidOrder(OrderError):
 
 class OrderConflict(OrderError):
     """Someone else changed the order first."""
+
+
+# Lists --------------------------------------------------------------------------------
+
+
+def filter_orders(queryset: OrderQuerySet, data: dict[str, Any], today: dt.date) -> OrderQuerySet:
+    """Apply the order list's filters (the page's form, the API's query): text, status (or
+    every open one, `ANY_OPEN`), type, overdue."""
+    queryset = queryset.search(data.get("q") or "")
+    status = data.get("status")
+    if status == ANY_OPEN:
+        queryset = queryset.open()
+    elif status:
+        queryset = queryset.filter(status=status)
+    if data.get("order_type"):
+        queryset = queryset.filter(order_type_id=data["order_type"])
+    if data.get("overdue"):
+        queryset = queryset.overdue(today)
+    return queryset
+
+
+def open_counts(user: User) -> dict[str, int]:
+    """Open and overdue orders this user may see, for the start page's card."""
+    today = timezone.localdate()
+    visible = access.orders(user).open()
+    return {"open": visible.count(), "overdue": visible.overdue(today).count()}
 
 
 # Due dates ----------------------------------------------------------------------------

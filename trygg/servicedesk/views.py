@@ -11,23 +11,22 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from trygg.core import access
+from trygg.core.access import can_view_client, scope_for
 from trygg.core.constants import AccessAction
-from trygg.core.models import Client, User
+from trygg.core.models import Client
 from trygg.core.services import client_ip, log_request_access
+from trygg.core.web import render_page, request_user
 
-from . import hooks, services
+from . import access, hooks, services
 from .constants import MAX_ATTACHMENT_BYTES, Audience, OrderStatus
 from .fields import display_values
 from .forms import (
-    OPEN,
     AttachmentForm,
     CommentForm,
     OrderFilterForm,
@@ -35,62 +34,26 @@ from .forms import (
     StatusForm,
     StepForm,
 )
-from .models import Order, OrderAttachment, OrderQuerySet, OrderStep, OrderType
+from .models import Order, OrderAttachment, OrderStep, OrderType
 
 PAGE_SIZE = 50
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
-def _template(request: HttpRequest, full: str, partial: str) -> str:
-    """One view serves the whole page and, for htmx requests, just the list fragment."""
-    if getattr(request, "htmx", False) and not request.htmx.boosted:  # type: ignore[attr-defined]
-        return partial
-    return full
-
-
-def filter_orders(queryset: OrderQuerySet, data: dict[str, Any], today: Any) -> OrderQuerySet:
-    """Apply the list's filters: text, status (or all open), type, overdue."""
-    for word in (data.get("q") or "").split():
-        queryset = queryset.filter(
-            Q(number__icontains=word)
-            | Q(order_type__name__icontains=word)
-            | Q(orderer__first_name__icontains=word)
-            | Q(orderer__last_name__icontains=word)
-            | Q(client__first_name__icontains=word)
-            | Q(client__last_name__icontains=word)
-            | Q(provider__name__icontains=word)
-        )
-    status = data.get("status")
-    if status == OPEN:
-        queryset = queryset.open()
-    elif status:
-        queryset = queryset.filter(status=status)
-    if data.get("order_type"):
-        queryset = queryset.filter(order_type_id=data["order_type"])
-    if data.get("overdue"):
-        queryset = queryset.overdue(today)
-    return queryset
 
 
 @login_required
 @require_GET
 def order_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     if not access.can_open_orders(user):
         raise PermissionDenied
     today = timezone.localdate()
     form = OrderFilterForm(request.GET or None)
-    types = OrderType.objects.filter(
-        municipality_id__in=access.scope_for(user).municipality_ids
-    ).order_by("position", "name")
+    types = OrderType.objects.filter(municipality_id__in=scope_for(user).municipality_ids).order_by(
+        "position", "name"
+    )
     form.fields["order_type"].widget.choices = [("", _("All"))] + [(t.pk, t.name) for t in types]
     queryset = access.orders(user)
     if form.is_valid():
-        queryset = filter_orders(queryset, form.cleaned_data, today)
+        queryset = services.filter_orders(queryset, form.cleaned_data, today)
     elif form.is_bound:
         queryset = queryset.none()
     queryset = queryset.select_related("order_type", "provider", "orderer", "assigned_to")
@@ -103,10 +66,8 @@ def order_list(request: HttpRequest) -> HttpResponse:
         "today": today,
         "can_place": access.can_place_order(user) and access.order_types(user).exists(),
     }
-    return render(
-        request,
-        _template(request, "servicedesk/order_list.html", "servicedesk/partials/order_rows.html"),
-        context,
+    return render_page(
+        request, "servicedesk/order_list.html", "servicedesk/partials/order_rows.html", context
     )
 
 
@@ -116,7 +77,7 @@ def order_new(request: HttpRequest) -> HttpResponse:
     """Pick what to order."""
     if not access.can_place_order(request.user):
         raise PermissionDenied
-    types = access.order_types(_user(request)).order_by("position", "name")
+    types = access.order_types(request_user(request)).order_by("position", "name")
     return render(request, "servicedesk/order_new.html", {"types": types})
 
 
@@ -124,7 +85,7 @@ def order_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def order_create(request: HttpRequest, type_pk: int) -> HttpResponse:
     """The chosen type's form, generated from its field spec."""
-    user = _user(request)
+    user = request_user(request)
     try:
         order_type = access.order_types(user).select_related("municipality").get(pk=type_pk)
     except OrderType.DoesNotExist as exc:
@@ -183,7 +144,7 @@ def order_create(request: HttpRequest, type_pk: int) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, order: Order) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     fulfiller = access.can_fulfil_orders(user, order.municipality_id)
     comments = order.comments.select_related("author")
     if not fulfiller:
@@ -201,7 +162,7 @@ def _detail_context(request: HttpRequest, order: Order) -> dict[str, Any]:
         "make_again_label": type_hooks.make_again_label,
         "can_make_again": services.can_make_result_again(user, order),
         "values": display_values(order.field_specs, order.values, order.client),
-        "can_view_client": order.client is not None and access.can_view_client(user, order.client),
+        "can_view_client": order.client is not None and can_view_client(user, order.client),
         "transitions": [
             (s, OrderStatus(s).label) for s in services.allowed_transitions(user, order)
         ],
@@ -243,7 +204,7 @@ def order_status(request: HttpRequest, pk: int) -> HttpResponse:
         return _back(order)
     try:
         services.change_status(
-            _user(request), order, form.cleaned_data["status"], form.cleaned_data["note"]
+            request_user(request), order, form.cleaned_data["status"], form.cleaned_data["note"]
         )
     except services.OrderError as exc:
         messages.error(request, str(exc))
@@ -269,7 +230,9 @@ def order_step(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse:
     form = StepForm(request.POST)
     form.is_valid()
     try:
-        services.complete_step(_user(request), step, done=form.cleaned_data.get("done", False))
+        services.complete_step(
+            request_user(request), step, done=form.cleaned_data.get("done", False)
+        )
     except services.OrderError as exc:
         messages.error(request, str(exc))
     if getattr(request, "htmx", False):
@@ -287,7 +250,10 @@ def order_comment(request: HttpRequest, pk: int) -> HttpResponse:
         return _back(order, "comments")
     try:
         services.add_comment(
-            _user(request), order, form.cleaned_data["text"], internal=form.cleaned_data["internal"]
+            request_user(request),
+            order,
+            form.cleaned_data["text"],
+            internal=form.cleaned_data["internal"],
         )
     except services.OrderError as exc:
         messages.error(request, str(exc))
@@ -303,7 +269,7 @@ def order_attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose a file to attach."))
         return _back(order, "attachments")
     try:
-        services.add_attachment(_user(request), order, form.cleaned_data["file"])
+        services.add_attachment(request_user(request), order, form.cleaned_data["file"])
     except services.OrderError as exc:
         messages.error(request, str(exc))
     return _back(order, "attachments")
@@ -313,7 +279,7 @@ def order_attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def order_result(request: HttpRequest, pk: int) -> HttpResponse:
     """Make the order's result again (the log extract); the earlier files are kept."""
-    user = _user(request)
+    user = request_user(request)
     order = access.get_order(user, pk)
     if not access.can_make_order_result(user, order):
         raise PermissionDenied
@@ -368,10 +334,3 @@ def order_attachment(request: HttpRequest, pk: int, attachment_pk: int) -> FileR
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-# Used by the template tag on the start page; kept here so the counting lives with the list.
-def open_counts(user: User) -> dict[str, int]:
-    today = timezone.localdate()
-    visible = access.orders(user).open()
-    return {"open": visible.count(), "overdue": visible.overdue(today).count()}

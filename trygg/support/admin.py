@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from trygg.core import access
-from trygg.core.admin import ScopedAdmin, _admin_municipalities, site
+from trygg.core.admin import ScopedAdmin, admin_municipalities, site
 from trygg.core.models import User
 
 from .constants import WEEKDAY_CHOICES, System
@@ -97,15 +97,15 @@ class _StaffChoicesAdmin(ScopedAdmin):
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.remote_field.model is User and not request.user.is_superuser:
             kwargs["queryset"] = User.objects.filter(
-                role_assignments__municipality__in=_admin_municipalities(request)
+                role_assignments__municipality__in=admin_municipalities(request)
             ).distinct()
         if db_field.remote_field.model is SupportLine and not request.user.is_superuser:
             kwargs["queryset"] = SupportLine.objects.filter(
-                municipality__in=_admin_municipalities(request)
+                municipality__in=admin_municipalities(request)
             )
         if db_field.remote_field.model is Service and not request.user.is_superuser:
             kwargs["queryset"] = Service.objects.filter(
-                municipality__in=_admin_municipalities(request)
+                municipality__in=admin_municipalities(request)
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 

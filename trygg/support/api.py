@@ -12,7 +12,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from trygg.api import session_auth
+from trygg.core.apiauth import session_auth
 from trygg.core.models import Municipality, User
 
 from . import access, services

@@ -20,7 +20,6 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from trygg.alarms import extracts
-from trygg.core import access
 from trygg.core.constants import AccessAction, Role
 from trygg.core.models import AccessLogEntry, Client, ClosedDay, Provider, User
 from trygg.core.tests.factories import (
@@ -34,6 +33,7 @@ from trygg.devices import services as services_devices
 from trygg.devices.models import AlarmProtocol, AlarmUnitKind
 from trygg.devices.services import place_unit
 from trygg.lib.national_ids import make_norwegian
+from trygg.servicedesk import access as servicedesk_access
 from trygg.servicedesk import services
 from trygg.servicedesk.catalogue import ensure_default_catalogue
 from trygg.servicedesk.constants import OrderStatus
@@ -77,7 +77,7 @@ def order(
         order_type,
         data if data is not None else {"extract_date": D.isoformat()},
         provider=provider,
-        clients=access.order_clients(user, place.municipality.pk),
+        clients=servicedesk_access.order_clients(user, place.municipality.pk),
         now=now,
     )
 
@@ -221,7 +221,7 @@ def _norwegian_order(norway: dict[str, Any], day: str, now: dt.datetime) -> Orde
         order_type,
         {"extract_date": day},
         provider=norway["provider"],
-        clients=access.order_clients(norway["leader"], norway["municipality"].pk),
+        clients=servicedesk_access.order_clients(norway["leader"], norway["municipality"].pk),
         now=now,
     )
 
@@ -629,7 +629,7 @@ def test_other_order_types_are_not_queued(place: Place) -> None:
         order_type,
         {"client": place.client.pk, "count": 2},
         provider=place.provider,
-        clients=access.order_clients(place.manager, place.municipality.pk),
+        clients=servicedesk_access.order_clients(place.manager, place.municipality.pk),
         now=WEDNESDAY,
     )
     assert placed.result_due_at is None

@@ -11,7 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, connections, transaction
 
-from trygg.devices import services
+from trygg.devices import access, services
 from trygg.devices.models import AlarmPlacement, AlarmUnit, AlarmUnitKind
 from trygg.devices.services import (
     PlacementConflict,
@@ -301,7 +301,7 @@ def test_the_welfare_technology_team_and_administrators_place_units(
 ) -> None:
     actor = getattr(place, persona)
     unit = place.unit()
-    assert services.can_manage_alarm_units(actor, place.municipality) is allowed
+    assert access.can_manage_alarm_units(actor, place.municipality) is allowed
     if not allowed:
         with pytest.raises(PermissionError):
             place_unit(actor, unit, client=place.client, active_from=D)

@@ -23,7 +23,6 @@ from trygg.alarms.models import (
     District,
     ResponderShift,
 )
-from trygg.core.access import order_clients
 from trygg.core.constants import MUNICIPAL_ROLES, PROVIDER_ROLES, AccessAction, Role, Technology
 from trygg.core.models import (
     ApiToken,
@@ -44,6 +43,7 @@ from trygg.notifications.models import Notification
 from trygg.outages import demo as outages_demo
 from trygg.outages.constants import RuleAudience
 from trygg.outages.models import MaintenanceWindow, NoticeRule, Outage
+from trygg.servicedesk.access import order_clients
 from trygg.servicedesk.catalogue import ensure_default_catalogue
 from trygg.servicedesk.models import Order, OrderType
 from trygg.servicedesk.services import add_attachment, place_order

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.http import Http404
 
-from trygg.core import access
+from trygg.devices import access
 
 from .conftest import World
 

@@ -6,10 +6,10 @@ from typing import Any
 
 from django import template
 
-from trygg.core import access
 from trygg.core.models import User
 
-from ..views import open_counts
+from .. import access
+from ..services import open_counts
 
 register = template.Library()
 

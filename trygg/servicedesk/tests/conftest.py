@@ -11,7 +11,6 @@ import pytest
 from django.test import Client as HttpClient
 from django.utils import translation
 
-from trygg.core import access
 from trygg.core.constants import Role
 from trygg.core.models import Client, Municipality, Provider, User
 from trygg.core.tests.factories import (
@@ -21,6 +20,7 @@ from trygg.core.tests.factories import (
     ProviderFactory,
     make_staff,
 )
+from trygg.servicedesk import access
 from trygg.servicedesk.catalogue import ensure_default_catalogue
 from trygg.servicedesk.models import Order, OrderType
 from trygg.servicedesk.services import place_order

@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from trygg.core import access
 from trygg.core.constants import Role
 from trygg.core.models import ClosedDay, Municipality, User
 from trygg.core.tests.factories import MunicipalityFactory, ProviderFactory, make_staff
 from trygg.lib import workdays
+from trygg.servicedesk import access
 from trygg.servicedesk.catalogue import ensure_default_catalogue
 from trygg.servicedesk.models import Order, OrderType
 from trygg.servicedesk.services import due_date, place_order

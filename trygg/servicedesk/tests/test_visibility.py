@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from trygg.core import access
 from trygg.core.constants import Role
 from trygg.core.tests.factories import MunicipalityFactory, make_staff
+from trygg.servicedesk import access
 from trygg.servicedesk.services import add_attachment, add_comment
 
 from .conftest import Desk, login

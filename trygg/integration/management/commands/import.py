@@ -10,8 +10,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from trygg.core.models import Provider
 from trygg.integration.constants import ImportSource
-from trygg.integration.formats import ParsedFile, parse_csv, parse_json_bytes
-from trygg.integration.services import find_providers_anywhere, import_records, local_today
+from trygg.integration.formats import ParsedFile
+from trygg.integration.services import ImportRefused, find_providers_anywhere, import_file
 
 
 class Command(BaseCommand):
@@ -53,19 +53,20 @@ class Command(BaseCommand):
             data = path.read_bytes()
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror}") from exc
-        parsed = parse_csv(data) if file_format == "csv" else parse_json_bytes(data)
-        provider = self._provider(options["provider"], options["municipality"], parsed)
-        end_missing = options["end_missing"] or bool(parsed.end_missing)
-        result = import_records(
-            provider,
-            parsed.records,
-            end_missing=end_missing,
-            today=local_today(provider.municipality),
-            actor=f"command line ({getpass.getuser()})",
-            source=ImportSource.COMMAND,
-            file_name=path.name,
-            parse_errors=parsed.errors,
-        )
+        try:
+            result = import_file(
+                data,
+                file_format=file_format,
+                provider=lambda parsed: self._provider(
+                    options["provider"], options["municipality"], parsed
+                ),
+                actor=f"command line ({getpass.getuser()})",
+                source=ImportSource.COMMAND,
+                end_missing=options["end_missing"],
+                file_name=path.name,
+            )
+        except ImportRefused as exc:  # the command line may import anything: not reached
+            raise CommandError(exc.detail) from exc
         if not result.ok:
             for issue in result.errors:
                 where = f"row {issue.row}" if issue.row is not None else issue.path or "file"
@@ -74,6 +75,8 @@ class Command(BaseCommand):
                 f"{path.name} was rejected with {len(result.errors)} error(s); "
                 "nothing was imported."
             )
+        assert result.provider is not None
+        provider = result.provider
         c, s = result.clients, result.services
         self.stdout.write(
             f"Imported {path.name} for {provider.name}.\n"

@@ -1,0 +1,109 @@
+"""Who may see, place and fulfil service-desk orders, on top of `trygg.core.access`.
+
+Orderers see their own provider's orders (municipal orderers: the ones they placed); the
+welfare-technology team and administrators see and fulfil all of their municipality's. A
+result Trygg makes for an order (a log extract, say) is made again only by the order's
+fulfillers; it is read by whoever may see the order.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from trygg.core.access import clients, scope_for
+from trygg.core.constants import Role
+from trygg.core.models import ClientQuerySet, Municipality, Provider, User
+
+from .constants import Audience
+from .models import Order, OrderQuerySet, OrderType
+
+ORDER_PROVIDER_ROLES = frozenset({Role.TEAM_LEADER, Role.PROVIDER_MANAGER})
+ORDER_MUNICIPAL_ROLES = frozenset({Role.ALARM_OPERATOR, Role.WELFARE_TECH, Role.MUNICIPAL_ADMIN})
+ORDER_FULFIL_ROLES = frozenset({Role.WELFARE_TECH, Role.MUNICIPAL_ADMIN})
+
+
+def orders(user: User | AnonymousUser) -> OrderQuerySet:
+    """The service-desk orders this user may see."""
+    scope = scope_for(user)
+    if not scope.user_id:
+        return Order.objects.none()
+    condition = (
+        Q(orderer_id=scope.user_id)
+        | Q(provider_id__in=scope.providers_with(ORDER_PROVIDER_ROLES))
+        | Q(municipality_id__in=scope.municipalities_with(ORDER_FULFIL_ROLES))
+    )
+    return Order.objects.filter(condition)
+
+
+def get_order(user: User | AnonymousUser, pk: int) -> Order:
+    """The order if the user may see it; 404 otherwise, like a client of another provider."""
+    try:
+        return orders(user).select_related("order_type", "provider", "orderer", "client").get(pk=pk)
+    except Order.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def can_place_order(user: User | AnonymousUser) -> bool:
+    scope = scope_for(user)
+    return scope.has_role(*ORDER_PROVIDER_ROLES, *ORDER_MUNICIPAL_ROLES)
+
+
+def can_fulfil_orders(user: User | AnonymousUser, municipality: Municipality | int) -> bool:
+    municipality_id = municipality if isinstance(municipality, int) else municipality.pk
+    return municipality_id in scope_for(user).municipalities_with(ORDER_FULFIL_ROLES)
+
+
+def fulfils_any_orders(user: User | AnonymousUser) -> bool:
+    return bool(scope_for(user).municipalities_with(ORDER_FULFIL_ROLES))
+
+
+def can_open_orders(user: User | AnonymousUser) -> bool:
+    """Whether the order list belongs in the user's menu: orderers and fulfillers."""
+    return can_place_order(user) or fulfils_any_orders(user)
+
+
+def ordering_providers(user: User | AnonymousUser, municipality_id: int) -> QuerySet[Provider]:
+    """Providers in the municipality this user may place orders for."""
+    scope = scope_for(user)
+    return Provider.objects.filter(
+        pk__in=scope.providers_with(ORDER_PROVIDER_ROLES), municipality_id=municipality_id
+    )
+
+
+def orders_municipally(user: User | AnonymousUser, municipality_id: int) -> bool:
+    """True when the user may order as municipal staff (no provider) in this municipality."""
+    return municipality_id in scope_for(user).municipalities_with(ORDER_MUNICIPAL_ROLES)
+
+
+def order_types(user: User | AnonymousUser) -> QuerySet[OrderType]:
+    """Active order types this user may place, by the type's audience."""
+    scope = scope_for(user)
+    as_provider = set(
+        Provider.objects.filter(pk__in=scope.providers_with(ORDER_PROVIDER_ROLES)).values_list(
+            "municipality_id", flat=True
+        )
+    )
+    as_municipal = scope.municipalities_with(ORDER_MUNICIPAL_ROLES)
+    if not as_provider and not as_municipal:
+        return OrderType.objects.none()
+    condition = Q(
+        municipality_id__in=as_provider, audience__in=[Audience.EVERYONE, Audience.PROVIDERS]
+    )
+    condition |= Q(
+        municipality_id__in=as_municipal, audience__in=[Audience.EVERYONE, Audience.MUNICIPAL]
+    )
+    return OrderType.objects.filter(condition, active=True)
+
+
+def order_clients(user: User | AnonymousUser, municipality_id: int) -> ClientQuerySet:
+    """Clients an order may name: those the orderer may see, in the order's municipality."""
+    return clients(user).filter(municipality_id=municipality_id)
+
+
+def can_make_order_result(user: User | AnonymousUser, order: Order) -> bool:
+    """Whether the user may make an order's result again (the log extract): its fulfillers.
+    What the result may contain is the app's that makes it (`alarms.access` for the log
+    extract)."""
+    return can_fulfil_orders(user, order.municipality_id)
