@@ -73,7 +73,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from trygg.alarms.receivers.dc09 import (  # noqa: E402 (the repository on the path first)
+from trygg.receivers.dc09 import (  # noqa: E402 (the repository on the path first)
     SIA_DCS,
     SiaEvent,
     build_frame,

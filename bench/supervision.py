@@ -175,9 +175,9 @@ def feeder(
     configure(database_url)
     from django.utils import timezone
 
-    from trygg.alarms.incoming import IncomingSignal
     from trygg.alarms.services import ingest
     from trygg.devices.models import AlarmUnit
+    from trygg.receivers.incoming import IncomingSignal
 
     accounts = list(
         AlarmUnit.objects.filter(municipality__code=MUNICIPALITY_CODE)

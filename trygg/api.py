@@ -38,7 +38,7 @@ def _add_routers(api: NinjaAPI) -> None:
     from trygg.integration.api import router as integration_router
 
     api.add_router("/", core_router)
-    api.add_router("/alarms/", "trygg.alarms.api.router")
+    api.add_router("/alarms/", "trygg.receivers.api.router")
     api.add_router("/devices/", "trygg.devices.api.router")
     api.add_router("/integration/", integration_router)
     api.add_router("/outages/", "trygg.outages.api.router")

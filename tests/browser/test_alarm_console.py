@@ -24,7 +24,6 @@ from playwright.sync_api import Browser, Page, expect
 
 from trygg.alarms import handling
 from trygg.alarms.models import Alarm, AlarmPolicy, AlarmStatus, ResponderShift
-from trygg.alarms.receivers.runner import ReceiverOptions, ReceiverThread
 from trygg.core.constants import Role
 from trygg.core.models import Municipality, Team, User
 from trygg.core.tests.factories import (
@@ -36,6 +35,7 @@ from trygg.core.tests.factories import (
 )
 from trygg.devices.models import AlarmProtocol
 from trygg.devices.services import place_unit, register_alarm_unit
+from trygg.receivers.runner import ReceiverOptions, ReceiverThread
 
 from .support import Session
 

@@ -9,11 +9,18 @@ class AlarmsConfig(AppConfig):
 
     def ready(self) -> None:
         from trygg import worker
+        from trygg.receivers import registry
 
         from . import extracts  # noqa: F401  registers the log extract's hooks and job
         from .handling import run_dispatcher
+        from .services import api_device, dc09_keys, ingest
         from .supervision import raise_lost_connections
 
+        # What the receivers (DC-09, SCAIP, the HTTPS device API) hand their signals to, and
+        # what they need to know about alarm units before a signal reaches the ingest.
+        registry.register_ingest(ingest)
+        registry.register_key_loader(dc09_keys)
+        registry.register_device_lookup(api_device)
         # Every second: a silent unit is raised within interval + grace + about a second
         # (plus the other jobs' run time in the same loop). An idle run is one indexed read.
         worker.register("alarms.supervision", every=1)(raise_lost_connections)

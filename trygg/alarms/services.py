@@ -60,15 +60,27 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from trygg.core.models import ApiToken
 from trygg.devices.models import (
     UNIT_REF_FIELDS,
     AlarmPlacement,
+    AlarmProtocol,
     AlarmUnit,
     normalise_dc09_account,
 )
+from trygg.devices.services import device_token_unit
+from trygg.receivers.incoming import (
+    DEDUPE_KEY_MAX,
+    RAW_MAX_BYTES,
+    ApiDevice,
+    EventKind,
+    IncomingEvent,
+    IncomingSignal,
+    IngestOutcome,
+    Protocol,
+)
 
 from . import handling
-from .incoming import EventKind, IncomingEvent, IncomingSignal, IngestOutcome, Protocol
 from .models import (
     CARE_KINDS,
     CONNECTION_RESTORED_CODE,
@@ -85,11 +97,9 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 
-DEDUPE_KEY_MAX = 128
 # A retransmission comes seconds or minutes after the original; a key that comes back later
 # than the window after next is a new message (DC-09 sequence numbers cycle 0001-9999).
 DEDUPE_WINDOW = dt.timedelta(hours=6)
-RAW_MAX_BYTES = 64 * 1024
 _UNIT_REF_MAX = {Protocol.DC09: 16, Protocol.SCAIP: 16, Protocol.API: 64}
 _KINDS: dict[str, AlarmKind] = {
     EventKind.ALARM: AlarmKind.ALARM,
@@ -155,17 +165,29 @@ def ingest(signals: Sequence[IncomingSignal]) -> list[IngestOutcome]:
     return outcomes
 
 
-def encryption_key(protocol: str, unit_ref: str, municipality_id: int | None = None) -> bytes:
-    """The AES key a receiver decrypts this unit's messages with; b"" for none (or no
-    single such unit: the ingest then answers for it). Never log what this returns."""
-    if protocol not in _UNIT_REF_MAX:
-        return b""
-    condition = _candidate_condition({protocol: {_normalise_ref(protocol, unit_ref)}})
-    units = _find_units(condition, fields=(*_UNIT_FIELDS, "encryption_key"))
-    units = [u for u in units if municipality_id is None or u.municipality_id == municipality_id]
-    if len(units) != 1 or not units[0].encryption_key:
-        return b""
-    return bytes.fromhex(units[0].encryption_key)
+# What the receivers ask about units (registered in apps.py) ------------------------------
+
+
+def dc09_keys(municipality_id: int | None) -> dict[str, list[bytes]]:
+    """The AES keys of encrypted DC-09 units by account (upper case): the DC-09 receiver's
+    key loader, run on its database thread. A list because the same account may be
+    registered in several municipalities; a receiver that does not know its municipality
+    then cannot tell which key applies. Never log what this returns."""
+    units = AlarmUnit.objects.filter(protocol=AlarmProtocol.DC09).exclude(encryption_key="")
+    if municipality_id is not None:
+        units = units.filter(municipality_id=municipality_id)
+    keys: dict[str, list[bytes]] = {}
+    for account, key in units.values_list("dc09_account", "encryption_key"):
+        keys.setdefault(account.upper(), []).append(bytes.fromhex(key))
+    return keys
+
+
+def api_device(token: ApiToken) -> ApiDevice | None:
+    """The alarm unit a live bearer token posts as on the HTTPS API, or None."""
+    unit = device_token_unit(token)
+    if unit is None:
+        return None
+    return ApiDevice(municipality_id=unit.municipality_id, unit_ref=unit.serial_number)
 
 
 # The batch -----------------------------------------------------------------------------
@@ -209,7 +231,7 @@ def _ingest(batch: list[IncomingSignal]) -> list[IngestOutcome]:
             _normalise_ref(signal.protocol, signal.unit_ref)
         )
     index: dict[tuple[str, str], list[AlarmUnit]] = {}
-    for found in _find_units(_candidate_condition(refs), lock=True):
+    for found in _find_units(_candidate_condition(refs)):
         index.setdefault((found.protocol, found.unit_ref), []).append(found)
 
     outcomes: list[IngestOutcome] = []
@@ -688,19 +710,16 @@ _UNIT_FIELDS = (
 )
 
 
-def _find_units(
-    condition: Q, *, lock: bool = False, fields: tuple[str, ...] = _UNIT_FIELDS
-) -> list[AlarmUnit]:
-    queryset = (
+def _find_units(condition: Q) -> list[AlarmUnit]:
+    """The units the batch names, locked in id order: two batches naming the same units
+    lock them in the same order."""
+    return list(
         AlarmUnit.objects.filter(condition)
         .select_related("municipality")
-        .only(*fields)
+        .only(*_UNIT_FIELDS)
         .order_by("pk")
+        .select_for_update(of=("self",))
     )
-    if lock:
-        # In id order: two batches naming the same units lock them in the same order.
-        queryset = queryset.select_for_update(of=("self",))
-    return list(queryset)
 
 
 def _resolve(

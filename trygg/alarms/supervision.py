@@ -33,9 +33,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from trygg.devices.models import AlarmUnit
+from trygg.receivers.incoming import EventKind, IncomingEvent
 
 from . import handling
-from .incoming import EventKind, IncomingEvent
 from .models import CONNECTION_RESTORED_CODE, Alarm, AlarmKind, AlarmOutbox
 
 # The ingest's helpers, so a lost connection gets its placement, client and provider

@@ -12,7 +12,6 @@ import pytest
 from django.utils import timezone
 
 from trygg.alarms import handling
-from trygg.alarms.incoming import IncomingEvent
 from trygg.alarms.models import (
     Alarm,
     AlarmAction,
@@ -32,6 +31,7 @@ from trygg.core.models import Team, User
 from trygg.core.tests.factories import TeamFactory, make_staff
 from trygg.devices.models import AlarmUnit
 from trygg.devices.services import place_unit
+from trygg.receivers.incoming import IncomingEvent
 
 from .conftest import Place, incoming
 

@@ -13,11 +13,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from trygg.alarms import services
-from trygg.alarms.incoming import IncomingEvent, IngestOutcome
 from trygg.alarms.models import Alarm, AlarmAction, AlarmEvent, AlarmOutbox, AlarmStatus, Signal
 from trygg.alarms.services import OUTBOX_CLOSED, OUTBOX_RAISED, ingest
 from trygg.devices.models import AlarmPlacement, AlarmUnit, AlarmUnitKind
 from trygg.devices.services import move_unit, place_unit
+from trygg.receivers.incoming import IncomingEvent, IngestOutcome
 
 from .conftest import ALARM, Place, incoming
 
@@ -542,8 +542,8 @@ def test_keys_and_frames_stay_out_of_the_logs(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     encrypted = place.unit("2001", key=KEY)
-    assert services.encryption_key("dc09", "2001") == bytes.fromhex(KEY)
-    assert services.encryption_key("dc09", "2001", place.elsewhere.pk) == b""
+    assert services.dc09_keys(None) == {"2001": [bytes.fromhex(KEY)]}
+    assert services.dc09_keys(place.elsewhere.pk) == {}
     ingest(
         [
             incoming("2001", "k1", raw=SECRET_PAYLOAD),

@@ -16,13 +16,13 @@ from django.utils import timezone
 
 from trygg import worker
 from trygg.alarms import services
-from trygg.alarms.incoming import IngestOutcome
 from trygg.alarms.models import Alarm, AlarmAction, AlarmEvent, AlarmOutbox, AlarmStatus
 from trygg.alarms.services import OUTBOX_CLOSED, OUTBOX_RAISED, ingest
 from trygg.alarms.supervision import FAILED_UNIT_RETRY, OUTBOX_TOPIC, raise_lost_connections
 from trygg.core.models import Municipality
 from trygg.devices.models import AlarmPlacement, AlarmProtocol, AlarmUnit, AlarmUnitKind
 from trygg.devices.services import move_unit, place_unit
+from trygg.receivers.incoming import IngestOutcome
 
 from .conftest import Place, incoming
 

@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from trygg.alarms.receivers.dc09 import (
+from trygg.receivers.dc09 import (
     ADM_CID,
     NULL,
     SIA_DCS,

@@ -8,8 +8,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from trygg.alarms.receivers.runner import ReceiverOptions, run
 from trygg.core.models import Municipality
+from trygg.receivers.runner import ReceiverOptions, run
 
 
 class Command(BaseCommand):

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from trygg import worker
-from trygg.alarms.receivers.runner import ReceiverOptions, ReceiverThread
+from trygg.receivers.runner import ReceiverOptions, ReceiverThread
 
 logger = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ import asyncio
 import datetime as dt
 from collections.abc import Sequence
 
-from trygg.alarms.incoming import IncomingSignal, IngestOutcome
-from trygg.alarms.receivers.committer import GroupCommitter
+from trygg.receivers.committer import GroupCommitter
+from trygg.receivers.incoming import IncomingSignal, IngestOutcome
 
 STORED, FAILED = IngestOutcome.STORED, IngestOutcome.FAILED
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trygg.alarms.receivers.scaip import (
+from trygg.receivers.scaip import (
     EventKind,
     ScaipError,
     StatusNumber,
@@ -19,7 +19,7 @@ from trygg.alarms.receivers.scaip import (
     parse_mrq,
     parse_mrs,
 )
-from trygg.alarms.receivers.scaip import scaip as scaip_module
+from trygg.receivers.scaip import scaip as scaip_module
 
 
 def refused(body: bytes) -> ScaipError:

@@ -13,11 +13,10 @@ from pathlib import Path
 import pytest
 
 from trygg.alarms.models import Alarm, Signal
-from trygg.alarms.receivers.committer import GroupCommitter
-from trygg.alarms.receivers.scaip_server import start_scaip_server
 from trygg.devices.models import AlarmProtocol, AlarmUnit
-
-from .conftest import Place
+from trygg.devices.tests.places import Place
+from trygg.receivers.committer import GroupCommitter
+from trygg.receivers.scaip_server import start_scaip_server
 
 SCENARIO = Path(__file__).parent / "sipp" / "alarm_unit.xml"
 CALLS = Path(__file__).parent / "sipp" / "alarm_unit.csv"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from trygg.alarms.receivers.dc09 import (
+from trygg.receivers.dc09 import (
     CID_CODES,
     SIA_CODES,
     BadPayload,
@@ -16,7 +16,7 @@ from trygg.alarms.receivers.dc09 import (
     format_sia_dcs,
     sia_meaning,
 )
-from trygg.alarms.receivers.dc09.payload import parse_adm_cid, parse_sia_dcs
+from trygg.receivers.dc09.payload import parse_adm_cid, parse_sia_dcs
 
 
 class TestSiaDcs:

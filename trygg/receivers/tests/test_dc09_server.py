@@ -14,9 +14,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from trygg.alarms.incoming import IncomingEvent, IncomingSignal, IngestOutcome
 from trygg.alarms.models import Alarm, AlarmOutbox, Signal
-from trygg.alarms.receivers.dc09 import (
+from trygg.devices.models import AlarmUnit
+from trygg.devices.services import place_unit
+from trygg.devices.tests.places import Place
+from trygg.receivers.dc09 import (
     ADM_CID,
     NULL,
     SIA_DCS,
@@ -28,11 +30,9 @@ from trygg.alarms.receivers.dc09 import (
     parse_frame,
     parse_response,
 )
-from trygg.alarms.receivers.dc09_server import Dc09Server, start_dc09_server, to_signal
-from trygg.devices.models import AlarmUnit
-from trygg.devices.services import place_unit
+from trygg.receivers.dc09_server import Dc09Server, start_dc09_server, to_signal
+from trygg.receivers.incoming import IncomingEvent, IncomingSignal, IngestOutcome
 
-from .conftest import Place
 from .receivers import read_frames, running, tcp_exchange, udp_exchange
 
 pytestmark = pytest.mark.django_db(transaction=True)

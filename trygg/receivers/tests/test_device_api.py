@@ -25,8 +25,7 @@ from trygg.core.tokens import create_token, digest
 from trygg.devices import services
 from trygg.devices.models import AlarmProtocol, AlarmUnit
 from trygg.devices.services import place_unit
-
-from .conftest import Place
+from trygg.devices.tests.places import Place
 
 pytestmark = pytest.mark.django_db
 

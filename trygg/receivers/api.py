@@ -1,11 +1,12 @@
 """The Device API: alarm units that post their events as JSON over HTTPS, each with a
 bearer token of its own (see docs/alarm-receivers.md).
 
-The third receiver beside DC-09 and SCAIP, feeding the same durable ingest: a request is
-answered only after `ingest` has committed, 201 for a new message, 200 for a repeat of one
-already stored (the device's own message id is the deduplication key) or a heartbeat, and
-503 with Retry-After when it was not stored, so a device retries whatever was not
-acknowledged. Requests are never logged with their body or token.
+The third receiver beside DC-09 and SCAIP, feeding the same `IncomingSignal` contract and
+the same registered ingest: a request is answered only after the ingest has committed,
+201 for a new message, 200 for a repeat of one already stored (the device's own message id
+is the deduplication key) or a heartbeat, and 503 with Retry-After when it was not stored,
+so a device retries whatever was not acknowledged. Requests are never logged with their
+body or token.
 """
 
 from __future__ import annotations
@@ -25,11 +26,18 @@ from ninja.security import HttpBearer
 from pydantic import AwareDatetime, ConfigDict, field_validator
 
 from trygg.core import tokens
-from trygg.devices.models import AlarmUnit
-from trygg.devices.services import device_token_unit
 
-from .incoming import EventKind, IncomingEvent, IncomingSignal, IngestOutcome, Protocol
-from .services import DEDUPE_KEY_MAX, RAW_MAX_BYTES, ingest
+from . import registry
+from .incoming import (
+    DEDUPE_KEY_MAX,
+    RAW_MAX_BYTES,
+    ApiDevice,
+    EventKind,
+    IncomingEvent,
+    IncomingSignal,
+    IngestOutcome,
+    Protocol,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -42,22 +50,23 @@ _MESSAGE_ID_RE = re.compile(r"[!-~]+")  # visible ASCII: a UUID, a counter, a UL
 
 class DeviceBearer(HttpBearer):
     """Admits a request as an alarm unit's: `request.auth` is the unit its token belongs
-    to. Also refuses a body over the ingest's limit, here because ninja reads and parses
-    the body after authentication and before the handler runs."""
+    to (the registered device lookup says which). Also refuses a body over the ingest's
+    limit, here because ninja reads and parses the body after authentication and before
+    the handler runs."""
 
-    def __call__(self, request: HttpRequest) -> AlarmUnit | None:
+    def __call__(self, request: HttpRequest) -> ApiDevice | None:
         # HttpBearer logs a malformed header in DEBUG, token and all; this never does.
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return None
         return self.authenticate(request, token.strip())
 
-    def authenticate(self, request: HttpRequest, token: str) -> AlarmUnit | None:
+    def authenticate(self, request: HttpRequest, token: str) -> ApiDevice | None:
         try:
             api_token = tokens.authenticate(token)
             if api_token is None:
                 return None  # unknown or revoked: 401
-            unit = device_token_unit(api_token)
+            unit = registry.get_device_lookup()(api_token)
         except DatabaseError as exc:
             logger.exception("Device API: the database is unavailable")
             raise HttpError(503, "Not stored: the service is unavailable; try again.") from exc
@@ -155,6 +164,9 @@ _EXAMPLE = {
 }
 # Documented for the device maker; 400 (not JSON), 401 and 422 are ninja's own answers.
 _REFUSALS: dict[int, Any] = {401: DetailOut, 403: DetailOut, 413: DetailOut, 503: DetailOut}
+# The operation ids devices' client code was generated with, from when these operations
+# lived in trygg.alarms.api (ninja derives them from the module): kept as published.
+_OPERATION_PREFIX = "trygg_alarms_api_"
 
 
 # Operations ------------------------------------------------------------------------------
@@ -164,6 +176,7 @@ _REFUSALS: dict[int, Any] = {401: DetailOut, 403: DetailOut, 413: DetailOut, 503
     "/events",
     response={201: AckOut, 200: AckOut, 400: DetailOut, 422: InvalidOut, **_REFUSALS},
     summary="Post an alarm unit's events",
+    operation_id=f"{_OPERATION_PREFIX}post_events",
     description=(
         "One message from an alarm unit, authenticated by the unit's own bearer token "
         "(scope `device`): the unit is the token's, never named in the body. Answered once "
@@ -181,15 +194,16 @@ def post_events(
     request: HttpRequest, message: DeviceMessageIn, response: HttpResponse
 ) -> Status[dict[str, Any]]:
     unit = request.auth  # type: ignore[attr-defined]
-    assert isinstance(unit, AlarmUnit)
+    assert isinstance(unit, ApiDevice)
     signal = to_signal(unit, message, raw=request.body, received_at=timezone.now())
-    return _answer(ingest([signal])[0], signal, response, message_id=message.id)
+    return _answer(registry.get_ingest()([signal])[0], signal, response, message_id=message.id)
 
 
 @router.post(
     "/heartbeat",
     response={200: AckOut, **_REFUSALS},
     summary="Report an alarm unit alive",
+    operation_id=f"{_OPERATION_PREFIX}post_heartbeat",
     description=(
         "The smallest heartbeat: no body, only the unit's bearer token. Moves the unit's "
         "supervision deadline; nothing is stored."
@@ -197,22 +211,22 @@ def post_events(
 )
 def post_heartbeat(request: HttpRequest, response: HttpResponse) -> Status[dict[str, Any]]:
     unit = request.auth  # type: ignore[attr-defined]
-    assert isinstance(unit, AlarmUnit)
+    assert isinstance(unit, ApiDevice)
     now = timezone.now()
     signal = IncomingSignal(
         protocol=Protocol.API,
         municipality_id=unit.municipality_id,
-        unit_ref=unit.serial_number,
+        unit_ref=unit.unit_ref,
         dedupe_key="heartbeat",  # required by the ingest, unused: heartbeats are not stored
         received_at=now,
         events=(),
         raw=b"",
     )
-    return _answer(ingest([signal])[0], signal, response)
+    return _answer(registry.get_ingest()([signal])[0], signal, response)
 
 
 def to_signal(
-    unit: AlarmUnit, message: DeviceMessageIn, *, raw: bytes, received_at: dt.datetime
+    unit: ApiDevice, message: DeviceMessageIn, *, raw: bytes, received_at: dt.datetime
 ) -> IncomingSignal:
     """The ingest's view of a device's message. The unit comes from the token, so a device
     can only post as itself; the receive time is ours, as for the other receivers (a
@@ -221,7 +235,7 @@ def to_signal(
     return IncomingSignal(
         protocol=Protocol.API,
         municipality_id=unit.municipality_id,
-        unit_ref=unit.serial_number,
+        unit_ref=unit.unit_ref,
         dedupe_key=message.id,
         received_at=received_at,
         events=tuple(

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trygg.alarms.receivers.scaip import (
+from trygg.receivers.scaip import (
     SipFramingError,
     SipRequest,
     StreamSplitter,

@@ -27,8 +27,8 @@ from urllib.parse import quote
 import pytest
 from django.db import connection
 
-from trygg.alarms.receivers.dc09 import SIA_DCS, SiaEvent, build_frame, format_sia_dcs
-from trygg.alarms.receivers.dc09 import parse_response as read_answer
+from trygg.receivers.dc09 import SIA_DCS, SiaEvent, build_frame, format_sia_dcs
+from trygg.receivers.dc09 import parse_response as read_answer
 
 from .receivers import read_frames
 

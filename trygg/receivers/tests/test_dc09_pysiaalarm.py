@@ -34,7 +34,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trygg.alarms.receivers.dc09 import (
+from trygg.receivers.dc09 import (
     BadFormat,
     DecryptionFailed,
     EventKind,
@@ -51,7 +51,7 @@ from trygg.alarms.receivers.dc09 import (
     parse_response,
     unwrap,
 )
-from trygg.alarms.receivers.dc09.header import format_timestamp
+from trygg.receivers.dc09.header import format_timestamp
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from trygg.alarms.receivers.dc09 import (
+from trygg.receivers.dc09 import (
     BadCrc,
     BadFormat,
     Dc09Header,

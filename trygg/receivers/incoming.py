@@ -1,13 +1,16 @@
 """What a receiver hands the ingest, and what it gets back: the contract between the
-protocol code (DC-09, SCAIP, the HTTPS API) and `services.ingest`.
+protocol code (DC-09, SCAIP, the HTTPS device API) and whichever ingest registered itself
+(`registry.register_ingest`; the alarms app's `ingest`).
 
-Plain data, no Django: a receiver builds these from decoded frames, passes a batch to
-`ingest` and answers each frame by its outcome only after `ingest` has returned (it
+Plain data, no Django: a receiver builds these from decoded frames, passes a batch to the
+ingest and answers each frame by its outcome only after the ingest has returned (it
 commits before it returns):
 
-- STORED, DUPLICATE: acknowledge (DC-09 ACK, SCAIP 200 OK and <mrs>).
-- UNKNOWN_UNIT: refuse (DC-09 NAK; SCAIP error answer); logged with protocol and unit_ref.
-- FAILED: valid but not processed (DC-09 DUH): the unit will send it again.
+- STORED, DUPLICATE: acknowledge (DC-09 ACK; SCAIP 200 OK and an <mrs>; HTTPS 201 or 200).
+- UNKNOWN_UNIT: refuse (DC-09 DUH; SCAIP 403 Forbidden, without an <mrs>; HTTPS 403); the
+  ingest logs the protocol and unit_ref.
+- FAILED: not stored, not acknowledged (DC-09 and SCAIP: no answer at all, so the unit
+  sends it again or fails over to its backup receiver; HTTPS 503 with Retry-After).
 """
 
 from __future__ import annotations
@@ -15,6 +18,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
+
+# The largest frame or request kept with an alarm: the ingest refuses a larger one.
+RAW_MAX_BYTES = 64 * 1024
+# The longest deduplication key stored as it is; a longer one is stored by its digest.
+DEDUPE_KEY_MAX = 128
 
 
 class Protocol(StrEnum):
@@ -54,7 +62,7 @@ class IncomingEvent:
     # For a RESTORE: the EventKind of the condition that ended, when the protocol says which
     # (DC-09 YR battery restoral: low_battery; SCAIP 0086 power restored: mains_loss); ""
     # when it does not. The ingest closes the unit's open alarm of a low_battery, tamper or
-    # mains_loss restore (services.RESTORE_CLOSES).
+    # mains_loss restore (the alarms ingest's RESTORE_CLOSES).
     restores: str = ""
 
 
@@ -81,3 +89,11 @@ class IncomingSignal:
     def is_heartbeat(self) -> bool:
         """Link supervision only: nothing to store but the moment it arrived."""
         return all(event.kind == EventKind.HEARTBEAT for event in self.events)
+
+
+@dataclass(frozen=True)
+class ApiDevice:
+    """A device the HTTPS API admitted by its bearer token: the unit it posts as."""
+
+    municipality_id: int
+    unit_ref: str  # its serial number: the API's unit_ref

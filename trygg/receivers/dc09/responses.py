@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from . import crypto
 from .errors import BadFormat, Dc09Error, MissingKey, Reply, StaleTimestamp
@@ -32,9 +32,6 @@ from .header import (
     parse_header,
     parse_timestamp,
 )
-
-if TYPE_CHECKING:
-    from .message import Dc09Message
 
 NAK_BODY = '"NAK"0000R0L0A0[]'
 NAK = "NAK"
@@ -50,12 +47,20 @@ _CONTENT_RE = re.compile(
 )
 
 
-def _header_of(message: Dc09Message | Dc09Header) -> Dc09Header:
+class Headed(Protocol):
+    """What an answer is built from: a decoded message (`message.Dc09Message`), which this
+    module does not import, since `message` uses the NAK built here."""
+
+    @property
+    def header(self) -> Dc09Header: ...
+
+
+def _header_of(message: Headed | Dc09Header) -> Dc09Header:
     return message if isinstance(message, Dc09Header) else message.header
 
 
 def ack_for(
-    message: Dc09Message | Dc09Header,
+    message: Headed | Dc09Header,
     key: bytes | None,
     now: datetime,
     *,
@@ -80,7 +85,7 @@ def nak(now: datetime) -> bytes:
     return wrap((NAK_BODY + format_timestamp(now)).encode("ascii"))
 
 
-def duh_for(message: Dc09Message | Dc09Header) -> bytes:
+def duh_for(message: Headed | Dc09Header) -> bytes:
     """The DUH for an intact message that cannot be processed."""
     return wrap((_header_of(message).echo("DUH") + "]").encode("ascii"))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from trygg.alarms.receivers.scaip import (
+from trygg.receivers.scaip import (
     SipParseError,
     SipRequest,
     SipResponse,
@@ -15,7 +15,7 @@ from trygg.alarms.receivers.scaip import (
     parse_message,
     transaction_key,
 )
-from trygg.alarms.receivers.scaip.sip import (
+from trygg.receivers.scaip.sip import (
     derive_tag,
     display_name,
     header_key,

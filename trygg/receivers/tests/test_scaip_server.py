@@ -20,10 +20,13 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from trygg.alarms import services
-from trygg.alarms.incoming import IncomingSignal, IngestOutcome
 from trygg.alarms.models import Alarm, AlarmOutbox, Signal
-from trygg.alarms.receivers.committer import GroupCommitter, IngestFunction
-from trygg.alarms.receivers.scaip import (
+from trygg.devices.models import AlarmProtocol, AlarmUnit
+from trygg.devices.services import place_unit
+from trygg.devices.tests.places import Place
+from trygg.receivers.committer import GroupCommitter, IngestFunction
+from trygg.receivers.incoming import IncomingSignal, IngestOutcome
+from trygg.receivers.scaip import (
     CONTENT_TYPE,
     SipMessage,
     SipRequest,
@@ -36,11 +39,7 @@ from trygg.alarms.receivers.scaip import (
     parse_mrq,
     parse_mrs,
 )
-from trygg.alarms.receivers.scaip_server import ScaipServer, incoming_events, start_scaip_server
-from trygg.devices.models import AlarmProtocol, AlarmUnit
-from trygg.devices.services import place_unit
-
-from .conftest import Place
+from trygg.receivers.scaip_server import ScaipServer, incoming_events, start_scaip_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import connections
 
-from trygg.alarms.receivers.committer import GroupCommitter, IngestFunction
+from trygg.receivers.committer import GroupCommitter, IngestFunction
 
 StartServer = Callable[[GroupCommitter], Awaitable[Any]]
 

@@ -557,10 +557,6 @@ def new_branch() -> str:
     return f"{BRANCH_COOKIE}{secrets.token_hex(10)}"
 
 
-def new_tag() -> str:
-    return secrets.token_hex(8)
-
-
 def derive_tag(seed: str) -> str:
     """A tag that is the same for the same seed, so a retransmitted request is answered with
     the very same To tag, and our MESSAGE's From tag matches the 200 OK's To tag."""

@@ -61,9 +61,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
-from trygg.alarms.incoming import EventKind, IncomingEvent, IncomingSignal, IngestOutcome, Protocol
-from trygg.alarms.receivers.committer import GroupCommitter
-from trygg.alarms.receivers.scaip import (
+from .committer import GroupCommitter
+from .incoming import EventKind, IncomingEvent, IncomingSignal, IngestOutcome, Protocol
+from .scaip import (
     CONTENT_TYPE,
     ScaipError,
     ScaipRequest,
@@ -80,8 +80,8 @@ from trygg.alarms.receivers.scaip import (
     parse_mrq,
     transaction_key,
 )
-from trygg.alarms.receivers.scaip import EventKind as ScaipKind
-from trygg.alarms.receivers.scaip.sip import DEFAULT_MAX_MESSAGE_BYTES, derive_tag
+from .scaip import EventKind as ScaipKind
+from .scaip.sip import DEFAULT_MAX_MESSAGE_BYTES, derive_tag
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trygg.alarms.receivers.dc09 import (
+from trygg.receivers.dc09 import (
     BadCrc,
     BadFormat,
     BadLength,
@@ -284,7 +284,7 @@ class TestErrorsAndAnswers:
         assert reply_for(error, NOW) == wrap(b'"DUH"0001L0[]')
 
     def test_noise_gets_no_answer(self) -> None:
-        from trygg.alarms.receivers.dc09 import Garbage
+        from trygg.receivers.dc09 import Garbage
 
         assert reply_for(Garbage(b"noise"), NOW) is None
 

@@ -1,8 +1,8 @@
 """The SIA DC-09 receiver: asyncio servers on TCP and UDP (port 7100 by default).
 
 Thin on purpose: framing, decoding and the answers are the pure functions of the `dc09`
-package, storage is `services.ingest` behind the `GroupCommitter`. What lives here is the
-order of things on one connection:
+package, storage is the registered ingest behind the `GroupCommitter`. What lives here is
+the order of things on one connection:
 
 1. split the stream into frames (`FrameBuffer`: several frames in one read, one frame over
    several reads), and decode each (`parse_frame`); damaged frames are answered NAK at once,
@@ -16,9 +16,10 @@ order of things on one connection:
 
 Keys. `parse_frame` needs each account's AES key synchronously, inside the event loop,
 where no query may run. `KeyCache` holds the keys of the encrypted DC-09 units in memory
-and reloads them on the database thread every `key_refresh` seconds; a frame that needs a
-key the cache does not have yet asks for an early reload (at most one a second) and is
-answered DUH meanwhile, which the unit retries. Keys never appear in logs.
+and reloads them with the registered key loader (`registry.register_key_loader`) on the
+database thread every `key_refresh` seconds; a frame that needs a key the cache does not
+have yet asks for an early reload (at most one a second) and is answered DUH meanwhile,
+which the unit retries. Keys never appear in logs.
 """
 
 from __future__ import annotations
@@ -28,12 +29,11 @@ import contextlib
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
-from trygg.alarms.incoming import IncomingEvent, IncomingSignal, IngestOutcome, Protocol
-
+from . import registry
 from .committer import GroupCommitter
 from .dc09 import (
     Dc09Error,
@@ -48,6 +48,8 @@ from .dc09 import (
 )
 from .dc09.events import EventKind as Dc09Kind
 from .dc09.payload import Dc09Event
+from .incoming import IncomingEvent, IncomingSignal, IngestOutcome, Protocol
+from .registry import KeyLoader
 
 logger = logging.getLogger(__name__)
 
@@ -63,24 +65,6 @@ MAX_UDP_IN_FLIGHT = 10_000
 # E101 new event, R101 restore, P101 still present.
 _CID_QUALIFIERS = {"1": "E", "3": "R", "6": "P"}
 
-KeyLoader = Callable[[int | None], dict[str, list[bytes]]]
-
-
-def load_dc09_keys(municipality_id: int | None) -> dict[str, list[bytes]]:
-    """The AES keys of encrypted DC-09 units by account (upper case), on the DB thread.
-
-    A list because the same account may be registered in several municipalities; a
-    receiver that does not know its municipality then cannot tell which key applies."""
-    from trygg.devices.models import AlarmProtocol, AlarmUnit
-
-    units = AlarmUnit.objects.filter(protocol=AlarmProtocol.DC09).exclude(encryption_key="")
-    if municipality_id is not None:
-        units = units.filter(municipality_id=municipality_id)
-    keys: dict[str, list[bytes]] = {}
-    for account, key in units.values_list("dc09_account", "encryption_key"):
-        keys.setdefault(account.upper(), []).append(bytes.fromhex(key))
-    return keys
-
 
 class KeyCache:
     """Encrypted accounts' keys, reloaded in the background; see the module docstring."""
@@ -91,12 +75,12 @@ class KeyCache:
         municipality_id: int | None,
         *,
         refresh: float = 15.0,
-        loader: KeyLoader = load_dc09_keys,
+        loader: KeyLoader | None = None,
     ) -> None:
         self._committer = committer
         self._municipality_id = municipality_id
         self._refresh = refresh
-        self._loader = loader
+        self._loader = loader if loader is not None else registry.get_key_loader()
         self._keys: dict[str, list[bytes]] = {}
         self._loaded_at = float("-inf")
         self._wake = asyncio.Event()

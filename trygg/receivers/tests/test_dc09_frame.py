@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trygg.alarms.receivers.dc09 import (
+from trygg.receivers.dc09 import (
     MAX_FRAME,
     BadCrc,
     BadFormat,
@@ -21,7 +21,7 @@ from trygg.alarms.receivers.dc09 import (
     unwrap,
     wrap,
 )
-from trygg.alarms.receivers.dc09.frame import FILLER
+from trygg.receivers.dc09.frame import FILLER
 
 # Frames published by other implementations, with their CRC and length as they wrote them.
 GOLDEN_FRAMES = [

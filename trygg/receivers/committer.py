@@ -7,7 +7,7 @@ transaction (and one fsync) serves many frames, and when traffic is light a fram
 committed as soon as it arrives. Each caller awaits its own outcome and answers the unit
 only then: an acknowledged message is always committed (DESIGN §2, durability rule).
 
-When the database fails, `ingest` reports FAILED for the whole batch; the committer drops
+When the database fails, the ingest reports FAILED for the whole batch; the committer drops
 the thread's connection (the next batch opens a new one) and waits a little before the
 next attempt, doubling the wait up to `max_backoff`, so a receiver whose database is down
 keeps refusing to acknowledge without spinning, and recovers by itself when it is back.
@@ -25,19 +25,14 @@ from typing import Any, TypeVar
 
 from django.db import close_old_connections, connection
 
-from trygg.alarms.incoming import IncomingSignal, IngestOutcome
+from . import registry
+from .incoming import IncomingSignal, IngestOutcome
+from .registry import IngestFunction
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 _Item = tuple[IncomingSignal, "asyncio.Future[IngestOutcome]"]
-IngestFunction = Callable[[Sequence[IncomingSignal]], list[IngestOutcome]]
-
-
-def _default_ingest(signals: Sequence[IncomingSignal]) -> list[IngestOutcome]:
-    from trygg.alarms.services import ingest
-
-    return ingest(signals)
 
 
 def _close_connection() -> None:
@@ -49,12 +44,13 @@ class GroupCommitter:
 
     def __init__(
         self,
-        ingest: IngestFunction = _default_ingest,
+        ingest: IngestFunction | None = None,
         *,
         max_batch: int = 500,
         max_backoff: float = 2.0,
     ) -> None:
-        self._ingest = ingest
+        # The registered ingest unless one is given (tests); looked up once, not per batch.
+        self._ingest = ingest if ingest is not None else registry.get_ingest()
         self.max_batch = max_batch
         self.max_backoff = max_backoff
         # None is the sentinel `close` puts in to end the loop after the current batch.
@@ -66,11 +62,6 @@ class GroupCommitter:
         self.batches = 0
         self.messages = 0
         self.failures = 0
-
-    @property
-    def healthy(self) -> bool:
-        """False after a failed batch, until a batch is stored again."""
-        return self._backoff == 0.0
 
     @property
     def running(self) -> bool:
