@@ -22,7 +22,7 @@ import uvicorn
 from django.core.management import call_command
 from playwright.sync_api import Browser, Page, expect
 
-from trygg.alarms import handling
+from trygg.alarms import dispatch
 from trygg.alarms.models import Alarm, AlarmPolicy, AlarmStatus, ResponderShift
 from trygg.core.constants import Role
 from trygg.core.models import Municipality, Team, User
@@ -58,7 +58,7 @@ class Stack:
 def stack(transactional_db: None) -> Iterator[Stack]:
     """uvicorn, the DC-09 receiver and the dispatcher, on free ports, for one test."""
     stop = threading.Event()
-    dispatcher = threading.Thread(target=handling.run_dispatcher, args=(stop,), daemon=True)
+    dispatcher = threading.Thread(target=dispatch.run_dispatcher, args=(stop,), daemon=True)
     dispatcher.start()
     dc09_port = _free_port()
     receivers = ReceiverThread(

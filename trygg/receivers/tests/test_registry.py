@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from trygg.alarms import services
+from trygg.alarms import ingest as alarm_ingest
 from trygg.receivers import registry
 from trygg.receivers.committer import GroupCommitter
 
@@ -40,9 +40,9 @@ def test_the_receivers_import_no_domain_app() -> None:
 
 
 def test_the_alarms_app_registers_what_the_receivers_need() -> None:
-    assert registry.get_ingest() is services.ingest
-    assert registry.get_key_loader() is services.dc09_keys
-    assert registry.get_device_lookup() is services.api_device
+    assert registry.get_ingest() is alarm_ingest.ingest
+    assert registry.get_key_loader() is alarm_ingest.dc09_keys
+    assert registry.get_device_lookup() is alarm_ingest.api_device
 
 
 def test_without_a_registered_ingest_a_committer_cannot_be_made(

@@ -19,7 +19,7 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
-from trygg.alarms import services
+from trygg.alarms import ingest as alarm_ingest
 from trygg.alarms.models import Alarm, AlarmOutbox, Signal
 from trygg.devices.models import AlarmProtocol, AlarmUnit
 from trygg.devices.services import place_unit
@@ -340,7 +340,7 @@ def test_a_retransmission_during_the_commit_gets_one_answer(unit: AlarmUnit) -> 
 
     def slow_ingest(signals: Sequence[IncomingSignal]) -> list[IngestOutcome]:
         release.wait(5)
-        return services.ingest(signals)
+        return alarm_ingest.ingest(signals)
 
     async def scenario() -> None:
         async with serving(slow_ingest) as server:
@@ -727,7 +727,7 @@ class UnreachableDatabase:
         if on_this_thread.settings_dict != wanted:
             on_this_thread.close()
             on_this_thread.settings_dict = dict(wanted)
-        return services.ingest(signals)
+        return alarm_ingest.ingest(signals)
 
 
 def test_nothing_is_acknowledged_while_the_database_is_down(

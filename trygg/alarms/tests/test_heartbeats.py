@@ -15,10 +15,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from trygg import worker
-from trygg.alarms import services
+from trygg.alarms import ingest as alarm_ingest
+from trygg.alarms.heartbeats import FAILED_UNIT_RETRY, OUTBOX_TOPIC, raise_lost_connections
+from trygg.alarms.ingest import OUTBOX_CLOSED, OUTBOX_RAISED, ingest
 from trygg.alarms.models import Alarm, AlarmAction, AlarmEvent, AlarmOutbox, AlarmStatus
-from trygg.alarms.services import OUTBOX_CLOSED, OUTBOX_RAISED, ingest
-from trygg.alarms.supervision import FAILED_UNIT_RETRY, OUTBOX_TOPIC, raise_lost_connections
 from trygg.core.models import Municipality
 from trygg.devices.models import AlarmPlacement, AlarmProtocol, AlarmUnit, AlarmUnitKind
 from trygg.devices.services import move_unit, place_unit
@@ -122,12 +122,12 @@ def test_running_again_raises_nothing_more(unit: AlarmUnit) -> None:
 
 @pytest.mark.django_db(transaction=True)  # the worker closes its connection around a job
 def test_the_worker_runs_it_every_second(place: Place) -> None:
-    job = {job.name: job for job in worker.jobs()}["alarms.supervision"]
+    job = {job.name: job for job in worker.jobs()}["alarms.heartbeats"]
     assert 1 <= job.every <= 2
     unit = place.unit("1004")
     heard(unit, timezone.now() - dt.timedelta(seconds=361))
-    assert worker.run_once()["alarms.supervision"] == 1
-    assert worker.run_once()["alarms.supervision"] == 0
+    assert worker.run_once()["alarms.heartbeats"] == 1
+    assert worker.run_once()["alarms.heartbeats"] == 0
 
 
 # Restore and re-arm --------------------------------------------------------------------------
@@ -215,7 +215,7 @@ def test_a_restore_that_is_not_committed_closes_nothing(
     def broken(*args: object) -> None:
         raise OperationalError("disk full")
 
-    monkeypatch.setattr(services, "_touch", broken)
+    monkeypatch.setattr(alarm_ingest, "_touch", broken)
     message = incoming(unit.dc09_account, events=(), at=DEADLINE + dt.timedelta(minutes=10))
     assert ingest([message]) == [IngestOutcome.FAILED]
     assert Alarm.objects.get().status == "open"  # the connection-lost alarm, alone

@@ -1,5 +1,5 @@
 """Heartbeat supervision: a unit silent past its deadline raises one technical
-"connection lost" alarm; its next message restores it (in `services.ingest`).
+"connection lost" alarm; its next message restores it (in `ingest.ingest`).
 
 The healthchecks way (`hc/api/management/commands/sendalerts.py`). Every message a unit
 sends stores its next deadline in `AlarmUnit.supervision_due_at` (last message + interval +
@@ -35,12 +35,12 @@ from django.utils import timezone
 from trygg.devices.models import AlarmUnit
 from trygg.receivers.incoming import EventKind, IncomingEvent
 
-from . import handling
-from .models import CONNECTION_RESTORED_CODE, Alarm, AlarmKind, AlarmOutbox
+from . import dispatch
 
 # The ingest's helpers, so a lost connection gets its placement, client and provider
 # exactly as the ingest's alarms do (the placement in force on the unit's local day).
-from .services import OUTBOX_RAISED, Placements, build_alarm, local_day
+from .ingest import OUTBOX_RAISED, Placements, build_alarm, local_day
+from .models import CONNECTION_RESTORED_CODE, Alarm, AlarmKind, AlarmOutbox
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ def raise_lost_connections(now: dt.datetime | None = None, *, limit: int = BATCH
 
 def _overdue(now: dt.datetime) -> QuerySet[AlarmUnit]:
     # The index's condition (supervised and not lost) spelled out as it is in the index, so
-    # both planners prove the query implies it and read the index (test_supervision checks
+    # both planners prove the query implies it and read the index (test_heartbeats checks
     # the plans).
     return AlarmUnit.objects.filter(
         supervision_due_at__isnull=False, connection_lost=False, supervision_due_at__lte=now
@@ -148,7 +148,7 @@ def _record(units: list[AlarmUnit], now: dt.datetime) -> None:
     AlarmOutbox.objects.bulk_create(
         [AlarmOutbox(alarm=alarm, topic=OUTBOX_TOPIC, created_at=now) for alarm in alarms]
     )
-    handling.wake_dispatcher()
+    dispatch.wake_dispatcher()
 
 
 def _one_at_a_time(pks: list[int], now: dt.datetime) -> int:

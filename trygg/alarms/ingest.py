@@ -53,7 +53,6 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.db.models import Q
@@ -80,7 +79,7 @@ from trygg.receivers.incoming import (
     Protocol,
 )
 
-from . import handling
+from . import dispatch
 from .models import (
     CARE_KINDS,
     CONNECTION_RESTORED_CODE,
@@ -416,7 +415,7 @@ def _store(
     if outbox:
         _insert(outbox)
         # Delivered on commit: the dispatcher routes them now, not at its next idle look.
-        handling.wake_dispatcher()
+        dispatch.wake_dispatcher()
 
 
 def _close_in_batch(
@@ -770,7 +769,7 @@ class Placements:
 def local_day(unit: AlarmUnit, moment: dt.datetime) -> dt.date:
     """The day of `moment` in the unit's municipality: placements are dated by local days.
     The unit needs its municipality's time zone loaded (`municipality__time_zone`)."""
-    return moment.astimezone(ZoneInfo(unit.municipality.time_zone)).date()
+    return unit.municipality.local_date(moment)
 
 
 def _dedupe_key(key: str) -> str:
