@@ -15,12 +15,13 @@ import threading
 import time
 from typing import Any
 
-from django.db import close_old_connections, connection, transaction
+from django.db import close_old_connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from trygg.core import events
 from trygg.core.models import Team
+from trygg.lib.bulkinsert import update_rows
 
 from .models import (
     Alarm,
@@ -192,33 +193,13 @@ def forget_organisations() -> None:
     _organisations.clear()
 
 
-_ROUTE_SQL = (
-    "UPDATE alarms_alarm SET team_id = %s, backup_team_id = %s, routed_at = %s,"
-    " escalation_level = %s, escalate_at = %s WHERE id = %s"
-)
-
-
 def _save_routes(alarms: list[Alarm]) -> None:
-    # One prepared statement run per alarm: bulk_update's CASE WHEN over the batch was the
-    # dispatcher's largest cost, as it was the ingest's.
-    if not alarms:
-        return
-    adapt = connection.ops.adapt_datetimefield_value
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            _ROUTE_SQL,
-            [
-                (
-                    a.team_id,
-                    a.backup_team_id,
-                    adapt(a.routed_at),
-                    a.escalation_level,
-                    adapt(a.escalate_at),
-                    a.pk,
-                )
-                for a in alarms
-            ],
-        )
+    # Not bulk_update: its CASE WHEN over the batch was the dispatcher's largest cost, as it
+    # was the ingest's.
+    update_rows(alarms, _ROUTED)
+
+
+_ROUTED = ("team", "backup_team", "routed_at", "escalation_level", "escalate_at")
 
 
 # Escalation ---------------------------------------------------------------------------

@@ -41,8 +41,9 @@ Decisions:
   is not clear from them.
 
 Speed (docs/benchmarks.md, DC-09 ingest). A batch is a fixed handful of statements whatever
-its size. The inserts are written by `_insert`, not `bulk_create`: the ORM compiling every
-value of every row was the largest cost of the ingest thread after `_touch`.
+its size. Rows are written by `trygg.lib.bulkinsert` (`insert_rows`, `update_rows`), not
+`bulk_create` and `bulk_update`: the ORM compiling every value of every row was the largest
+cost of the ingest thread.
 """
 
 from __future__ import annotations
@@ -50,11 +51,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from django.db import DatabaseError, IntegrityError, connection, models, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -68,6 +68,7 @@ from trygg.devices.models import (
     normalise_dc09_account,
 )
 from trygg.devices.services import device_token_unit
+from trygg.lib.bulkinsert import insert_rows, update_rows
 from trygg.receivers.incoming import (
     DEDUPE_KEY_MAX,
     RAW_MAX_BYTES,
@@ -291,7 +292,7 @@ def _stored_before(keys: list[tuple[int, tuple[str, int]]]) -> set[tuple[int, st
     found: set[tuple[int, str, int]] = set()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # Three arrays: a short statement whatever the batch size (see _insert).
+            # Three arrays: a short statement whatever the batch size (as lib/bulkinsert.py).
             arrays = "unnest(%s::bigint[], %s::text[], %s::integer[])"
             cursor.execute(
                 f"WITH k (u, d, w) AS (SELECT * FROM {arrays}){join}",  # noqa: S608 (names)
@@ -339,7 +340,7 @@ def _store(
         )
         for (unit, signal, (key, window)), placement in zip(new, held, strict=True)
     ]
-    _insert(signal_rows)
+    insert_rows(signal_rows)
     for row, (unit, signal, _key), placement in zip(signal_rows, new, held, strict=True):
         seen = units[unit.pk]
         seen.first_signal = seen.first_signal or row
@@ -384,7 +385,7 @@ def _store(
     # before the batch's own are inserted, so the two never overlap).
     in_batch = _close_in_batch(restores, alarms, now)
     stored = _lock_closable(restores)
-    _insert(alarms)
+    insert_rows(alarms)
     closed = [(alarm.pk, restore) for alarm, restore in in_batch]
     closed += _close_stored(stored, restores, now)
 
@@ -398,7 +399,7 @@ def _store(
         for alarm_id, _ in closed
     ]
     if closed:
-        _insert(
+        insert_rows(
             [
                 AlarmEvent(
                     alarm_id=alarm_id,
@@ -413,7 +414,7 @@ def _store(
             ]
         )
     if outbox:
-        _insert(outbox)
+        insert_rows(outbox)
         # Delivered on commit: the dispatcher routes them now, not at its next idle look.
         dispatch.wake_dispatcher()
 
@@ -508,174 +509,20 @@ def build_alarm(
 def _touch(seen: Iterable[_Seen]) -> None:
     """Every unit heard from: last seen, the next deadline, and the connection up again.
     Safe as a read-modify-write: the rows are locked since they were read."""
-    rows = []
-    adapt = connection.ops.adapt_datetimefield_value
+    units = []
     for entry in seen:
         unit: AlarmUnit = entry.unit
         last = max(unit.last_seen_at, entry.seen_at) if unit.last_seen_at else entry.seen_at
         unit.last_seen_at = last
         unit.supervision_due_at = unit.due_after(last)
         unit.connection_lost = False
-        rows.append((unit.pk, adapt(last), adapt(unit.supervision_due_at)))
-    if not rows:
-        return
+        units.append(unit)
     # Not bulk_update: its CASE WHEN over the whole batch was the largest cost of the ingest
     # thread (docs/benchmarks.md, DC-09 profile).
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # One statement for the batch, the values as three arrays (see _insert): a
-            # statement per row is parsed and planned per row by the server, as Django
-            # binds parameters on the client.
-            cursor.execute(_TOUCH_SQL_PG, [list(column) for column in zip(*rows, strict=True)])
-        else:
-            # SQLite runs in the process: one prepared statement stepped per row is cheapest.
-            cursor.executemany(_TOUCH_SQL, [(last, due, pk) for pk, last, due in rows])
+    update_rows(units, _TOUCHED)
 
 
-_TOUCH_SQL = (
-    "UPDATE devices_alarmunit"
-    " SET last_seen_at = %s, supervision_due_at = %s, connection_lost = false WHERE id = %s"
-)
-_TOUCH_SQL_PG = (
-    "UPDATE devices_alarmunit AS u"
-    " SET last_seen_at = v.last_seen_at, supervision_due_at = v.due, connection_lost = false"
-    " FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[]) AS v (id, last_seen_at, due)"
-    " WHERE u.id = v.id"
-)
-
-
-def _insert(rows: Sequence[models.Model]) -> None:
-    """Insert model instances of one model and set their ids, as bulk_create does, with
-    each value adapted by a function chosen once per field instead of the ORM's compiler
-    per value, which was most of the ingest's Python time. Every concrete field is written,
-    so a field added to the model is written too, its default set by the model.
-
-    SQLite: bulk_create's multi-row VALUES … RETURNING id, split by the parameter limit.
-    PostgreSQL: one array per column (`INSERT … SELECT * FROM unnest(…)`), so the statement
-    is short and the same whatever the batch size. A VALUES list of every value of every
-    row is a new, long text each time, which psycopg scans for its placeholders in Python
-    (it caches only short statements) and the server parses value by value. The ids come
-    back in the order of the rows, as bulk_create relies on too."""
-    if not rows:
-        return
-    plan = _insert_plan(type(rows[0]))
-    adapters = plan.adapters
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(plan.sql, [[adapt(row) for row in rows] for adapt in adapters])
-            _set_ids(rows, cursor.fetchall())
-            return
-        per_statement = max(1, connection.ops.bulk_batch_size(plan.fields, rows))
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start : start + per_statement]
-            params = [adapt(row) for row in chunk for adapt in adapters]
-            values = ", ".join([plan.row] * len(chunk))
-            cursor.execute(f"{plan.sql} VALUES {values}{plan.tail}", params)
-            _set_ids(chunk, cursor.fetchall())
-
-
-@dataclass(frozen=True)
-class _InsertPlan:
-    """What `_insert` needs for one model, worked out once (a batch of a few frames must
-    not pay for it again: `db_type` alone is a tenth of such a batch)."""
-
-    fields: list[models.Field[Any, Any]]
-    adapters: list[Callable[[models.Model], Any]]
-    sql: str  # PostgreSQL: the whole statement; SQLite: up to VALUES
-    row: str  # SQLite: one row's placeholders
-    tail: str  # SQLite: RETURNING
-
-
-_PLANS: dict[tuple[type[models.Model], str, str], _InsertPlan] = {}
-
-
-def _insert_plan(model: type[models.Model]) -> _InsertPlan:
-    key = (model, connection.alias, connection.vendor)
-    plan = _PLANS.get(key)
-    if plan is not None:
-        return plan
-    meta = model._meta
-    fields = [f for f in meta.concrete_fields if f is not meta.pk]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(str(f.column)) for f in fields)
-    head = f"INSERT INTO {quote(meta.db_table)} ({columns})"
-    tail = f" RETURNING {quote(str(meta.pk.column))}"
-    if connection.vendor == "postgresql":
-        arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
-        sql = f"{head} SELECT * FROM unnest({arrays}){tail}"  # noqa: S608 (names)
-    else:
-        sql = head
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    plan = _InsertPlan(fields, [_adapter(f) for f in fields], sql, row, tail)
-    _PLANS[key] = plan
-    return plan
-
-
-def _set_ids(rows: Sequence[models.Model], ids: Sequence[tuple[Any, ...]]) -> None:
-    if len(ids) != len(rows):
-        raise DatabaseError("The database did not return the ids of inserted rows.")
-    for row, (pk,) in zip(rows, ids, strict=True):
-        row.pk = pk
-        row._state.adding = False
-        row._state.db = connection.alias
-
-
-def _adapter(f: models.Field[Any, Any]) -> Callable[[models.Model], Any]:
-    """How one field's value of a row goes to the database, as the ORM would send it."""
-    attname = f.attname
-    if isinstance(f, models.ForeignKey):
-        cache = f.cache_name
-
-        def foreign_key(row: models.Model) -> Any:
-            value = getattr(row, attname)
-            if value is None and cache in row._state.fields_cache:
-                # Assigned before it was saved (as bulk_create allows): its id now.
-                related = row._state.fields_cache[cache]
-                value = related.pk if related is not None else None
-            return value
-
-        return foreign_key
-    if isinstance(f, models.DateTimeField):
-        adapt = connection.ops.adapt_datetimefield_value
-        if f.auto_now or f.auto_now_add:
-            return lambda row: adapt(f.pre_save(row, True))
-        # A batch's rows share a few moments. Shared by threads: a value maps to the same
-        # adapted value whichever thread adapts it, and only locals are returned.
-        adapted: dict[dt.datetime, Any] = {}
-
-        def moment(row: models.Model) -> Any:
-            value = getattr(row, attname)
-            if value is None:
-                return None
-            result = adapted.get(value)
-            if result is None:
-                if len(adapted) > 4096:
-                    adapted.clear()
-                result = adapted[value] = adapt(value)
-            return result
-
-        return moment
-    if type(f) in _PLAIN_FIELDS:
-        return lambda row: getattr(row, attname)
-    return lambda row: f.get_db_prep_save(f.pre_save(row, True), connection)
-
-
-# Fields whose Python value the database drivers take as it is (bytes for BinaryField).
-_PLAIN_FIELDS: frozenset[type[models.Field[Any, Any]]] = frozenset(
-    {
-        models.CharField,
-        models.TextField,
-        models.SlugField,
-        models.IntegerField,
-        models.BigIntegerField,
-        models.SmallIntegerField,
-        models.PositiveIntegerField,
-        models.PositiveSmallIntegerField,
-        models.PositiveBigIntegerField,
-        models.BooleanField,
-        models.BinaryField,
-    }
-)
+_TOUCHED = ("last_seen_at", "supervision_due_at", "connection_lost")
 
 
 # Look-ups ------------------------------------------------------------------------------

@@ -447,8 +447,8 @@ def test_a_batch_without_restores_reads_no_alarms(unit: AlarmUnit) -> None:
 def test_alarms_written_by_the_ingest_are_what_the_orm_would_write(
     place: Place, unit: AlarmUnit
 ) -> None:
-    """The ingest writes rows itself (alarm_ingest._insert) for speed: every field, defaults
-    included, must come out as the model's own save would have it."""
+    """The ingest writes rows itself (lib.bulkinsert.insert_rows) for speed: every field,
+    defaults included, must come out as the model's own save would have it."""
     ingest([incoming("1001", "k1", at=T0)])
     alarm = Alarm.objects.get()
     expected = Alarm(
