@@ -22,7 +22,7 @@ from trygg.devices.services import (
     place_unit,
 )
 
-from .conftest import Place
+from .places import Place
 
 D = dt.date(2026, 3, 10)
 DAY = dt.timedelta(days=1)
