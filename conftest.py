@@ -36,11 +36,11 @@ def _event_bus() -> Iterator[None]:
     """Each test starts with a fresh event bus and leaves none behind: on PostgreSQL the
     bus holds a listening connection of its own, which must be closed before the test
     database is dropped."""
-    from trygg.alarms import handling
+    from trygg.alarms import dispatch
     from trygg.core import events
 
     events.reset_bus()
-    handling.forget_organisations()  # ids come back between tests: no shifts carried over
+    dispatch.forget_organisations()  # ids come back between tests: no shifts carried over
     yield
     events.reset_bus()
 

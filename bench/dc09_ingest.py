@@ -12,7 +12,7 @@ two do not share a GIL; on 2 cores each gets about one), fed the same stream ove
 - pysiaalarm: pysiaalarm's asyncio TCP server (`--serve-pysiaalarm`, the Home Assistant SIA
   integration's library), counting events in memory: it stores nothing either;
 - Trygg durable: `trygg receive dc09` with DATABASE_URL, the production path: every frame is
-  committed (group commit, `GroupCommitter` and `services.ingest`) before its ACK.
+  committed (group commit, `GroupCommitter` and the alarms ingest) before its ACK.
 
 The stream: one TCP connection per alarm unit (accounts 1001, 1002, ...), each frame a
 SIA-DCS alarm (`MA`, zone = the unit's frame number, sequence 0001-9999 cycling, receiver
@@ -63,7 +63,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from trygg.alarms.receivers.dc09 import (  # noqa: E402 (the repository on the path first)
+from trygg.receivers.dc09 import (  # noqa: E402 (the repository on the path first)
     SIA_DCS,
     FrameBuffer,
     FrameError,

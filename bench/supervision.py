@@ -8,7 +8,7 @@ messages spread evenly over the last interval (bulk insert; earlier bench units 
 first). Then, in real time:
 
 1. Steady state (`--duration` seconds). A feeder process sends every unit's heartbeat when
-   it is due, through `services.ingest` in batches as the receivers do (1,000 messages a
+   it is due, through the alarms ingest in batches as the receivers do (1,000 messages a
    second at 300,000 units), except for `--silent` units that stop reporting, with
    deadlines spread over the run. The main process runs the supervision job as `trygg
    worker` does (`worker.run_job`, then a 1 s wait), measuring each run's wall time and
@@ -175,9 +175,9 @@ def feeder(
     configure(database_url)
     from django.utils import timezone
 
-    from trygg.alarms.incoming import IncomingSignal
-    from trygg.alarms.services import ingest
+    from trygg.alarms.ingest import ingest
     from trygg.devices.models import AlarmUnit
+    from trygg.receivers.incoming import IncomingSignal
 
     accounts = list(
         AlarmUnit.objects.filter(municipality__code=MUNICIPALITY_CODE)
@@ -244,7 +244,7 @@ def run_job() -> Run:
 
     from trygg import worker
 
-    job = {job.name: job for job in worker.jobs()}["alarms.supervision"]
+    job = {job.name: job for job in worker.jobs()}["alarms.heartbeats"]
     started = timezone.now()
     c0, t0 = time.process_time(), time.perf_counter()
     raised = worker.run_job(job)
@@ -391,7 +391,7 @@ def main() -> None:
     )
     print(f"Baseline: one empty primary-key query {base:.3f} ms")
     print(
-        f"Feeder (its own process, services.ingest): {feed['sent']} heartbeats in "
+        f"Feeder (its own process, the alarms ingest): {feed['sent']} heartbeats in "
         f"{feed['seconds']:.0f} s = {feed['sent'] / feed['seconds']:.0f}/s "
         f"(schedule {n / INTERVAL:.0f}/s less the silent), {feed['failed']} failed; "
         f"batch p50 {feed['batch_p50']:.1f} ms p99 {feed['batch_p99']:.1f} ms over "

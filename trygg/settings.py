@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "trygg.support",
     "trygg.servicedesk",
     "trygg.front",
+    # Last: the composition root (serve, worker, receive, token), above every app.
+    "trygg",
 ]
 
 MIDDLEWARE = [

@@ -22,9 +22,8 @@ import uvicorn
 from django.core.management import call_command
 from playwright.sync_api import Browser, Page, expect
 
-from trygg.alarms import handling
+from trygg.alarms import dispatch
 from trygg.alarms.models import Alarm, AlarmPolicy, AlarmStatus, ResponderShift
-from trygg.alarms.receivers.runner import ReceiverOptions, ReceiverThread
 from trygg.core.constants import Role
 from trygg.core.models import Municipality, Team, User
 from trygg.core.tests.factories import (
@@ -36,6 +35,7 @@ from trygg.core.tests.factories import (
 )
 from trygg.devices.models import AlarmProtocol
 from trygg.devices.services import place_unit, register_alarm_unit
+from trygg.receivers.runner import ReceiverOptions, ReceiverThread
 
 from .support import Session
 
@@ -58,7 +58,7 @@ class Stack:
 def stack(transactional_db: None) -> Iterator[Stack]:
     """uvicorn, the DC-09 receiver and the dispatcher, on free ports, for one test."""
     stop = threading.Event()
-    dispatcher = threading.Thread(target=handling.run_dispatcher, args=(stop,), daemon=True)
+    dispatcher = threading.Thread(target=dispatch.run_dispatcher, args=(stop,), daemon=True)
     dispatcher.start()
     dc09_port = _free_port()
     receivers = ReceiverThread(

@@ -100,7 +100,7 @@ def can_open_alarms(user: User | AnonymousUser) -> bool:
 
 
 def sees_alarm_event(user: User | AnonymousUser, data: dict[str, Any]) -> bool:
-    """Whether an event about an alarm (handling.event_data: ids and states) concerns this
+    """Whether an event about an alarm (dispatch.event_data: ids and states) concerns this
     user: the same rule as `alarms`, worked out without the database, for live streams."""
     scope = scope_for(user)
     municipality = data.get("municipality")

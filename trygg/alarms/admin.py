@@ -11,13 +11,13 @@ from django.http import HttpRequest
 
 from trygg.core.admin import ScopedAdmin, admin_municipalities, site
 
-from .handling import forget_organisations
+from .dispatch import forget_organisations
 from .models import AlarmPolicy, District, ResponderShift
 
 
 class OrganisationAdmin(ScopedAdmin):
     """A change applies to the next alarm in this process at once, in others within
-    handling.ORGANISATION_TTL seconds."""
+    dispatch.ORGANISATION_TTL seconds."""
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)

@@ -10,15 +10,22 @@ class AlarmsConfig(AppConfig):
     def ready(self) -> None:
         from trygg import worker
         from trygg.core import menu
+        from trygg.receivers import registry
 
         from . import extracts  # noqa: F401  registers the log extract's hooks and job
         from .access import can_open_alarms
-        from .handling import run_dispatcher
-        from .supervision import raise_lost_connections
+        from .dispatch import run_dispatcher
+        from .heartbeats import raise_lost_connections
+        from .ingest import api_device, dc09_keys, ingest
 
+        # What the receivers (DC-09, SCAIP, the HTTPS device API) hand their signals to, and
+        # what they need to know about alarm units before a signal reaches the ingest.
+        registry.register_ingest(ingest)
+        registry.register_key_loader(dc09_keys)
+        registry.register_device_lookup(api_device)
         # Every second: a silent unit is raised within interval + grace + about a second
         # (plus the other jobs' run time in the same loop). An idle run is one indexed read.
-        worker.register("alarms.supervision", every=1)(raise_lost_connections)
+        worker.register("alarms.heartbeats", every=1)(raise_lost_connections)
         # New alarms are routed and announced within a fraction of a second, and escalate
         # on time: a loop of its own, woken by the ingest through the event bus.
         worker.register_loop("alarms.dispatch")(run_dispatcher)

@@ -90,7 +90,7 @@ class Signal(models.Model):
     )
     # Identical for a retransmission of the same frame. DC-09 sequence numbers cycle, so
     # the same key can come back weeks later as a new message: a key counts as a repeat
-    # only within the window it was stored in and the next (services.DEDUPE_WINDOW), and
+    # only within the window it was stored in and the next (ingest.DEDUPE_WINDOW), and
     # the database refuses a second copy within one window.
     dedupe_key = models.CharField(_("deduplication key"), max_length=128)
     dedupe_window = models.PositiveIntegerField(_("deduplication window"))
@@ -218,7 +218,7 @@ class Alarm(models.Model):
     closed_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    # Handling (routing.py, handling.py). The team the alarm went to when it was routed;
+    # Handling (routing.py, dispatch.py, steps.py). The team the alarm went to when it was routed;
     # none when no shift covers the client then, which sends it straight to the centre.
     team = models.ForeignKey(
         Team,

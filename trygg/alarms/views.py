@@ -1,7 +1,7 @@
 """The alarm console, one alarm with its handling, the responder's phone view, and the live
 stream of alarm events that keeps them current without reloading.
 
-Each view parses, asks `access` what the user may see and do, calls `handling`, renders.
+Each view parses, asks `access` what the user may see and do, calls `steps`, renders.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from trygg.core.models import User
 from trygg.core.services import log_listed_once, log_request_access
 from trygg.core.web import render_page, request_user
 
-from . import access, handling
+from . import access, dispatch, steps
 from .models import Alarm, AlarmAction, AlarmCategory, AlarmQuerySet, AlarmStatus
 
 QUEUE_LIMIT = 200
@@ -136,8 +136,8 @@ def _detail_context(request: HttpRequest, alarm: Alarm, **extra: Any) -> dict[st
         "alarm": alarm,
         "events": alarm.events.select_related("actor", "team", "responder"),
         "client_alarms": history,
-        "responders": handling.responders(alarm),
-        "causes": handling.causes_for(alarm),
+        "responders": steps.responders(alarm),
+        "causes": steps.causes_for(alarm),
         "can_reveal_door_code": access.can_reveal_alarm_door_code(user, alarm),
         "back": _back_url(request),
         "now": timezone.now(),
@@ -168,33 +168,33 @@ def door_code(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _acknowledge(user: User, alarm: Alarm, post: Any) -> str:
-    handling.acknowledge(user, alarm.pk)
+    steps.acknowledge_alarm(user, alarm.pk)
     return _("Alarm acknowledged.")
 
 
 def _accept(user: User, alarm: Alarm, post: Any) -> str:
-    handling.accept(user, alarm.pk)
+    steps.accept_alarm(user, alarm.pk)
     return _("You have the alarm. Go to the client.")
 
 
 def _assign(user: User, alarm: Alarm, post: Any) -> str:
     responder = _responder(alarm, post.get("responder", ""))
-    handling.assign(user, alarm.pk, responder)
+    steps.assign_responder(user, alarm.pk, responder)
     return _("%(who)s is sent.") % {"who": responder.get_full_name() or responder}
 
 
 def _on_site(user: User, alarm: Alarm, post: Any) -> str:
-    handling.mark_on_site(user, alarm.pk)
+    steps.mark_on_site(user, alarm.pk)
     return _("Marked on site.")
 
 
 def _close(user: User, alarm: Alarm, post: Any) -> str:
-    handling.close(user, alarm.pk, post.get("cause", ""), post.get("note", ""))
+    steps.close_alarm(user, alarm.pk, post.get("cause", ""), post.get("note", ""))
     return _("Alarm closed.")
 
 
 def _note(user: User, alarm: Alarm, post: Any) -> str:
-    handling.add_note(user, alarm.pk, post.get("note", ""))
+    steps.add_alarm_note(user, alarm.pk, post.get("note", ""))
     return _("Note added.")
 
 
@@ -218,10 +218,10 @@ def step(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     alarm = access.get_alarm(request.user, pk)
     try:
         done = take(request_user(request), alarm, request.POST)
-    except handling.AlarmConflict as exc:
+    except steps.AlarmConflict as exc:
         messages.warning(request, str(exc))
         return _after_step(request, alarm)
-    except handling.AlarmError as exc:
+    except steps.AlarmError as exc:
         context = _detail_context(
             request,
             access.get_alarm(request.user, pk),
@@ -243,10 +243,10 @@ def _after_step(request: HttpRequest, alarm: Alarm) -> HttpResponse:
 
 
 def _responder(alarm: Alarm, value: str) -> User:
-    """The person chosen in the form; handling.assign checks they are in the teams."""
+    """The person chosen in the form; steps.assign_responder checks they are in the teams."""
     responder = User.objects.filter(pk=int(value)).first() if value.isdigit() else None
     if responder is None:
-        raise handling.AlarmError(_("Choose who to send."))
+        raise steps.AlarmError(_("Choose who to send."))
     return responder
 
 
@@ -325,7 +325,7 @@ async def stream(request: HttpRequest) -> StreamingHttpResponse | HttpResponse:
     if not allowed:
         return HttpResponse(status=403)
     municipalities = await sync_to_async(access.alarm_municipalities)(user)
-    channels = [handling.channel(mid) for mid in sorted(municipalities)]
+    channels = [dispatch.channel(mid) for mid in sorted(municipalities)]
 
     async def body() -> AsyncIterator[str]:
         # Subscribed only once the response is being sent: a response never sent holds

@@ -1,103 +1,34 @@
-"""Personas and helpers for the alarm-register and ingest tests: two providers in one
-municipality, a neighbouring municipality, and alarm units to place and hear from."""
+"""Helpers for the alarm tests: the shared personas (`trygg.devices.tests.places`), decoded
+messages as a receiver hands them to the ingest, and an organisation on duty (shifts, teams
+and a policy) for routing, escalation and the steps."""
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 
-from trygg.alarms.incoming import IncomingEvent, IncomingSignal
+from trygg.alarms import dispatch
+from trygg.alarms.ingest import ingest
+from trygg.alarms.models import Alarm, AlarmEvent, AlarmPolicy, District, ResponderShift
+from trygg.core import events
 from trygg.core.constants import Role
-from trygg.core.models import Client, Municipality, Provider, User
-from trygg.core.tests.factories import (
-    ClientFactory,
-    MunicipalityFactory,
-    ProviderFactory,
-    make_staff,
-)
-from trygg.devices import services
-from trygg.devices.models import AlarmProtocol, AlarmUnit, AlarmUnitKind
+from trygg.core.models import Team, User
+from trygg.core.tests.factories import TeamFactory, make_staff
+from trygg.devices.models import AlarmProtocol, AlarmUnit
+from trygg.devices.services import place_unit
+from trygg.devices.tests import places
+from trygg.devices.tests.places import Place
+from trygg.receivers.incoming import IncomingEvent, IncomingSignal
 
+place = places.place  # the fixture, this package's own
 _numbers = itertools.count(1)
 ALARM = IncomingEvent("alarm", "QA", zone="1")
-
-
-@dataclass
-class Place:
-    municipality: Municipality
-    provider: Provider
-    other_provider: Provider
-    client: Client
-    neighbour: Client  # same provider, another home
-    other_client: Client  # another provider's
-    tech: User
-    admin: User
-    manager: User
-    care_worker: User
-    alarm_operator: User
-    auditor: User
-    elsewhere: Municipality
-    foreign_tech: User
-    foreign_client: Client
-
-    def unit(
-        self,
-        ref: str | None = None,
-        *,
-        protocol: str = AlarmProtocol.DC09,
-        kind: str = AlarmUnitKind.SAFETY_ALARM,
-        interval: int = 300,
-        grace: int = 60,
-        key: str = "",
-        municipality: Municipality | None = None,
-    ) -> AlarmUnit:
-        """A registered unit; `ref` is its DC-09 account or SCAIP controller id."""
-        n = next(_numbers)
-        municipality = municipality or self.municipality
-        actor = self.tech if municipality == self.municipality else self.foreign_tech
-        ref = ref or (f"{0xA000 + n:X}" if protocol == AlarmProtocol.DC09 else f"46{n:08d}")
-        return services.register_alarm_unit(
-            actor,
-            municipality,
-            serial_number=f"SN-{n:05d}",
-            model_name="Testlarm 1",
-            protocol=protocol,
-            kind=kind,
-            dc09_account=ref if protocol == AlarmProtocol.DC09 else "",
-            scaip_controller_id=ref if protocol == AlarmProtocol.SCAIP else "",
-            encryption_key=key,
-            heartbeat_interval=interval,
-            heartbeat_grace=grace,
-        )
-
-
-@pytest.fixture
-def place(db: None) -> Place:
-    municipality = MunicipalityFactory()
-    provider = ProviderFactory(municipality=municipality, name="Hemtjänsten Norr")
-    other = ProviderFactory(municipality=municipality, name="Annan Omsorg AB")
-    elsewhere = MunicipalityFactory()
-    return Place(
-        municipality=municipality,
-        provider=provider,
-        other_provider=other,
-        client=ClientFactory(provider=provider, last_name="Andersson"),
-        neighbour=ClientFactory(provider=provider, last_name="Bergström"),
-        other_client=ClientFactory(provider=other, last_name="Carlsson"),
-        tech=make_staff(Role.WELFARE_TECH, municipality=municipality),
-        admin=make_staff(Role.MUNICIPAL_ADMIN, municipality=municipality),
-        manager=make_staff(Role.PROVIDER_MANAGER, provider=provider),
-        care_worker=make_staff(Role.CARE_WORKER, provider=provider),
-        alarm_operator=make_staff(Role.ALARM_OPERATOR, municipality=municipality),
-        auditor=make_staff(Role.AUDITOR, municipality=municipality),
-        elsewhere=elsewhere,
-        foreign_tech=make_staff(Role.WELFARE_TECH, municipality=elsewhere),
-        foreign_client=ClientFactory(provider=ProviderFactory(municipality=elsewhere)),
-    )
 
 
 def incoming(
@@ -121,3 +52,101 @@ def incoming(
         events=events,
         raw=raw if raw is not None else f'"SIA-DCS"0001L0#{unit_ref}[{key}]'.encode(),
     )
+
+
+# An organisation on duty, for routing, escalation and the steps ---------------------------
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+# A Tuesday: 10:00 is the day team's, 23:00 the night patrol's.
+DAY = dt.datetime(2026, 11, 24, 10, 0, tzinfo=STOCKHOLM)
+NIGHT = dt.datetime(2026, 11, 24, 23, 0, tzinfo=STOCKHOLM)
+
+
+@dataclass
+class Duty:
+    day_team: Team
+    backup_team: Team
+    night_team: Team
+    day_worker: User
+    backup_worker: User
+    night_worker: User
+    unit: AlarmUnit
+
+
+@pytest.fixture
+def duty(place: Place) -> Duty:
+    day_team = TeamFactory(provider=place.provider, name="Norr dag")
+    backup_team = TeamFactory(provider=place.provider, name="Söder dag")
+    night_team = TeamFactory(provider=place.provider, name="Nattpatrullen")
+    north = District.objects.create(
+        municipality=place.municipality, code="norr", name="Norr", postal_codes="999 1"
+    )
+    place.client.postal_code = "999 12"
+    place.client.save()
+    ResponderShift.objects.create(
+        municipality=place.municipality,
+        name="Dag Norr",
+        team=day_team,
+        backup_team=backup_team,
+        district=north,
+        starts=dt.time(7),
+        ends=dt.time(16),
+    )
+    ResponderShift.objects.create(
+        municipality=place.municipality,
+        name="Natt",
+        team=night_team,
+        starts=dt.time(22),
+        ends=dt.time(7),
+    )
+    AlarmPolicy.objects.create(
+        municipality=place.municipality, acknowledge_within=120, remind_every=60
+    )
+    unit = place.unit("1001")
+    place_unit(place.tech, unit, client=place.client, active_from=DAY.date() - dt.timedelta(30))
+    return Duty(
+        day_team=day_team,
+        backup_team=backup_team,
+        night_team=night_team,
+        day_worker=make_staff(Role.CARE_WORKER, provider=place.provider, teams=[day_team]),
+        backup_worker=make_staff(Role.CARE_WORKER, provider=place.provider, teams=[backup_team]),
+        night_worker=make_staff(Role.NIGHT_SUPERVISOR, provider=place.provider, teams=[night_team]),
+        unit=unit,
+    )
+
+
+@pytest.fixture
+def heard(place: Place, transactional_db: None) -> Iterator[events.Subscription]:
+    """What the bus announces about the municipality's alarms. Events go out on commit
+    (and on PostgreSQL through the server), so these tests commit: a transactional db."""
+    subscription = events.subscribe([dispatch.channel(place.municipality.pk)])
+    yield subscription
+    events.unsubscribe(subscription)
+
+
+def announced(subscription: events.Subscription, count: int) -> list[dict[str, object]]:
+    got = []
+    while len(got) < count:
+        event = subscription.get(timeout=5)
+        assert event is not None, f"only {len(got)} of {count} events came: {got}"
+        got.append(event.data)
+    assert subscription.get(timeout=0.2) is None, "more events than expected"
+    return got
+
+
+def raise_alarm(duty: Duty, at: dt.datetime, kind: str = "alarm", code: str = "QA") -> Alarm:
+    outcome = ingest([incoming("1001", at=at, events=(IncomingEvent(kind, code),))])
+    assert outcome[0].value == "stored"
+    dispatch.dispatch_pending(now=at)
+    newest = (
+        Alarm.objects.select_related("team", "backup_team")
+        .filter(unit=duty.unit)
+        .order_by("-pk")
+        .first()
+    )
+    assert newest is not None
+    return newest
+
+
+def actions(alarm: Alarm) -> list[str]:
+    return list(AlarmEvent.objects.filter(alarm=alarm).values_list("action", flat=True))

@@ -16,7 +16,7 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
 
-from trygg.alarms import handling, views
+from trygg.alarms import dispatch, steps, views
 from trygg.alarms.models import (
     Alarm,
     AlarmCategory,
@@ -179,7 +179,7 @@ def test_the_night_patrol_gets_another_providers_door_code_only_while_it_handles
     alarm = make_alarm(place, team=night_team)
     http = login(patrol)
     assert "1234" in http.post(reverse("alarms:door_code", args=[alarm.pk])).content.decode()
-    handling.close(patrol, alarm.pk, AlarmCause.HELP_GIVEN)
+    steps.close_alarm(patrol, alarm.pk, AlarmCause.HELP_GIVEN)
     assert http.post(reverse("alarms:door_code", args=[alarm.pk])).status_code == 403
     # And the client's own record stays out of reach.
     assert http.get(reverse("core:client_detail", args=[place.client.pk])).status_code == 404
@@ -203,7 +203,7 @@ def test_acknowledge_from_the_console_returns_to_it(place: Place) -> None:
 def test_a_second_acknowledgement_is_told_who_was_first(place: Place) -> None:
     alarm = make_alarm(place)
     other = make_staff(Role.ALARM_OPERATOR, municipality=place.municipality, first_name="Stina")
-    handling.acknowledge(other, alarm.pk)
+    steps.acknowledge_alarm(other, alarm.pk)
     http = login(place.alarm_operator)
     response = http.post(reverse("alarms:acknowledge", args=[alarm.pk]), follow=True)
     assert "acknowledged the alarm" in response.content.decode()
@@ -322,7 +322,7 @@ def _announce(alarm: Alarm, action: str) -> None:
     from django.db import connections
 
     try:
-        handling.announce(alarm, action)
+        dispatch.announce(alarm, action)
     finally:
         connections.close_all()
 
@@ -390,7 +390,7 @@ def test_steps_are_posted_and_a_closed_alarm_takes_none(place: Place) -> None:
     alarm = make_alarm(place)
     http = login(place.alarm_operator)
     assert http.get(reverse("alarms:acknowledge", args=[alarm.pk])).status_code == 405
-    handling.close(place.alarm_operator, alarm.pk, AlarmCause.BY_MISTAKE)
+    steps.close_alarm(place.alarm_operator, alarm.pk, AlarmCause.BY_MISTAKE)
     response = http.post(reverse("alarms:on_site", args=[alarm.pk]), follow=True)
     assert "The alarm was closed by" in response.content.decode()
     alarm.refresh_from_db()

@@ -12,12 +12,12 @@ from django.db import DatabaseError, connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from trygg.alarms import services
-from trygg.alarms.incoming import IncomingEvent, IngestOutcome
+from trygg.alarms import ingest as alarm_ingest
+from trygg.alarms.ingest import OUTBOX_CLOSED, OUTBOX_RAISED, ingest
 from trygg.alarms.models import Alarm, AlarmAction, AlarmEvent, AlarmOutbox, AlarmStatus, Signal
-from trygg.alarms.services import OUTBOX_CLOSED, OUTBOX_RAISED, ingest
 from trygg.devices.models import AlarmPlacement, AlarmUnit, AlarmUnitKind
 from trygg.devices.services import move_unit, place_unit
+from trygg.receivers.incoming import IncomingEvent, IngestOutcome
 
 from .conftest import ALARM, Place, incoming
 
@@ -76,13 +76,13 @@ def test_a_retransmission_in_the_same_batch_is_stored_once(unit: AlarmUnit) -> N
 
 
 def test_a_retransmission_across_a_window_boundary_is_still_a_duplicate(unit: AlarmUnit) -> None:
-    window = services.DEDUPE_WINDOW
+    window = alarm_ingest.DEDUPE_WINDOW
     just_before = dt.datetime.fromtimestamp(
-        (services.dedupe_window(T0) + 1) * window.total_seconds() - 1, tz=dt.UTC
+        (alarm_ingest.dedupe_window(T0) + 1) * window.total_seconds() - 1, tz=dt.UTC
     )
     assert ingest([incoming("1001", "k1", at=just_before)]) == [STORED]
     later = just_before + dt.timedelta(seconds=2)
-    assert services.dedupe_window(later) == services.dedupe_window(just_before) + 1
+    assert alarm_ingest.dedupe_window(later) == alarm_ingest.dedupe_window(just_before) + 1
     assert ingest([incoming("1001", "k1", at=later)]) == [DUPLICATE]
 
 
@@ -447,8 +447,8 @@ def test_a_batch_without_restores_reads_no_alarms(unit: AlarmUnit) -> None:
 def test_alarms_written_by_the_ingest_are_what_the_orm_would_write(
     place: Place, unit: AlarmUnit
 ) -> None:
-    """The ingest writes rows itself (services._insert) for speed: every field, defaults
-    included, must come out as the model's own save would have it."""
+    """The ingest writes rows itself (lib.bulkinsert.insert_rows) for speed: every field,
+    defaults included, must come out as the model's own save would have it."""
     ingest([incoming("1001", "k1", at=T0)])
     alarm = Alarm.objects.get()
     expected = Alarm(
@@ -508,7 +508,7 @@ def test_a_database_failure_fails_the_batch_without_logging_the_frames(
     def broken(*args: object, **kwargs: object) -> None:
         raise DatabaseError("disk full")
 
-    monkeypatch.setattr(services, "_touch", broken)
+    monkeypatch.setattr(alarm_ingest, "_touch", broken)
     batch = [incoming("1001", "k1", raw=SECRET_PAYLOAD), incoming("FFFF")]
     assert ingest(batch) == [FAILED, FAILED]
     assert not Signal.objects.exists()  # nothing half-written
@@ -523,14 +523,14 @@ def test_a_copy_that_slips_past_the_look_up_is_caught_by_the_constraint(
     unit: AlarmUnit, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ingest([incoming("1001", "k1")])
-    real = services._stored_before
+    real = alarm_ingest._stored_before
     calls: list[int] = []
 
     def blind_once(keys: list[tuple[int, str]]) -> set[tuple[int, str]]:
         calls.append(1)
         return set() if len(calls) == 1 else real(keys)
 
-    monkeypatch.setattr(services, "_stored_before", blind_once)
+    monkeypatch.setattr(alarm_ingest, "_stored_before", blind_once)
     assert ingest([incoming("1001", "k2"), incoming("1001", "k1")]) == [STORED, DUPLICATE]
     assert len(calls) == 2
     assert Signal.objects.count() == 2
@@ -542,8 +542,8 @@ def test_keys_and_frames_stay_out_of_the_logs(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     encrypted = place.unit("2001", key=KEY)
-    assert services.encryption_key("dc09", "2001") == bytes.fromhex(KEY)
-    assert services.encryption_key("dc09", "2001", place.elsewhere.pk) == b""
+    assert alarm_ingest.dc09_keys(None) == {"2001": [bytes.fromhex(KEY)]}
+    assert alarm_ingest.dc09_keys(place.elsewhere.pk) == {}
     ingest(
         [
             incoming("2001", "k1", raw=SECRET_PAYLOAD),

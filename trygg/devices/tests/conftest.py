@@ -1,4 +1,5 @@
-"""Personas for the phone tests: two providers in one municipality, and another municipality."""
+"""Personas for the phone tests: two providers in one municipality, and another municipality;
+for the alarm-unit tests, the shared `place` (places.py)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ from trygg.devices.constants import PhoneStatus
 from trygg.devices.identifiers import make_imei
 from trygg.devices.models import Phone
 
+from . import places
+
+place = places.place  # the fixture, this package's own
 _serial = iter(range(10**6))
 
 

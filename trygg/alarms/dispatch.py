@@ -1,0 +1,296 @@
+"""What moves an alarm along without anyone's action: it is routed to the responder team on
+duty and escalates while nobody acknowledges it. The steps people take are in `steps.py`.
+
+Two loops do it (`run_dispatcher`, one thread in `trygg serve` and in `trygg worker`):
+delivering the outbox the ingest and heartbeat supervision write (routing each new alarm
+and announcing it) and escalating what is due. What the event bus carries about alarms
+(`channel`, `event_data`, `announce`) is here too: the steps announce through it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from typing import Any
+
+from django.db import close_old_connections, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from trygg.core import events
+from trygg.core.models import Team
+from trygg.lib.bulkinsert import update_rows
+
+from .models import (
+    Alarm,
+    AlarmAction,
+    AlarmCategory,
+    AlarmEvent,
+    AlarmOutbox,
+    AlarmPolicy,
+    AlarmStatus,
+    EscalationLevel,
+)
+from .routing import Roster
+
+logger = logging.getLogger(__name__)
+
+OUTBOX_CHANNEL = "alarms.outbox"
+DEFAULT_POLICY = AlarmPolicy(acknowledge_within=120, remind_every=60)
+
+
+def channel(municipality_id: int) -> str:
+    return f"alarms.{municipality_id}"
+
+
+def event_data(alarm: Alarm, action: str) -> dict[str, Any]:
+    """What the bus carries about an alarm: ids and states only, never personal data;
+    subscribers use it to decide who is told and reload the rest."""
+    return {
+        "alarm": alarm.pk,
+        "action": action,
+        "municipality": alarm.municipality_id,
+        "provider": alarm.provider_id,
+        "team": alarm.team_id,
+        "backup_team": alarm.backup_team_id,
+        "level": alarm.escalation_level,
+        "category": alarm.category,
+        "kind": alarm.kind,
+        "status": alarm.status,
+        "assigned_to": alarm.assigned_to_id,
+    }
+
+
+def announcement(alarm: Alarm, action: str) -> events.Event:
+    return events.Event(channel(alarm.municipality_id), event_data(alarm, action))
+
+
+def announce(alarm: Alarm, action: str) -> None:
+    events.publish_many([announcement(alarm, action)])
+
+
+def wake_dispatcher() -> None:
+    """Tell the dispatcher there is outbox to deliver (after the writer's commit)."""
+    events.publish(OUTBOX_CHANNEL, {})
+
+
+def policy_for(municipality_id: int) -> AlarmPolicy:
+    return AlarmPolicy.objects.filter(municipality_id=municipality_id).first() or DEFAULT_POLICY
+
+
+# Routing and the outbox ---------------------------------------------------------------
+
+
+def raised_at(alarm: Alarm) -> dt.datetime:
+    """When the call came: the receiver's time for the message, or when Trygg noticed
+    (a lost connection has no message)."""
+    return alarm.signal.received_at if alarm.signal is not None else alarm.created_at
+
+
+def _route(alarm: Alarm, roster: Roster, policy: AlarmPolicy, now: dt.datetime) -> None:
+    """Give a new alarm its team and its first escalation time; technical alarms go to
+    the technical queue and do not escalate."""
+    alarm.routed_at = now
+    if alarm.category != AlarmCategory.CARE:
+        return
+    route = roster.route_alarm(alarm, alarm.municipality.time_zone, raised_at(alarm))
+    alarm.team = route.team
+    alarm.backup_team = route.backup_team
+    if route.team is None:
+        # No shift covers the client now: the alarm centre has it at once.
+        alarm.escalation_level = EscalationLevel.ALARM_CENTRE
+        alarm.escalate_at = now + dt.timedelta(seconds=policy.remind_every)
+    else:
+        alarm.escalate_at = raised_at(alarm) + dt.timedelta(seconds=policy.acknowledge_within)
+        alarm.escalate_at = max(alarm.escalate_at, now)
+
+
+def dispatch_pending(limit: int = 500, now: dt.datetime | None = None) -> int:
+    """Deliver pending outbox rows: route each new alarm and announce it, or announce a
+    change the ingest made (a restore closing an alarm). Safe beside other dispatchers:
+    rows are claimed with SKIP LOCKED on PostgreSQL (SQLite has one writer anyway)."""
+    # A read first: on SQLite a transaction takes the database's one write lock at BEGIN,
+    # and an idle dispatcher must not take it every second from the ingest.
+    if not AlarmOutbox.objects.filter(delivered_at__isnull=True).exists():
+        return 0
+    with transaction.atomic():
+        # SQLite has no FOR UPDATE and ignores the clause: its one writer is lock enough.
+        pending = (
+            AlarmOutbox.objects.filter(delivered_at__isnull=True)
+            .order_by("pk")
+            .select_for_update(skip_locked=True)
+        )
+        rows = list(pending[:limit])
+        if not rows:
+            return 0
+        # The time once the lock is held: on SQLite BEGIN may have waited for the ingest.
+        now = now or timezone.now()
+        alarms = {
+            a.pk: a
+            for a in Alarm.objects.select_for_update(of=("self",))
+            .select_related("municipality", "client", "signal")
+            .filter(pk__in={row.alarm_id for row in rows})
+        }
+        history: list[AlarmEvent] = []
+        routed: list[Alarm] = []
+        said: list[events.Event] = []
+        for row in rows:
+            alarm = alarms[row.alarm_id]
+            if alarm.routed_at is None:  # new: raised now, or lost connection noticed
+                roster, policy = _organisation(alarm.municipality_id)
+                if alarm.status != AlarmStatus.CLOSED:
+                    _route(alarm, roster, policy, now)
+                else:
+                    alarm.routed_at = now
+                routed.append(alarm)
+                history.append(
+                    AlarmEvent(alarm=alarm, at=raised_at(alarm), action=AlarmAction.RAISED)
+                )
+                if alarm.team_id is not None:
+                    history.append(
+                        AlarmEvent(alarm=alarm, at=now, action=AlarmAction.ROUTED, team=alarm.team)
+                    )
+                elif alarm.category == AlarmCategory.CARE and alarm.status == AlarmStatus.OPEN:
+                    history.append(
+                        AlarmEvent(
+                            alarm=alarm,
+                            at=now,
+                            action=AlarmAction.ESCALATED,
+                            level=EscalationLevel.ALARM_CENTRE,
+                            note=_("No responder team is on duty for this client now."),
+                        )
+                    )
+                said.append(announcement(alarm, AlarmAction.RAISED))
+            else:
+                said.append(announcement(alarm, row.topic.removeprefix("alarm.")))
+        _save_routes(routed)
+        AlarmEvent.objects.bulk_create(history)
+        events.publish_many(said)
+        AlarmOutbox.objects.filter(pk__in=[row.pk for row in rows]).update(delivered_at=now)
+    return len(rows)
+
+
+# How long the dispatcher reuses a municipality's shifts and policy: a change in the admin
+# applies to alarms from at most this long after it. Loading them each pass was a fifth of
+# the dispatcher's time (docs/benchmarks.md, alarm to screen).
+ORGANISATION_TTL = 10.0
+_organisations: dict[int, tuple[float, Roster, AlarmPolicy]] = {}
+
+
+def _organisation(municipality_id: int) -> tuple[Roster, AlarmPolicy]:
+    cached = _organisations.get(municipality_id)
+    clock = time.monotonic()
+    if cached is None or clock - cached[0] > ORGANISATION_TTL:
+        cached = (clock, Roster(municipality_id), policy_for(municipality_id))
+        _organisations[municipality_id] = cached
+    return cached[1], cached[2]
+
+
+def forget_organisations() -> None:
+    """Reload shifts and policies at the next alarm (the admin calls this on a change)."""
+    _organisations.clear()
+
+
+def _save_routes(alarms: list[Alarm]) -> None:
+    # Not bulk_update: its CASE WHEN over the batch was the dispatcher's largest cost, as it
+    # was the ingest's.
+    update_rows(alarms, _ROUTED)
+
+
+_ROUTED = ("team", "backup_team", "routed_at", "escalation_level", "escalate_at")
+
+
+# Escalation ---------------------------------------------------------------------------
+
+
+def escalate_due(now: dt.datetime | None = None, limit: int = 500) -> int:
+    """Move every unacknowledged alarm whose time is up one level: from the responder team
+    to the backup team (if the shift has one), then to the alarm centre; at the alarm
+    centre, remind again every `remind_every` seconds until someone acknowledges it."""
+    now = now or timezone.now()
+    due = Alarm.objects.filter(
+        status=AlarmStatus.OPEN, escalate_at__isnull=False, escalate_at__lte=now
+    ).order_by("escalate_at")
+    if not due.exists():  # as above: no write lock when nothing is due
+        return 0
+    with transaction.atomic():
+        due = due.select_for_update(skip_locked=True)
+        alarms = list(due[:limit])
+        if not alarms:
+            return 0
+        history = []
+        said: list[events.Event] = []
+        for alarm in alarms:
+            _roster, policy = _organisation(alarm.municipality_id)
+            assert alarm.escalate_at is not None  # the query asks for a due time
+            if alarm.escalation_level == EscalationLevel.TEAM and alarm.backup_team_id:
+                alarm.escalation_level = EscalationLevel.BACKUP_TEAM
+                # From when it was due, not from now: after an outage of the dispatcher an
+                # alarm long overdue goes on to the alarm centre in the same loop.
+                alarm.escalate_at += dt.timedelta(seconds=policy.acknowledge_within)
+                action = AlarmAction.ESCALATED
+                team: Team | None = alarm.backup_team
+            elif alarm.escalation_level < EscalationLevel.ALARM_CENTRE:
+                alarm.escalation_level = EscalationLevel.ALARM_CENTRE
+                alarm.escalate_at = now + dt.timedelta(seconds=policy.remind_every)
+                action = AlarmAction.ESCALATED
+                team = None
+            else:
+                alarm.reminders += 1
+                alarm.escalate_at = now + dt.timedelta(seconds=policy.remind_every)
+                action = AlarmAction.REMINDED
+                team = None
+            history.append(
+                AlarmEvent(
+                    alarm=alarm, at=now, action=action, team=team, level=alarm.escalation_level
+                )
+            )
+            said.append(announcement(alarm, str(action)))
+        Alarm.objects.bulk_update(alarms, ["escalation_level", "escalate_at", "reminders"])
+        AlarmEvent.objects.bulk_create(history)
+        events.publish_many(said)
+    return len(alarms)
+
+
+def next_escalation_in(now: dt.datetime | None = None) -> float | None:
+    """Seconds until the next escalation is due, for the loop's sleep; None if none."""
+    nearest = (
+        Alarm.objects.filter(status=AlarmStatus.OPEN, escalate_at__isnull=False)
+        .order_by("escalate_at")
+        .values_list("escalate_at", flat=True)
+        .first()
+    )
+    if nearest is None:
+        return None
+    return max(0.0, (nearest - (now or timezone.now())).total_seconds())
+
+
+def run_dispatcher(stop: threading.Event, *, idle: float = 1.0) -> None:
+    """Deliver the outbox and escalate, until `stop` is set. Wakes at once when a writer
+    announces outbox rows; otherwise looks every `idle` seconds (a notice can be lost:
+    the rows are the truth, the notice only saves waiting)."""
+    wake = events.subscribe([OUTBOX_CHANNEL])
+    try:
+        while not stop.is_set():
+            close_old_connections()
+            wait = idle
+            try:
+                while dispatch_pending():
+                    pass
+                while escalate_due():
+                    pass
+                until = next_escalation_in()
+                if until is not None:
+                    wait = min(wait, until)
+            except Exception:
+                logger.exception("Alarm dispatcher pass failed; retrying")
+            finally:
+                close_old_connections()
+            if wake.get(timeout=max(wait, 0.01)) is not None:
+                # Drain what queued meanwhile: one pass delivers all of it.
+                while wake.get(timeout=0) is not None:
+                    pass
+    finally:
+        events.unsubscribe(wake)

@@ -1,0 +1,179 @@
+"""Writing many rows fast: what `insert_rows` and `update_rows` write is what the ORM would,
+in a few statements, on SQLite and PostgreSQL alike (the suite runs on both)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.core.exceptions import FieldDoesNotExist
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from trygg.core.constants import AccessAction
+from trygg.core.models import AccessLogEntry, Client, Provider, User
+from trygg.core.tests.factories import ClientFactory, MunicipalityFactory, ProviderFactory
+from trygg.lib.bulkinsert import insert_rows, update_rows
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def frozen(monkeypatch: pytest.MonkeyPatch) -> dt.datetime:
+    """auto_now and auto_now_add take this moment."""
+    monkeypatch.setattr(timezone, "now", lambda: NOW)
+    return NOW
+
+
+@pytest.fixture
+def provider() -> Provider:
+    return ProviderFactory()
+
+
+@pytest.fixture
+def reader() -> User:
+    return User.objects.create(username="reader")
+
+
+@pytest.fixture
+def person(provider: Provider) -> Client:
+    """A client (pytest-django's `client` is the test browser)."""
+    return ClientFactory(provider=provider)
+
+
+def columns(model: type[Any], pk: int) -> dict[str, Any]:
+    names = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
+    return model.objects.filter(pk=pk).values(*names).get()
+
+
+def test_an_inserted_row_is_what_save_writes(provider: Provider, frozen: dt.datetime) -> None:
+    """Every kind of field: foreign keys set and empty, text, booleans, dates set and empty,
+    auto_now and auto_now_add, and the model's defaults."""
+    fields = {
+        "provider": provider,
+        "national_id": "194001019802",
+        "street": "Storgatan 1",
+        "first_name": "Greta",
+        "last_name": "Lind",
+        "end_date": None,
+        "door_code": "",
+    }
+    saved = ClientFactory.build(**fields)
+    saved.save()
+    inserted = ClientFactory.build(**fields)
+    insert_rows([inserted])
+    assert inserted.pk is not None
+    assert inserted.pk != saved.pk
+    assert not inserted._state.adding
+    expected = columns(Client, saved.pk)
+    expected["case_system_id"] = inserted.case_system_id
+    assert columns(Client, inserted.pk) == expected
+    assert expected["created_at"] == expected["updated_at"] == NOW
+    assert expected["team_id"] is None
+
+
+def test_ids_come_back_in_the_order_of_the_rows(provider: Provider) -> None:
+    rows = [ClientFactory.build(provider=provider, last_name=f"Nr {i}") for i in range(5)]
+    insert_rows(rows)
+    names = dict(Client.objects.values_list("pk", "last_name"))
+    assert [names[row.pk] for row in rows] == [f"Nr {i}" for i in range(5)]
+
+
+def test_a_relation_assigned_before_it_was_saved_gets_its_id() -> None:
+    municipality = MunicipalityFactory()
+    provider = ProviderFactory.build(municipality=municipality)
+    client = ClientFactory.build(provider=provider, municipality=municipality)
+    insert_rows([provider])  # after the client was given it, as bulk_create allows
+    insert_rows([client])
+    assert Client.objects.get(pk=client.pk).provider_id == provider.pk
+
+
+def test_many_rows_take_a_few_statements(provider: Provider, reader: User, person: Client) -> None:
+    """SQLite splits by its parameter limit; PostgreSQL takes one array per column."""
+    entries = [
+        AccessLogEntry(
+            user=reader,
+            client=person,
+            municipality=provider.municipality,
+            action=AccessAction.DETAIL,
+            path=f"/clients/{i}/",
+            remote_addr="192.0.2.7" if i % 2 else None,
+            at=NOW + dt.timedelta(seconds=i % 3),
+        )
+        for i in range(1500)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        insert_rows(entries)
+    if connection.vendor == "postgresql":
+        assert len(queries) == 1
+    else:
+        assert 1 < len(queries) < 50
+    assert len({entry.pk for entry in entries}) == 1500
+    stored = AccessLogEntry.objects.get(pk=entries[7].pk)
+    second = NOW + dt.timedelta(seconds=1)
+    assert (stored.path, stored.remote_addr, stored.at) == ("/clients/7/", "192.0.2.7", second)
+    assert AccessLogEntry.objects.get(pk=entries[8].pk).remote_addr is None
+
+
+def test_an_empty_list_is_no_statement() -> None:
+    with CaptureQueriesContext(connection) as queries:
+        insert_rows([])
+        update_rows([], ["city"])
+    assert len(queries) == 0
+
+
+def test_update_writes_the_named_fields_only_in_one_statement(
+    provider: Provider, frozen: dt.datetime
+) -> None:
+    rows = [ClientFactory(provider=provider, city="Förr") for _ in range(3)]
+    for i, row in enumerate(rows):
+        row.city = f"Stad {i}"
+        row.end_date = dt.date(2026, 5, i + 1)
+        row.street = "not written"
+    with CaptureQueriesContext(connection) as queries:
+        update_rows(rows, ["city", "end_date"])
+    assert len(queries) == 1
+    for i, row in enumerate(rows):
+        stored = Client.objects.get(pk=row.pk)
+        assert (stored.city, stored.end_date) == (f"Stad {i}", dt.date(2026, 5, i + 1))
+        assert stored.street != "not written"
+
+
+def test_update_sets_empty_values_relations_and_auto_now(provider: Provider) -> None:
+    other = ProviderFactory(municipality=provider.municipality)
+    row = ClientFactory(provider=provider, end_date=dt.date(2026, 1, 1))
+    row.end_date = None
+    row.provider = other
+    later = NOW + dt.timedelta(days=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(timezone, "now", lambda: later)
+        update_rows([row], ["end_date", "provider", "updated_at"])
+    stored = Client.objects.get(pk=row.pk)
+    assert (stored.end_date, stored.provider_id, stored.updated_at) == (None, other.pk, later)
+
+
+def test_update_skips_a_row_that_is_gone(provider: Provider) -> None:
+    kept, gone = ClientFactory(provider=provider), ClientFactory(provider=provider)
+    Client.objects.filter(pk=gone.pk).delete()
+    kept.city = gone.city = "Ny stad"
+    update_rows([kept, gone], ["city"])
+    assert list(Client.objects.values_list("city", flat=True)) == ["Ny stad"]
+
+
+@pytest.mark.parametrize("names", [[], ["id"], ["reader_providers"], ["no_such_field"]])
+def test_update_refuses_what_is_not_a_plain_column(
+    provider: Provider, reader: User, person: Client, names: list[str]
+) -> None:
+    entry = AccessLogEntry.objects.create(
+        user=reader,
+        client=person,
+        municipality=provider.municipality,
+        action=AccessAction.DETAIL,
+        path="/",
+    )
+    with pytest.raises((ValueError, FieldDoesNotExist)):
+        update_rows([entry], names)
