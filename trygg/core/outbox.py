@@ -10,8 +10,8 @@ states. Never personal data: operators read these rows, and they are kept for a 
 
 Handlers. An app registers, when it loads (`AppConfig.ready`), one handler per topic or
 topic prefix ("alarm." covers "alarm.raised" and "alarm.closed"; two registrations never
-cover one topic). A handler takes a list of messages, oldest first, and returns; if it
-raises, nothing it wrote is kept and the messages are tried again later.
+cover one topic). A handler takes a list of messages, oldest first, and the delivery's time,
+and returns; if it raises, nothing it wrote is kept and the messages are tried again later.
 
 Delivery (`deliver`). For each handler with something due, one transaction claims up to
 `batch` due messages, oldest first, calls the handler and marks them delivered. What the
@@ -73,7 +73,9 @@ from .models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
-Handler = Callable[[list[OutboxMessage]], object]
+# The messages, and the delivery's time: taken once the claim holds its rows (on SQLite
+# BEGIN may have waited for the ingest), or the `now` given to `deliver` (tests).
+Handler = Callable[[list[OutboxMessage], dt.datetime], object]
 
 DEFAULT_BATCH = 100
 # A payload is a few ids or states: anything bigger belongs in the subject's own rows.
@@ -268,7 +270,7 @@ def deliver(
         size = min(registration.batch, limit) if limit else registration.batch
         # A read before the write transaction, as above.
         if due.filter(condition).exists():
-            delivered += _deliver_batch(registration, condition, size, at)
+            delivered += _deliver_batch(registration, condition, size, at, now)
     if topics is None:
         _set_aside_unhandled(at)
     return delivered
@@ -304,21 +306,25 @@ def prune_delivered(now: dt.datetime | None = None, *, chunk: int = 1000) -> int
             return removed
 
 
-def _deliver_batch(registration: Registration, condition: Q, size: int, at: dt.datetime) -> int:
+def _deliver_batch(
+    registration: Registration, condition: Q, size: int, at: dt.datetime, now: dt.datetime | None
+) -> int:
+    """Claim a batch due at `at`, hand it over and mark it delivered, in one transaction."""
     claimed: list[OutboxMessage] = []
     try:
         with transaction.atomic():
             claimed = _claim(condition, size, at)
             if not claimed:
                 return 0  # another deliverer took them since the read
-            registration.handler(list(claimed))
-            OutboxMessage.objects.filter(pk__in=[m.pk for m in claimed]).update(delivered_at=at)
+            moment = now or timezone.now()
+            registration.handler(list(claimed), moment)
+            OutboxMessage.objects.filter(pk__in=[m.pk for m in claimed]).update(delivered_at=moment)
         return len(claimed)
     except Exception as exc:
         if not claimed:
             raise  # the claim itself failed: the database, not a message
         if len(claimed) == 1:
-            _failed(registration, claimed[0], at, exc)
+            _failed(registration, claimed[0], now or timezone.now(), exc)
             return 0
     # Rolled back, claim and all. One at a time, so that a bad message holds back nobody.
     logger.warning(
@@ -326,23 +332,26 @@ def _deliver_batch(registration: Registration, condition: Q, size: int, at: dt.d
         registration.key,
         len(claimed),
     )
-    return sum(_deliver_one(registration, condition, m.pk, at) for m in claimed)
+    return sum(_deliver_one(registration, condition, m.pk, at, now) for m in claimed)
 
 
-def _deliver_one(registration: Registration, condition: Q, pk: int, at: dt.datetime) -> int:
+def _deliver_one(
+    registration: Registration, condition: Q, pk: int, at: dt.datetime, now: dt.datetime | None
+) -> int:
     claimed: list[OutboxMessage] = []
     try:
         with transaction.atomic():
             claimed = _claim(condition & Q(pk=pk), 1, at)
             if not claimed:
                 return 0  # delivered by another deliverer meanwhile
-            registration.handler(list(claimed))
-            OutboxMessage.objects.filter(pk=pk).update(delivered_at=at)
+            moment = now or timezone.now()
+            registration.handler(list(claimed), moment)
+            OutboxMessage.objects.filter(pk=pk).update(delivered_at=moment)
         return 1
     except Exception as exc:
         if not claimed:
             raise
-        _failed(registration, claimed[0], at, exc)
+        _failed(registration, claimed[0], now or timezone.now(), exc)
         return 0
 
 

@@ -32,9 +32,11 @@ class Recorder:
     def __init__(self, fail: Callable[[list[OutboxMessage]], bool] | None = None) -> None:
         self.batches: list[list[tuple[str, int]]] = []
         self.fail = fail
+        self.now: dt.datetime | None = None
         self._lock = threading.Lock()
 
-    def __call__(self, messages: list[OutboxMessage]) -> None:
+    def __call__(self, messages: list[OutboxMessage], now: dt.datetime) -> None:
+        self.now = now
         if self.fail is not None and self.fail(messages):
             # As a careless handler might: the text quotes a person (a traceback shows
             # this line of code, not the values).
@@ -202,7 +204,7 @@ def test_a_prefix_handler_gets_its_topics_together_in_the_order_written() -> Non
 
 def test_a_handler_gets_the_messages_as_written() -> None:
     seen: list[OutboxMessage] = []
-    outbox.register("visit.flagged", seen.extend)
+    outbox.register("visit.flagged", lambda messages, now: seen.extend(messages))
     outbox.write("visit.flagged", 4, {"reason": "late", "minutes": 20})
     outbox.deliver(now=NOW)
     [message] = seen
@@ -215,8 +217,22 @@ def test_a_handler_gets_the_messages_as_written() -> None:
     assert message.attempts == 1
 
 
+def test_a_handler_is_given_the_deliverys_time() -> None:
+    handler = Recorder()
+    outbox.register("visit.flagged", handler)
+    outbox.write("visit.flagged", 1)
+    outbox.deliver(now=NOW)  # a test's clock
+    assert handler.now == NOW
+    outbox.write("visit.flagged", 2)
+    before = timezone.now()
+    outbox.deliver()  # the clock once the claim holds the rows
+    assert handler.now is not None
+    assert before <= handler.now <= timezone.now()
+    assert OutboxMessage.objects.get(subject_id=2).delivered_at == handler.now
+
+
 def test_what_the_handler_writes_commits_with_the_delivery() -> None:
-    def escalate(messages: list[OutboxMessage]) -> None:
+    def escalate(messages: list[OutboxMessage], now: dt.datetime) -> None:
         for message in messages:
             outbox.write("lookin.escalated", message.subject_id)
 
@@ -230,7 +246,7 @@ def test_what_the_handler_writes_commits_with_the_delivery() -> None:
 def test_a_failing_handler_keeps_nothing_it_wrote_and_is_tried_again_later() -> None:
     broken = True
 
-    def escalate(messages: list[OutboxMessage]) -> None:
+    def escalate(messages: list[OutboxMessage], now: dt.datetime) -> None:
         for message in messages:
             outbox.write("lookin.escalated", message.subject_id)
         if broken:
@@ -446,7 +462,7 @@ def test_a_second_deliverer_takes_the_next_messages_not_the_held_ones() -> None:
     inside, release = threading.Event(), threading.Event()
     got: dict[str, list[int]] = {}
 
-    def handler(messages: list[OutboxMessage]) -> None:
+    def handler(messages: list[OutboxMessage], now: dt.datetime) -> None:
         name = threading.current_thread().name
         got[name] = [m.subject_id for m in messages]
         if name == "first":
