@@ -8,7 +8,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("People and clients")
 
     def ready(self) -> None:
-        from . import access, menu
+        from trygg import worker
+
+        from . import access, menu, outbox
 
         menu.register(
             "clients", _("Clients"), "core:client_list", position=10, shown=access.can_open_clients
@@ -40,3 +42,7 @@ class CoreConfig(AppConfig):
             position=200,
             shown=access.can_open_master_data,
         )
+
+        # Every outbox topic whose app has no delivery loop of its own (trygg/core/outbox.py).
+        worker.register("core.outbox", every=1)(outbox.deliver_all)
+        worker.register("core.outbox_prune", every=3600)(outbox.prune_delivered)

@@ -614,3 +614,56 @@ class ApiToken(models.Model):
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes.split()
+
+
+class OutboxQuerySet(models.QuerySet["OutboxMessage"]):
+    def due(self, now: dt.datetime) -> OutboxQuerySet:
+        """Pending and due at `now`: never tried, or its retry time has come. The partial
+        index `outbox_pending` holds exactly the pending rows, in the order they are
+        delivered; `delivered_at IS NULL` is spelled as in the index so that SQLite sees it
+        apply."""
+        return self.filter(
+            Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+            delivered_at__isnull=True,
+        )
+
+
+class OutboxMessage(models.Model):
+    """Something an app changed that another part of Trygg must act on (an alarm raised, a
+    look-in missed, a lock's battery low): written in the change's own transaction and
+    delivered after it by the handler registered for its topic (DESIGN §2, outbox;
+    trygg/core/outbox.py). Ids only, never personal data, as on the event bus."""
+
+    # "<app>.<what happened>", e.g. "alarm.raised"; the topic says what `subject_id` is.
+    topic = models.CharField(max_length=64)
+    # The topic's first part ("alarm"), set by trygg/core/outbox.py: the pending index is
+    # ordered by it, so one app's backlog never slows the delivery of another's messages.
+    stream = models.CharField(max_length=32)
+    subject_id = models.BigIntegerField()
+    payload = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Set only when a try failed (or nobody handles the topic): not before then. Null for a
+    # fresh message, so it is due at once whatever the clocks of writer and deliverer say.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    # The last failure's exception type and where it was raised, never its text.
+    last_error = models.CharField(max_length=200, blank=True)
+
+    objects = OutboxQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "outbox message"
+        indexes = [
+            # Only the pending rows, few at any time however long the history: an idle
+            # "anything due?" reads an empty stretch of the index, and a backlog is claimed
+            # oldest first by walking its app's stretch in order.
+            models.Index(
+                fields=["stream", "id"],
+                name="outbox_pending",
+                condition=Q(delivered_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic} {self.subject_id}"
