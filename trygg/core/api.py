@@ -11,7 +11,7 @@ from pydantic import model_validator
 
 from trygg.api import session_auth
 
-from . import access
+from . import access, clock
 from .constants import AccessAction
 from .services import log_request_access
 from .views import filter_access_log, search_clients
@@ -212,7 +212,9 @@ class AccessLogPage(Schema):
 def list_access_log(request: HttpRequest, filters: Query[AccessLogFilter]) -> dict:
     if not access.can_review_access_log(request.user):
         raise PermissionError("Only auditors and provider managers review the access log.")
-    queryset = filter_access_log(access.access_log(request.user), filters.dict())
+    queryset = filter_access_log(
+        access.access_log(request.user), filters.dict(), clock.zone_for(request.user)
+    )
     queryset = queryset.select_related("user").order_by("-at", "-id")
     rows = queryset[filters.offset : filters.offset + filters.limit]
     return {

@@ -16,12 +16,11 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet, Window
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from trygg.lib import national_ids
 
-from . import access
+from . import access, clock
 from .constants import AccessAction
 from .forms import AccessLogFilterForm, ClientFilterForm, StaffFilterForm
 from .models import (
@@ -117,7 +116,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
         (t.pk, f"{t.name} ({t.provider.name})") for t in visible_teams
     ]
     queryset = access.clients(request.user).select_related("team", "provider")
-    today = timezone.localdate()
+    today = clock.today_for(request.user)
     status = "active"
     searching = False
     if form.is_valid():
@@ -146,7 +145,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
 def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     client = access.get_client(request.user, pk)
     log_request_access(request, [client], AccessAction.DETAIL)
-    today = timezone.localdate()
+    today = client.municipality.today()
     services = (
         GrantedService.objects.filter(client=client)
         .select_related("service_type", "provider")
@@ -224,7 +223,7 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def team_list(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
+    today = clock.today_for(request.user)
     teams = (
         access.teams(request.user)
         .select_related("provider")
@@ -246,7 +245,7 @@ def team_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        team = access.teams(request.user).select_related("provider").get(pk=pk)
+        team = access.teams(request.user).select_related("provider__municipality").get(pk=pk)
     except access.Team.DoesNotExist as exc:
         raise Http404 from exc
     members = (
@@ -254,7 +253,7 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .distinct()
         .order_by("last_name", "first_name")
     )
-    today = timezone.localdate()
+    today = team.provider.municipality.today()
     client_count = access.clients(request.user).filter(team=team).active_on(today).count()
     return render(
         request,
@@ -266,7 +265,7 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def provider_list(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
+    today = clock.today_for(request.user)
     providers = (
         access.providers(request.user)
         .select_related("municipality")
@@ -299,7 +298,7 @@ def provider_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .distinct()
         .order_by("last_name")
     )
-    today = timezone.localdate()
+    today = provider.municipality.today()
     client_count = access.clients(request.user).filter(provider=provider).active_on(today).count()
     return render(
         request,
@@ -309,9 +308,10 @@ def provider_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def filter_access_log(
-    queryset: QuerySet[AccessLogEntry], data: dict[str, Any]
+    queryset: QuerySet[AccessLogEntry], data: dict[str, Any], zone: dt.tzinfo
 ) -> QuerySet[AccessLogEntry]:
-    """Apply the review page's filters; dates are whole days in the current time zone."""
+    """Apply the review page's filters; dates are whole days in `zone` (the reviewer's
+    municipality's)."""
     if data.get("staff"):
         readers = User.objects.all()
         for word in data["staff"].split():
@@ -330,12 +330,11 @@ def filter_access_log(
             queryset = queryset.filter(user_id__in=reader_ids)
     if data.get("client"):
         queryset = queryset.filter(client__in=search_clients(Client.objects.all(), data["client"]))
-    tz = timezone.get_current_timezone()
     if data.get("date_from"):
-        start = dt.datetime.combine(data["date_from"], dt.time.min, tzinfo=tz)
+        start = dt.datetime.combine(data["date_from"], dt.time.min, tzinfo=zone)
         queryset = queryset.filter(at__gte=start)
     if data.get("date_to"):
-        end = dt.datetime.combine(data["date_to"] + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+        end = dt.datetime.combine(data["date_to"] + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
         queryset = queryset.filter(at__lt=end)
     if data.get("action"):
         queryset = queryset.filter(action=data["action"])
@@ -359,7 +358,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
     form = AccessLogFilterForm(request.GET or None)
     queryset = access.access_log(request.user)
     if form.is_valid():
-        queryset = filter_access_log(queryset, form.cleaned_data)
+        queryset = filter_access_log(queryset, form.cleaned_data, clock.zone_for(request.user))
     elif form.is_bound:
         queryset = queryset.none()
     page = log_page(queryset.select_related("user", "client"), request.GET)

@@ -6,12 +6,11 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from trygg.api import session_auth
-from trygg.core import access
+from trygg.core import access, clock
 from trygg.core.models import User
 
 from . import services
@@ -110,7 +109,7 @@ def _out(user: User, phone: Phone, today: dt.date) -> dict[str, Any]:
 @router.get("/phones", response=PhonePage, summary="Phones you may see")
 def list_phones(request: HttpRequest, filters: Query[PhoneFilter]) -> dict[str, Any]:
     user = _user(request)
-    today = timezone.localdate()
+    today = clock.today_for(user)
     queryset = search_phones(access.phones(user), filters.q)
     if filters.status:
         queryset = queryset.filter(status=filters.status)
@@ -128,7 +127,7 @@ def get_phone(request: HttpRequest, phone_id: int) -> dict[str, Any]:
     user = _user(request)
     phone = access.get_phone(user, phone_id)
     return {
-        **_out(user, phone, services.local_today(phone.municipality)),
+        **_out(user, phone, phone.municipality.today()),
         "notes": phone.notes,
         "events": list(phone.events.order_by("at", "id")),
     }

@@ -14,11 +14,10 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from trygg.core import access
+from trygg.core import access, clock
 from trygg.core.models import User
 
 from . import services
@@ -72,7 +71,7 @@ def phone_list(request: HttpRequest) -> HttpResponse:
     form = PhoneFilterForm(request.GET or None)
     providers = list(access.phone_providers(user).order_by("name"))
     form.fields["provider"].widget.choices = [("", _("All")), *((p.pk, p.name) for p in providers)]
-    today = timezone.localdate()
+    today = clock.today_for(user)
     visible = access.phones(user)
     queryset = visible.select_related("provider", "assigned_to").with_overdue_flag(today)
     if form.is_valid():
@@ -150,7 +149,7 @@ def phone_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     phone = access.get_phone(user, pk)
     events = phone.events.select_related("actor").order_by("-at", "-id")
-    today = services.local_today(phone.municipality)
+    today = phone.municipality.today()
     actions = [
         {
             "action": action,

@@ -13,7 +13,7 @@ from trygg.core.models import ApiToken
 
 from .constants import ImportSource
 from .formats import parse_json_bytes
-from .services import find_provider, import_records, local_today, token_may_import
+from .services import find_provider, import_records, token_may_import
 
 router = Router(tags=["integration"], auth=bearer_auth)
 
@@ -131,7 +131,7 @@ def import_clients(request: HttpRequest) -> Status[dict[str, Any]]:
         provider,
         parsed.records,
         end_missing=bool(parsed.end_missing),
-        today=local_today(provider.municipality),
+        today=provider.municipality.today(),
         actor=token,
         source=ImportSource.API,
         parse_errors=parsed.errors,

@@ -14,7 +14,6 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from django.db import models, transaction
 from django.db.models import Q
@@ -344,11 +343,6 @@ def _describe(location: Location) -> str:
 
 
 # Import ---------------------------------------------------------------------------------
-
-
-def local_today(municipality: Municipality) -> dt.date:
-    """Today in the municipality's time zone: what "ended today" means there."""
-    return timezone.localdate(timezone=ZoneInfo(municipality.time_zone))
 
 
 def import_records(

@@ -14,7 +14,7 @@ from .constants import ImportSource
 from .formats import parse_csv
 from .forms import ImportForm
 from .models import ImportRun
-from .services import ImportResult, import_records, local_today
+from .services import ImportResult, import_records
 
 RECENT_RUNS = 20
 
@@ -36,7 +36,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
                 provider,
                 parsed.records,
                 end_missing=form.cleaned_data["end_missing"],
-                today=local_today(provider.municipality),
+                today=provider.municipality.today(),
                 actor=request.user,  # type: ignore[arg-type]
                 source=ImportSource.UPLOAD,
                 file_name=upload.name or "",

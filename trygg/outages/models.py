@@ -4,7 +4,6 @@ and the log of every notice sent."""
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -70,10 +69,6 @@ class MaintenanceWindow(models.Model):
     def clean(self) -> None:
         if self.start_time and self.end_time and self.end_time <= self.start_time:
             raise ValidationError({"end_time": _("The window must end after it starts.")})
-
-    @property
-    def time_zone(self) -> ZoneInfo:
-        return ZoneInfo(self.municipality.time_zone)
 
     @property
     def weekday_set(self) -> frozenset[int]:
@@ -172,10 +167,6 @@ class Outage(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-    @property
-    def time_zone(self) -> ZoneInfo:
-        return ZoneInfo(self.municipality.time_zone)
 
     @property
     def is_open(self) -> bool:

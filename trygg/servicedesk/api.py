@@ -7,12 +7,11 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from trygg.api import session_auth
-from trygg.core import access
+from trygg.core import access, clock
 from trygg.core.models import Provider, User
 
 from . import services
@@ -150,7 +149,7 @@ def _order_out(order: Order, today: dt.date) -> dict[str, Any]:
 def _detail_out(request: HttpRequest, order: Order) -> dict[str, Any]:
     assert isinstance(request.user, User)
     return {
-        **_order_out(order, timezone.localdate()),
+        **_order_out(order, order.municipality.today()),
         "values": order.values,
         "steps": list(order.steps.values("position", "title", "done_at", "done_by_id")),
         "allowed_statuses": services.allowed_transitions(request.user, order),
@@ -208,7 +207,7 @@ def list_order_types(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.get("/orders", response=OrderPage, summary="Orders you may see")
 def list_orders(request: HttpRequest, filters: Query[OrderFilter]) -> dict[str, Any]:
-    today = timezone.localdate()
+    today = clock.today_for(request.user)
     data = {
         "q": filters.q,
         "status": filters.status or ("open" if filters.open else ""),

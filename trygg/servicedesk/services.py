@@ -13,7 +13,6 @@ import mimetypes
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -81,11 +80,6 @@ class OrderConflict(OrderError):
 # Due dates ----------------------------------------------------------------------------
 
 
-def placed_on(municipality: Municipality, at: dt.datetime) -> dt.date:
-    """The calendar day in the municipality's own time zone."""
-    return timezone.localtime(at, ZoneInfo(municipality.time_zone)).date()
-
-
 def due_date(municipality: Municipality, placed: dt.date, working_days: int) -> dt.date:
     """The due date of an order placed on `placed` with a deadline of `working_days`.
 
@@ -139,7 +133,7 @@ def place_order(
         raise InvalidOrder(form)
     now = now or timezone.now()
     municipality = order_type.municipality
-    day = placed_on(municipality, now)
+    day = municipality.local_date(now)
     type_hooks = hooks.hooks_for(order_type.code)
     if type_hooks.validate is not None:
         problems = type_hooks.validate(order_type, form.cleaned_data, day)
@@ -241,7 +235,7 @@ def _tell_orderer_done(order: Order) -> None:
         subject = _("Your order %(number)s is done") % {"number": order.number}
         body = _("%(type)s, ordered %(placed)s, is done.") % {
             "type": order.order_type.name,
-            "placed": placed_on(order.municipality, order.placed_at).isoformat(),
+            "placed": order.municipality.local_date(order.placed_at).isoformat(),
         }
     notify(
         [orderer],

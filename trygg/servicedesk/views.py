@@ -14,11 +14,10 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from trygg.core import access
+from trygg.core import access, clock
 from trygg.core.constants import AccessAction
 from trygg.core.models import Client, User
 from trygg.core.services import client_ip, log_request_access
@@ -82,7 +81,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not access.can_open_orders(user):
         raise PermissionDenied
-    today = timezone.localdate()
+    today = clock.today_for(user)
     form = OrderFilterForm(request.GET or None)
     types = OrderType.objects.filter(
         municipality_id__in=access.scope_for(user).municipality_ids
@@ -163,7 +162,7 @@ def order_create(request: HttpRequest, type_pk: int) -> HttpResponse:
                 return redirect("servicedesk:order_detail", pk=order.pk)
         else:
             form.is_valid()  # show the other fields' errors too
-    today = timezone.localdate()
+    today = order_type.municipality.today()
     return render(
         request,
         "servicedesk/order_form.html",
@@ -173,7 +172,7 @@ def order_create(request: HttpRequest, type_pk: int) -> HttpResponse:
             "provider_form": provider_form,
             "due_if_now": services.due_date(
                 order_type.municipality,
-                services.placed_on(order_type.municipality, timezone.now()),
+                today,
                 order_type.deadline_working_days,
             ),
             "today": today,
@@ -192,7 +191,7 @@ def _detail_context(request: HttpRequest, order: Order) -> dict[str, Any]:
     results = list(order.results.select_related("made_by").prefetch_related("files"))
     return {
         "order": order,
-        "today": timezone.localdate(),
+        "today": order.municipality.today(),
         "fulfiller": fulfiller,
         "results": results,
         "result_waiting": order.result_due_at is not None and order.is_open,
@@ -372,6 +371,6 @@ def order_attachment(request: HttpRequest, pk: int, attachment_pk: int) -> FileR
 
 # Used by the template tag on the start page; kept here so the counting lives with the list.
 def open_counts(user: User) -> dict[str, int]:
-    today = timezone.localdate()
+    today = clock.today_for(user)
     visible = access.orders(user).open()
     return {"open": visible.count(), "overdue": visible.overdue(today).count()}

@@ -43,7 +43,7 @@ def unit(place: Place) -> AlarmUnit:
         place.tech,
         unit,
         client=place.client,
-        active_from=services.local_today(place.municipality) - dt.timedelta(days=30),
+        active_from=place.municipality.today() - dt.timedelta(days=30),
     )
     return unit
 

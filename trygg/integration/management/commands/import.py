@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from trygg.core.models import Provider
 from trygg.integration.constants import ImportSource
 from trygg.integration.formats import ParsedFile, parse_csv, parse_json_bytes
-from trygg.integration.services import find_providers_anywhere, import_records, local_today
+from trygg.integration.services import find_providers_anywhere, import_records
 
 
 class Command(BaseCommand):
@@ -60,7 +60,7 @@ class Command(BaseCommand):
             provider,
             parsed.records,
             end_missing=end_missing,
-            today=local_today(provider.municipality),
+            today=provider.municipality.today(),
             actor=f"command line ({getpass.getuser()})",
             source=ImportSource.COMMAND,
             file_name=path.name,
