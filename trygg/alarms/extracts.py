@@ -55,8 +55,9 @@ from trygg.devices.models import AlarmUnitKind
 from trygg.devices.services import ActiveAlarmCustomer, active_alarm_customers
 from trygg.lib import workdays
 from trygg.servicedesk import hooks, services
+from trygg.servicedesk.hooks import GeneratedFile, ResultRequest
 from trygg.servicedesk.models import Order, OrderResult, OrderType
-from trygg.servicedesk.services import GeneratedFile, ResultClaimLost, ResultRequest
+from trygg.servicedesk.services import ResultClaimLost
 
 logger = logging.getLogger(__name__)
 

@@ -22,6 +22,7 @@ from . import hooks
 from .catalogue import ensure_default_catalogue
 from .constants import FieldKind, OrderStatus
 from .fields import FieldSpec
+from .hooks import ResultRequest
 from .models import (
     Order,
     OrderAttachment,
@@ -31,7 +32,7 @@ from .models import (
     OrderStep,
     OrderType,
 )
-from .services import ResultRequest, place_order
+from .services import place_order
 
 DEMO_ORDERS = 25
 _SEED = 20260401

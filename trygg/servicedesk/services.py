@@ -11,7 +11,6 @@ import datetime as dt
 import logging
 import mimetypes
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -43,6 +42,7 @@ from .constants import (
     OrderStatus,
 )
 from .fields import OrderValuesForm
+from .hooks import GeneratedFile, ResultRequest
 from .models import (
     Order,
     OrderAttachment,
@@ -322,22 +322,6 @@ def add_attachment(uploader: User, order: Order, upload: UploadedFile) -> OrderA
 
 class ResultClaimLost(OrderError):
     """Someone else made the result first (or the order closed) while this was being made."""
-
-
-@dataclass(frozen=True)
-class ResultRequest:
-    """Who asked for a result to be made, and on what terms."""
-
-    made_by: User | None = None  # None: the worker, after the order was placed
-    claim: dt.datetime | None = None  # the worker's lease, to be still held when recording
-    remote_addr: str | None = None
-
-
-@dataclass(frozen=True)
-class GeneratedFile:
-    name: str
-    content: bytes
-    content_type: str
 
 
 def claim_due_result(code: str, now: dt.datetime | None = None) -> tuple[Order, dt.datetime] | None:

@@ -37,8 +37,9 @@ from trygg.lib.national_ids import make_norwegian
 from trygg.servicedesk import services
 from trygg.servicedesk.catalogue import ensure_default_catalogue
 from trygg.servicedesk.constants import OrderStatus
+from trygg.servicedesk.hooks import ResultRequest
 from trygg.servicedesk.models import Order, OrderAttachment, OrderComment, OrderResult, OrderType
-from trygg.servicedesk.services import InvalidOrder, ResultClaimLost, ResultRequest
+from trygg.servicedesk.services import InvalidOrder, ResultClaimLost
 
 from .conftest import Place
 
