@@ -17,7 +17,6 @@ from trygg.core.models import Municipality, Provider, User
 from .constants import (
     DASH,
     MAX_NOTICE_DAYS,
-    PRIVATE_PROVIDER_PREFIX,
     Audience,
     Channel,
     NoticeKind,
@@ -231,12 +230,6 @@ class OutageNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.outage_id} {self.audience} {self.channel} {self.sent_at:%Y-%m-%d %H:%M}"
-
-    @property
-    def audience_kind(self) -> str:
-        if self.audience.startswith(PRIVATE_PROVIDER_PREFIX):
-            return Audience.PRIVATE_PROVIDER
-        return self.audience
 
     def audience_label(self) -> str:
         if self.provider is not None:

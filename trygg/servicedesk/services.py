@@ -246,10 +246,6 @@ def _tell_orderer_done(order: Order) -> None:
     )
 
 
-def cancel_order(actor: User, order: Order, reason: str = "") -> Order:
-    return change_status(actor, order, OrderStatus.CANCELLED, note=reason)
-
-
 # Steps, comments, attachments ---------------------------------------------------------
 
 
