@@ -6,8 +6,6 @@ import datetime as dt
 import sys
 from collections.abc import Sequence
 
-from django.utils import timezone
-
 from trygg.core.demo import People, bulk, make_client
 from trygg.core.models import Client, Municipality, Provider
 from trygg.devices.models import AlarmPlacement, AlarmProtocol, AlarmUnit
@@ -33,7 +31,7 @@ def ensure_dc09_units(
     if not missing:
         return 0
     people = People(people_seed + len(have), city)
-    today = timezone.localdate()
+    today = municipality.today()
     start = Client.objects.filter(municipality=municipality).count()
     clients = bulk(
         Client,

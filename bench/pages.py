@@ -165,11 +165,11 @@ def next_page(http: Any, url: str) -> str:
 
 def run(requests: int) -> list[Result]:
     from django.test import Client as HttpClient
-    from django.utils import timezone
 
-    from trygg.core.models import User
+    from trygg.core.models import Municipality, User
+    from trygg.core.scale import CITY_CODE
 
-    today = timezone.localdate()
+    today = Municipality.objects.get(code=CITY_CODE).today()
     sessions: dict[str, Any] = {"": HttpClient()}
     results: list[Result] = []
     for page, who, url in pages(today):

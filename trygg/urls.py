@@ -10,6 +10,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", front_views.set_language, name="set_language"),
+    path("", include("trygg.front.urls")),
     path("", include("trygg.core.urls")),
     path("", include("trygg.integration.urls")),
     path("alarms/", include("trygg.alarms.urls")),

@@ -249,3 +249,39 @@ def test_the_responders_phone_gets_the_alarm_and_accepts_it(
     assert alarm.status == AlarmStatus.ACKNOWLEDGED
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390
+
+
+def test_the_phone_installs_the_app_shell_and_works_offline(
+    console_session: Session, duty: Duty
+) -> None:
+    """The phone page registers the one service worker for the whole site (front's shell):
+    it shows the page's notifications, and the offline page when the network is gone."""
+    responder = make_staff(Role.NIGHT_SUPERVISOR, provider=duty.team.provider, teams=[duty.team])
+    page: Page = console_session.new_page(phone=True)
+    page.context.grant_permissions(["notifications"])
+    console_session.login(page, responder)
+    console_session.goto(page, "/alarms/phone/")
+    expect(page.locator("#live")).to_have_attribute("data-state", "live")
+    scope = page.evaluate("navigator.serviceWorker.ready.then((r) => r.scope)")
+    assert scope == console_session.base_url + "/"
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("caches.match('/offline/').then((r) => r !== undefined)")
+    # What live.js does for an alarm while the page is in the background.
+    shown = page.evaluate(
+        """async () => {
+            const registration = await navigator.serviceWorker.getRegistration();
+            await registration.showNotification("Nytt larm", {
+                tag: "trygg-alarm", data: { url: location.pathname } });
+            const notes = await registration.getNotifications({ tag: "trygg-alarm" });
+            return notes.map((n) => n.data.url);
+        }"""
+    )
+    assert shown == ["/alarms/phone/"]
+
+    page.context.set_offline(True)
+    page.goto("/alarms/phone/")
+    expect(page.locator("h1")).to_have_text("Ingen anslutning")
+    console_session.shot(page, "offline")
+    page.context.set_offline(False)
+    page.get_by_role("link", name="Försök igen").click()
+    expect(page.locator("#live")).to_have_attribute("data-state", "live")

@@ -22,7 +22,7 @@ from django.db.models import Q
 from trygg.core.constants import Role, ServiceCategory
 from trygg.core.models import Client, Municipality, Provider, RoleAssignment, Team, User
 from trygg.devices.models import AlarmProtocol, AlarmUnit, AlarmUnitKind
-from trygg.devices.services import local_today, place_unit, register_alarm_unit
+from trygg.devices.services import place_unit, register_alarm_unit
 
 from .models import AlarmPolicy, District, ResponderShift
 
@@ -44,7 +44,7 @@ def seed_demo(municipality: Municipality, today: dt.date | None = None) -> int:
         return 0
     tech = _welfare_tech(municipality)
     providers = list(Provider.objects.filter(municipality=municipality, is_active=True))
-    today = today or local_today(municipality)
+    today = today or municipality.today()
     safety = [(AlarmProtocol.DC09, account, "", "DC09") for account in DC09_ACCOUNTS] + [
         (AlarmProtocol.DC09, DC09_ENCRYPTED_ACCOUNT, DC09_DEMO_KEY, "DC09")
     ]

@@ -95,7 +95,7 @@ def _route(alarm: Alarm, roster: Roster, policy: AlarmPolicy, now: dt.datetime) 
     alarm.routed_at = now
     if alarm.category != AlarmCategory.CARE:
         return
-    route = roster.route_alarm(alarm, alarm.municipality.time_zone, raised_at(alarm))
+    route = roster.route_alarm(alarm, raised_at(alarm))
     alarm.team = route.team
     alarm.backup_team = route.backup_team
     if route.team is None:

@@ -37,7 +37,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.utils import formats, timezone
 from django.utils.translation import get_language, gettext_lazy, override, pgettext
@@ -55,8 +54,9 @@ from trygg.devices.models import AlarmUnitKind
 from trygg.devices.services import ActiveAlarmCustomer, active_alarm_customers
 from trygg.lib import workdays
 from trygg.servicedesk import hooks, services
+from trygg.servicedesk.hooks import GeneratedFile, ResultRequest
 from trygg.servicedesk.models import Order, OrderResult, OrderType
-from trygg.servicedesk.services import GeneratedFile, ResultClaimLost, ResultRequest
+from trygg.servicedesk.services import ResultClaimLost
 
 from .access import log_extract_providers
 
@@ -156,7 +156,7 @@ def extract_date(order: Order) -> tuple[dt.date, bool]:
     value = order.values.get(DATE_FIELD)
     if value:
         return dt.date.fromisoformat(value), True
-    return services.placed_on(order.municipality, order.placed_at), False
+    return order.municipality.local_date(order.placed_at), False
 
 
 def build_extract(order: Order, now: dt.datetime | None = None) -> LogExtract:
@@ -319,7 +319,7 @@ def render_xlsx(extract: LogExtract) -> bytes:
     assert summary is not None
     taken: set[str] = set()
     summary.title = _sheet_title(_("Summary"), taken)
-    local_made = timezone.localtime(extract.made_at, ZoneInfo(extract.municipality.time_zone))
+    local_made = extract.municipality.localtime(extract.made_at)
     _put(summary, 1, [_("Log extract of active alarm customers")], bold=True)
     summary["A1"].font = Font(bold=True, size=14)
     facts = [

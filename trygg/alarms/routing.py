@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from trygg.core.models import Team
 
@@ -75,8 +74,9 @@ class Roster:
         )
         return Route(best.team, best.backup_team, best, district)
 
-    def route_alarm(self, alarm: Alarm, time_zone: str, at: dt.datetime) -> Route:
-        at_local = at.astimezone(ZoneInfo(time_zone))
+    def route_alarm(self, alarm: Alarm, at: dt.datetime) -> Route:
+        """The route for `alarm` raised at `at`, by its municipality's clock."""
+        at_local = alarm.municipality.localtime(at)
         client = alarm.client
         return self.route(
             at_local,

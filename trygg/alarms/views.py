@@ -19,7 +19,6 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -268,43 +267,6 @@ def phone(request: HttpRequest, partial: bool = False) -> HttpResponse:
         {"alarms": mine, "now": timezone.now()},
         as_fragment=partial,
     )
-
-
-# The manifest and the service worker hold no data and are fetched without the session
-# (the manifest) or before it matters (the worker): public, like the login page.
-@require_GET
-def manifest(request: HttpRequest) -> HttpResponse:
-    data = {
-        "name": "Trygg larm",
-        "short_name": "Trygg",
-        "start_url": reverse("alarms:phone"),
-        "scope": reverse("alarms:phone"),
-        "display": "standalone",
-        "background_color": "#ffffff",
-        "theme_color": "#0b5394",
-        "lang": "sv",
-        "icons": [
-            {
-                "src": request.build_absolute_uri("/static/trygg/icon.svg"),
-                "sizes": "any",
-                "type": "image/svg+xml",
-            }
-        ],
-    }
-    return HttpResponse(json.dumps(data), content_type="application/manifest+json")
-
-
-@require_GET
-def service_worker(request: HttpRequest) -> HttpResponse:
-    response = render(
-        request,
-        "alarms/sw.js",
-        {"phone_url": reverse("alarms:phone")},
-        content_type="text/javascript",
-    )
-    response["Service-Worker-Allowed"] = reverse("alarms:phone")
-    response["Cache-Control"] = "no-cache"
-    return response
 
 
 # The live stream ------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from pydantic import model_validator
 
-from . import access
+from . import access, clock
 from .apiauth import session_auth
 from .constants import AccessAction
 from .services import filter_access_log, log_request_access
@@ -210,7 +210,9 @@ class AccessLogPage(Schema):
 def list_access_log(request: HttpRequest, filters: Query[AccessLogFilter]) -> dict:
     if not access.can_review_access_log(request.user):
         raise PermissionError("Only auditors and provider managers review the access log.")
-    queryset = filter_access_log(access.access_log(request.user), filters.dict())
+    queryset = filter_access_log(
+        access.access_log(request.user), filters.dict(), clock.zone_for(request.user)
+    )
     queryset = queryset.select_related("user").order_by("-at", "-id")
     rows = queryset[filters.offset : filters.offset + filters.limit]
     return {

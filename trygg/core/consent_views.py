@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import access, services
@@ -24,7 +23,7 @@ def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     form = ConsentForm(
         request.POST or None,
-        initial={"given_on": timezone.localdate(), "given_by": client.full_name},
+        initial={"given_on": client.municipality.today(), "given_by": client.full_name},
     )
     if request.method == "GET":
         log_request_access(request, [client], AccessAction.DETAIL)

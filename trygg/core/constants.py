@@ -73,21 +73,3 @@ class AccessAction(models.TextChoices):
     API_LIST = "api_list", _("Listed through the API")
     API_DETAIL = "api_detail", _("Read through the API")
     SEARCH = "search", _("Found by national id search")
-
-
-LANGUAGE_NAMES = {
-    "sv": _("Swedish"),
-    "nb": _("Norwegian"),
-    "en": _("English"),
-    "fi": _("Finnish"),
-    "ar": _("Arabic"),
-    "fa": _("Persian"),
-    "so": _("Somali"),
-    "ti": _("Tigrinya"),
-    "pl": _("Polish"),
-    "bs": _("Bosnian"),
-    "tr": _("Turkish"),
-    "es": _("Spanish"),
-    "de": _("German"),
-    "se": _("Northern Sami"),
-}

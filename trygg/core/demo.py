@@ -21,7 +21,6 @@ from typing import Any
 from django.apps import apps as django_apps
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.utils import timezone
 from faker import Faker
 
 from trygg.lib.national_ids import luhn_check_digit, make_swedish
@@ -518,19 +517,19 @@ def seed_demo(today: dt.date | None = None) -> SeedResult:
     """Create the demo municipality once; afterwards just report its logins."""
     if Municipality.objects.filter(code=DEMO_CODE).exists():
         return SeedResult(created=False, logins=demo_logins())
-    today = today or timezone.localdate()
     with transaction.atomic():
         result = _create_demo(today)
     result.logins = demo_logins()
     return result
 
 
-def _create_demo(today: dt.date) -> SeedResult:
+def _create_demo(today: dt.date | None) -> SeedResult:
     people = People(DEMO_SEED, DEMO_CITY)
     rng = people.rng
     municipality = Municipality.objects.create(
         name=DEMO_NAME, code=DEMO_CODE, country=Country.SWEDEN, time_zone="Europe/Stockholm"
     )
+    today = today or municipality.today()
     service_types = make_catalogue(municipality)
     providers: dict[str, Provider] = {}
     teams: dict[str, Team] = {}

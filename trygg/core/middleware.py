@@ -14,7 +14,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
-from . import access
+from . import clock
 
 _COUNTRY_LANGUAGE = {"SE": "sv", "NO": "nb"}
 
@@ -29,7 +29,7 @@ def choose_language(request: HttpRequest) -> str:
         preferred = getattr(user, "preferred_language", "")
         if preferred in available:
             return preferred
-        countries = set(access.municipalities(user).values_list("country", flat=True))
+        countries = {municipality.country for municipality in clock.municipalities_of(user)}
         if len(countries) == 1:
             return _COUNTRY_LANGUAGE.get(countries.pop(), settings.LANGUAGE_CODE)
     return settings.LANGUAGE_CODE

@@ -386,12 +386,6 @@ class Consent(models.Model):
     def __str__(self) -> str:
         return f"{self.get_technology_display()}: {self.given_by}"
 
-    def is_valid_on(self, day: dt.date) -> bool:
-        return self.given_on <= day and (self.withdrawn_on is None or self.withdrawn_on > day)
-
-    def review_due(self, day: dt.date) -> bool:
-        return self.review_on is not None and self.review_on <= day
-
 
 class ServiceType(models.Model):
     """A kind of service in a municipality's catalogue (insatstyp / tjenestetype)."""

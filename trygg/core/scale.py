@@ -156,7 +156,6 @@ def seed_scale(
         return SeedResult(created=False, logins=city_logins(size))
     if size.providers < 1 or size.teams < size.providers:
         raise ValueError("Need at least one provider and a team for each provider.")
-    today = today or timezone.localdate()
     with transaction.atomic():
         if connection.vendor == "sqlite":
             # One long transaction: keep its pages in memory instead of spilling them.
@@ -182,12 +181,13 @@ class _Reader:
     addresses: list[str]
 
 
-def _create(size: Scale, today: dt.date, progress: Callable[[str], None]) -> dict[str, int]:
+def _create(size: Scale, today: dt.date | None, progress: Callable[[str], None]) -> dict[str, int]:
     people = People(CITY_SEED, size.name.split()[0])
     rng = people.rng
     municipality = Municipality.objects.create(
         name=size.name, code=size.code, country=Country.SWEDEN, time_zone="Europe/Stockholm"
     )
+    today = today or municipality.today()
     service_types = make_catalogue(municipality)
     providers = bulk(
         Provider,

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import access
@@ -121,10 +120,11 @@ def log_listed_once(
 
 
 def filter_access_log(
-    queryset: QuerySet[AccessLogEntry], data: dict[str, Any]
+    queryset: QuerySet[AccessLogEntry], data: dict[str, Any], zone: dt.tzinfo
 ) -> QuerySet[AccessLogEntry]:
     """Apply the review's filters (the page's form, the API's query): staff and client by
-    name, a period, what was read, a flag. Dates are whole days in the current time zone."""
+    name, a period, what was read, a flag. Dates are whole days in `zone` (the reviewer's
+    municipality's)."""
     if data.get("staff"):
         readers = User.objects.all()
         for word in data["staff"].split():
@@ -143,12 +143,11 @@ def filter_access_log(
             queryset = queryset.filter(user_id__in=reader_ids)
     if data.get("client"):
         queryset = queryset.filter(client__in=Client.objects.search(data["client"]))
-    tz = timezone.get_current_timezone()
     if data.get("date_from"):
-        start = dt.datetime.combine(data["date_from"], dt.time.min, tzinfo=tz)
+        start = dt.datetime.combine(data["date_from"], dt.time.min, tzinfo=zone)
         queryset = queryset.filter(at__gte=start)
     if data.get("date_to"):
-        end = dt.datetime.combine(data["date_to"] + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+        end = dt.datetime.combine(data["date_to"] + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
         queryset = queryset.filter(at__lt=end)
     if data.get("action"):
         queryset = queryset.filter(action=data["action"])

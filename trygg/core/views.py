@@ -15,10 +15,9 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet, Window
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from . import access
+from . import access, clock
 from .constants import AccessAction
 from .forms import AccessLogFilterForm, ClientFilterForm, StaffFilterForm
 from .models import (
@@ -73,7 +72,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
         (t.pk, f"{t.name} ({t.provider.name})") for t in visible_teams
     ]
     queryset = access.clients(request.user).select_related("team", "provider")
-    today = timezone.localdate()
+    today = clock.today_for(request.user)
     status = "active"
     searching = False
     if form.is_valid():
@@ -98,7 +97,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
 def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     client = access.get_client(request.user, pk)
     log_request_access(request, [client], AccessAction.DETAIL)
-    today = timezone.localdate()
+    today = client.municipality.today()
     services = (
         GrantedService.objects.filter(client=client)
         .select_related("service_type", "provider")
@@ -177,7 +176,7 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def team_list(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
+    today = clock.today_for(request.user)
     teams = (
         access.teams(request.user)
         .select_related("provider")
@@ -199,7 +198,7 @@ def team_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        team = access.teams(request.user).select_related("provider").get(pk=pk)
+        team = access.teams(request.user).select_related("provider__municipality").get(pk=pk)
     except Team.DoesNotExist as exc:
         raise Http404 from exc
     members = (
@@ -207,7 +206,7 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .distinct()
         .order_by("last_name", "first_name")
     )
-    today = timezone.localdate()
+    today = team.provider.municipality.today()
     client_count = access.clients(request.user).filter(team=team).active_on(today).count()
     return render(
         request,
@@ -219,7 +218,7 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def provider_list(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
+    today = clock.today_for(request.user)
     providers = (
         access.providers(request.user)
         .select_related("municipality")
@@ -252,7 +251,7 @@ def provider_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .distinct()
         .order_by("last_name")
     )
-    today = timezone.localdate()
+    today = provider.municipality.today()
     client_count = access.clients(request.user).filter(provider=provider).active_on(today).count()
     return render(
         request,
@@ -269,7 +268,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
     form = AccessLogFilterForm(request.GET or None)
     queryset = access.access_log(request.user)
     if form.is_valid():
-        queryset = filter_access_log(queryset, form.cleaned_data)
+        queryset = filter_access_log(queryset, form.cleaned_data, clock.zone_for(request.user))
     elif form.is_bound:
         queryset = queryset.none()
     page = log_page(queryset.select_related("user", "client"), request.GET)

@@ -6,10 +6,10 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
+from trygg.core import clock
 from trygg.core.apiauth import session_auth
 from trygg.core.models import Provider, User
 from trygg.core.web import request_user
@@ -104,7 +104,7 @@ def _out(user: User, phone: Phone, today: dt.date) -> dict[str, Any]:
 @router.get("/phones", response=PhonePage, summary="Phones you may see")
 def list_phones(request: HttpRequest, filters: Query[PhoneFilter]) -> dict[str, Any]:
     user = request_user(request)
-    today = timezone.localdate()
+    today = clock.today_for(user)
     queryset = access.phones(user).search(filters.q)
     if filters.status:
         queryset = queryset.filter(status=filters.status)
@@ -122,7 +122,7 @@ def get_phone(request: HttpRequest, phone_id: int) -> dict[str, Any]:
     user = request_user(request)
     phone = access.get_phone(user, phone_id)
     return {
-        **_out(user, phone, services.local_today(phone.municipality)),
+        **_out(user, phone, phone.municipality.today()),
         "notes": phone.notes,
         "events": list(phone.events.order_by("at", "id")),
     }

@@ -41,7 +41,7 @@ def seed_demo(municipality: Municipality, today: dt.date | None = None) -> int:
     requested. Returns how many phones it made; 0 when the municipality already has some."""
     if Phone.objects.filter(municipality=municipality).exists():
         return 0
-    today = today or services.local_today(municipality)
+    today = today or municipality.today()
     rng = random.Random(DEMO_PHONE_SEED)
     holders: dict[int, RoleAssignment] = {}
     for assignment in (

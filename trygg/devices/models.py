@@ -362,10 +362,6 @@ class AlarmUnit(InventoryItem):
         return str(getattr(self, UNIT_REF_FIELDS[self.protocol], ""))
 
     @property
-    def is_encrypted(self) -> bool:
-        return bool(self.encryption_key)
-
-    @property
     def encryption_label(self) -> str:
         """'AES-128' and the like, or '': what lists may say about the key."""
         return f"AES-{len(self.encryption_key) * 4}" if self.encryption_key else ""

@@ -14,7 +14,6 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -50,11 +49,6 @@ class PhoneError(ValueError):
 
 class PhoneConflict(Exception):
     """The phone's status does not allow the action, or changed under the caller's feet."""
-
-
-def local_today(municipality: Municipality) -> dt.date:
-    """Today in the municipality's time zone: the day a hand-in counts from."""
-    return timezone.localdate(timezone=ZoneInfo(municipality.time_zone))
 
 
 def ready_by(municipality: Municipality, handed_in_on: dt.date) -> dt.date:
@@ -97,7 +91,7 @@ def register_phone(
     imei = parse_imei(imei)
     _check_assignee(provider, assigned_to)
     municipality = provider.municipality
-    today = today or local_today(municipality)
+    today = today or municipality.today()
     fields: dict[str, Any] = {}
     if status == PhoneStatus.HANDED_IN:
         fields = {
@@ -162,7 +156,7 @@ def change_phone(
             % {"status": PhoneStatus(old).label.lower()}
         )
     now = timezone.now()
-    today = today or local_today(phone.municipality)
+    today = today or phone.municipality.today()
     fields = _fields_for(actor, phone, action, now, today, assigned_to)
     with transaction.atomic():
         changed = Phone.objects.filter(pk=phone.pk, status=old).update(

@@ -13,10 +13,10 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from trygg.core import clock
 from trygg.core.models import User
 from trygg.core.web import render_page, request_user
 
@@ -41,7 +41,7 @@ def phone_list(request: HttpRequest) -> HttpResponse:
     form = PhoneFilterForm(request.GET or None)
     providers = list(access.phone_providers(user).order_by("name"))
     form.fields["provider"].widget.choices = [("", _("All")), *((p.pk, p.name) for p in providers)]
-    today = timezone.localdate()
+    today = clock.today_for(user)
     visible = access.phones(user)
     queryset = visible.select_related("provider", "assigned_to").with_overdue_flag(today)
     if form.is_valid():
@@ -117,7 +117,7 @@ def phone_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
     phone = access.get_phone(user, pk)
     events = phone.events.select_related("actor").order_by("-at", "-id")
-    today = services.local_today(phone.municipality)
+    today = phone.municipality.today()
     actions = [
         {
             "action": action,

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 
-from trygg.core import access
+from trygg.core import access, clock
 from trygg.core.constants import Role
 from trygg.core.models import Consent, User
 from trygg.integration import access as integration_access
@@ -41,7 +41,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     scope = access.scope_for(user)
-    today = timezone.localdate()
+    today = clock.today_for(user)
     visible = access.clients(user)
     active = visible.active_on(today)
     context: dict[str, Any] = {

@@ -42,9 +42,6 @@ SERVICE_COLUMNS: tuple[str, ...] = (
 )
 CSV_COLUMNS: tuple[str, ...] = CLIENT_COLUMNS + SERVICE_COLUMNS
 
-# Fields whose value is a secret: never echoed in an error message, a log line or a report.
-SECRET_FIELDS = frozenset({"door_code"})
-
 # Granted time cannot exceed the period it is granted for.
 MAX_MINUTES_PER_PERIOD = {"day": 24 * 60, "week": 7 * 24 * 60, "month": 31 * 24 * 60}
 

@@ -177,7 +177,9 @@ def make_swedish(birth: dt.date, serial: int, coordination: bool = False) -> str
 
 
 def make_norwegian(birth: dt.date, individual: int, d_number: bool = False) -> str | None:
-    """A valid Norwegian number for `birth`, or None when the serial gives no check digit."""
+    """A valid Norwegian number for `birth`, or None when the serial gives no check digit:
+    test data, like make_swedish. Only tests call it today; it stays beside the validator
+    because it is built from the same mod-11 weights, and a Norwegian demo will need it."""
     day = birth.day + (40 if d_number else 0)
     nine = f"{day:02d}{birth.month:02d}{birth.year % 100:02d}{individual % 1000:03d}"
     k1 = _mod11(nine, _NO_WEIGHTS_1)

@@ -95,30 +95,6 @@ def add_working_days(
     return current
 
 
-def working_days_between(
-    start: dt.date, end: dt.date, country: str, closed: Collection[dt.date] = ()
-) -> int:
-    """How many working days lie in (start, end]: the n with add_working_days(start, n) == end
-    when `end` is a working day.
-
-    Counting backwards mirrors that: minus the working days in [end, start), so that
-    stepping back from a Saturday to Friday is -1, as add_working_days(saturday, -1) is.
-    """
-    if end < start:
-        return -sum(
-            1
-            for k in range((start - end).days)
-            if is_working_day(end + dt.timedelta(days=k), country, closed)
-        )
-    count = 0
-    day = start
-    while day < end:
-        day += dt.timedelta(days=1)
-        if is_working_day(day, country, closed):
-            count += 1
-    return count
-
-
 def nearest_working_days(
     day: dt.date, country: str, closed: Collection[dt.date] = ()
 ) -> tuple[dt.date, dt.date]:

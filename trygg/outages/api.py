@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -186,7 +185,7 @@ def outage_plan(request: HttpRequest, payload: PlanIn) -> Status[dict[str, Any]]
         if not found:
             raise PermissionError("You do not plan outages for that municipality.")
         municipality = found[0]
-    tz = ZoneInfo(municipality.time_zone)
+    tz = municipality.zone
     starts_at, ends_at = (
         t.replace(tzinfo=tz) if timezone.is_naive(t) else t
         for t in (payload.starts_at, payload.ends_at)

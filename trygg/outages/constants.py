@@ -57,12 +57,6 @@ class Audience(models.TextChoices):
 PRIVATE_PROVIDER_PREFIX = "private_provider:"
 
 
-def rule_for(audience: str) -> RuleAudience:
-    """The notice rule that applies to a notice audience: a private provider's managers
-    are managers."""
-    return RuleAudience.USERS if audience == Audience.ALL_USERS else RuleAudience.MANAGERS
-
-
 class Channel(models.TextChoices):
     EMAIL = "email", _("E-mail")
     BANNER = "banner", _("Banner in Trygg")

@@ -74,9 +74,9 @@ def seed_demo(municipality: Municipality, now: dt.datetime | None = None) -> int
     if Outage.objects.filter(municipality=municipality).exists():
         return 0
     now = now or timezone.now()
-    tz = ZoneInfo(municipality.time_zone)
+    tz = municipality.zone
     planner = _planner(municipality)
-    today = now.astimezone(tz).date()
+    today = municipality.local_date(now)
     with transaction.atomic():
         for system, weekdays, start, end in DEMO_WINDOWS:
             MaintenanceWindow.objects.get_or_create(

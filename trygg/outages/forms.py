@@ -116,16 +116,16 @@ class PlanForm(_TimesMixin):
             cleaned["municipality"] = self.only
         municipality = cleaned.get("municipality")
         if municipality is not None:
-            self._make_aware(cleaned, ZoneInfo(municipality.time_zone))
+            self._make_aware(cleaned, municipality.zone)
         return cleaned
 
 
 class RescheduleForm(_TimesMixin):
-    def __init__(self, *args: Any, time_zone: ZoneInfo, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, zone: ZoneInfo, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.time_zone = time_zone
+        self.zone = zone
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        self._make_aware(cleaned, self.time_zone)
+        self._make_aware(cleaned, self.zone)
         return cleaned

@@ -4,7 +4,6 @@ and the log of every notice sent."""
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -18,7 +17,6 @@ from trygg.core.models import Municipality, Provider, User
 from .constants import (
     DASH,
     MAX_NOTICE_DAYS,
-    PRIVATE_PROVIDER_PREFIX,
     Audience,
     Channel,
     NoticeKind,
@@ -70,10 +68,6 @@ class MaintenanceWindow(models.Model):
     def clean(self) -> None:
         if self.start_time and self.end_time and self.end_time <= self.start_time:
             raise ValidationError({"end_time": _("The window must end after it starts.")})
-
-    @property
-    def time_zone(self) -> ZoneInfo:
-        return ZoneInfo(self.municipality.time_zone)
 
     @property
     def weekday_set(self) -> frozenset[int]:
@@ -174,10 +168,6 @@ class Outage(models.Model):
         return self.title
 
     @property
-    def time_zone(self) -> ZoneInfo:
-        return ZoneInfo(self.municipality.time_zone)
-
-    @property
     def is_open(self) -> bool:
         """Still to happen or happening: it can be announced, changed, cancelled, completed."""
         return self.status in (
@@ -240,12 +230,6 @@ class OutageNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.outage_id} {self.audience} {self.channel} {self.sent_at:%Y-%m-%d %H:%M}"
-
-    @property
-    def audience_kind(self) -> str:
-        if self.audience.startswith(PRIVATE_PROVIDER_PREFIX):
-            return Audience.PRIVATE_PROVIDER
-        return self.audience
 
     def audience_label(self) -> str:
         if self.provider is not None:

@@ -151,7 +151,7 @@ def check_rules(
 ) -> list[Violation]:
     """Every rule a planned outage at these times breaks, announced at `now`: managers'
     notice first, then users', then the maintenance window."""
-    tz = ZoneInfo(municipality.time_zone)
+    tz = municipality.zone
     days = notice_days(municipality)
     violations: list[Violation] = []
     labels = {
@@ -290,7 +290,7 @@ def status_url(municipality: Municipality) -> str:
 
 def _compose(outage: Outage, kind: str) -> tuple[str, str]:
     """Subject and body in the active language."""
-    tz = outage.time_zone
+    tz = outage.municipality.zone
     values = {
         "system": System(outage.system).label,
         "when": format_span(outage.starts_at, outage.ends_at, tz),

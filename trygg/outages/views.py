@@ -124,14 +124,14 @@ def outage_plan(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, outage: Outage, **extra: Any) -> dict[str, Any]:
-    tz = outage.time_zone
+    tz = outage.municipality.zone
     context: dict[str, Any] = {
         "outage": outage,
         "notices": outage.notices.select_related("provider", "sent_by").order_by("sent_at", "pk"),
         "overridden": [r for r in outage.overridden_rules.split(",") if r],
         "announce_violations": [],
         "reschedule_form": RescheduleForm(
-            time_zone=tz,
+            zone=tz,
             initial={
                 "starts_at": local_input(outage.starts_at, tz),
                 "ends_at": local_input(outage.ends_at, tz),
@@ -195,7 +195,7 @@ def outage_announce(request: HttpRequest, pk: int) -> HttpResponse:
 def outage_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     user = _planner(request)
     outage = access.get_outage(request.user, pk)
-    form = RescheduleForm(request.POST, time_zone=outage.time_zone)
+    form = RescheduleForm(request.POST, zone=outage.municipality.zone)
     violations: list[services.Violation] = []
     if form.is_valid():
         try:

@@ -7,10 +7,10 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
+from trygg.core import clock
 from trygg.core.apiauth import session_auth
 from trygg.core.models import Provider
 from trygg.core.web import request_user
@@ -149,7 +149,7 @@ def _order_out(order: Order, today: dt.date) -> dict[str, Any]:
 def _detail_out(request: HttpRequest, order: Order) -> dict[str, Any]:
     user = request_user(request)
     return {
-        **_order_out(order, timezone.localdate()),
+        **_order_out(order, order.municipality.today()),
         "values": order.values,
         "steps": list(order.steps.values("position", "title", "done_at", "done_by_id")),
         "allowed_statuses": services.allowed_transitions(user, order),
@@ -207,7 +207,7 @@ def list_order_types(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.get("/orders", response=OrderPage, summary="Orders you may see")
 def list_orders(request: HttpRequest, filters: Query[OrderFilter]) -> dict[str, Any]:
-    today = timezone.localdate()
+    today = clock.today_for(request.user)
     data = {
         "q": filters.q,
         "status": filters.status or (ANY_OPEN if filters.open else ""),

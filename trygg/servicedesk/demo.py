@@ -22,6 +22,7 @@ from . import hooks
 from .catalogue import ensure_default_catalogue
 from .constants import FieldKind, OrderStatus
 from .fields import FieldSpec
+from .hooks import ResultRequest
 from .models import (
     Order,
     OrderAttachment,
@@ -31,7 +32,7 @@ from .models import (
     OrderStep,
     OrderType,
 )
-from .services import ResultRequest, place_order, placed_on
+from .services import place_order
 
 DEMO_ORDERS = 25
 _SEED = 20260401
@@ -203,7 +204,7 @@ def seed_demo(municipality: Municipality, now: dt.datetime | None = None) -> int
                 continue
             # Spread over the last five weeks, the newest first, in office hours.
             placed_at = now - dt.timedelta(days=i * 1.4, hours=rng.randint(0, 6))
-            placed = placed_at.date()
+            placed = municipality.local_date(placed_at)
             data = {s.name: _value(rng, s, placed, clients) for s in specs}
             if order_type.code == "log_extract" and data.get("extract_date"):
                 # An extract is of a working day that has been, as the order form demands.
@@ -228,7 +229,7 @@ def seed_demo(municipality: Municipality, now: dt.datetime | None = None) -> int
         log_extract = next((t for t in types if t.code == "log_extract"), None)
         if log_extract is not None:
             placed_at = now - dt.timedelta(hours=2)
-            month = placed_on(municipality, placed_at).replace(day=1)
+            month = municipality.local_date(placed_at).replace(day=1)
             order = place_order(
                 fulfillers[0],
                 log_extract,

@@ -40,21 +40,6 @@ class FieldSpec:
     multiple: bool = False
     help: str = ""
 
-    def as_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "name": self.name,
-            "label": self.label,
-            "kind": self.kind,
-            "required": self.required,
-        }
-        if self.choices:
-            data["choices"] = list(self.choices)
-        if self.multiple:
-            data["multiple"] = True
-        if self.help:
-            data["help"] = self.help
-        return data
-
 
 def parse_spec(raw: Any) -> list[FieldSpec]:
     """The field spec as typed objects; ValidationError naming the first problem."""

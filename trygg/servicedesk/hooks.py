@@ -9,10 +9,11 @@ app for the log extract, `log_extract`) registers hooks for the type's code when
   placed on; it returns messages per field (an empty mapping when all is well). Nothing is
   saved when it finds something.
 - `make_result` makes the order's result (files and summary, through
-  `services.record_result`). An order of such a type is queued for the worker when placed,
-  and the fulfillers may make the result again from the order's page.
+  `services.record_result`), given a `ResultRequest`. An order of such a type is queued for
+  the worker when placed, and the fulfillers may make the result again from the order's page.
 
-Hooks are keyed by code, so a municipality's own type with that code gets them too.
+Hooks are keyed by code, so a municipality's own type with that code gets them too. This
+module is the contract only: it imports nothing of the desk's services, which import it.
 """
 
 from __future__ import annotations
@@ -25,11 +26,31 @@ from typing import TYPE_CHECKING, Any
 from django.utils.functional import Promise
 
 if TYPE_CHECKING:
+    from trygg.core.models import User
+
     from .models import Order, OrderResult, OrderType
-    from .services import ResultRequest
+
+
+@dataclass(frozen=True)
+class ResultRequest:
+    """Who asked for a result to be made, and on what terms."""
+
+    made_by: User | None = None  # None: the worker, after the order was placed
+    claim: dt.datetime | None = None  # the worker's lease, to be still held when recording
+    remote_addr: str | None = None
+
+
+@dataclass(frozen=True)
+class GeneratedFile:
+    """One file a result maker made, for `services.record_result` to attach."""
+
+    name: str
+    content: bytes
+    content_type: str
+
 
 Validator = Callable[["OrderType", Mapping[str, Any], dt.date], Mapping[str, list[str]]]
-ResultMaker = Callable[["Order", "ResultRequest"], "OrderResult"]
+ResultMaker = Callable[["Order", ResultRequest], "OrderResult"]
 
 
 @dataclass(frozen=True)
@@ -55,7 +76,3 @@ def register(code: str, hooks: OrderTypeHooks) -> None:
 
 def hooks_for(code: str) -> OrderTypeHooks:
     return _hooks.get(code, _NONE)
-
-
-def codes_with_results() -> list[str]:
-    return sorted(code for code, hooks in _hooks.items() if hooks.make_result is not None)

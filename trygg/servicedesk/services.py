@@ -11,9 +11,7 @@ import datetime as dt
 import logging
 import mimetypes
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -24,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from trygg.core import clock
 from trygg.core.constants import AccessAction
 from trygg.core.languages import language_of
 from trygg.core.models import Client, Municipality, Provider, User
@@ -44,6 +43,7 @@ from .constants import (
     OrderStatus,
 )
 from .fields import OrderValuesForm
+from .hooks import GeneratedFile, ResultRequest
 from .models import (
     Order,
     OrderAttachment,
@@ -100,17 +100,12 @@ def filter_orders(queryset: OrderQuerySet, data: dict[str, Any], today: dt.date)
 
 def open_counts(user: User) -> dict[str, int]:
     """Open and overdue orders this user may see, for the start page's card."""
-    today = timezone.localdate()
+    today = clock.today_for(user)
     visible = access.orders(user).open()
     return {"open": visible.count(), "overdue": visible.overdue(today).count()}
 
 
 # Due dates ----------------------------------------------------------------------------
-
-
-def placed_on(municipality: Municipality, at: dt.datetime) -> dt.date:
-    """The calendar day in the municipality's own time zone."""
-    return timezone.localtime(at, ZoneInfo(municipality.time_zone)).date()
 
 
 def due_date(municipality: Municipality, placed: dt.date, working_days: int) -> dt.date:
@@ -166,7 +161,7 @@ def place_order(
         raise InvalidOrder(form)
     now = now or timezone.now()
     municipality = order_type.municipality
-    day = placed_on(municipality, now)
+    day = municipality.local_date(now)
     type_hooks = hooks.hooks_for(order_type.code)
     if type_hooks.validate is not None:
         problems = type_hooks.validate(order_type, form.cleaned_data, day)
@@ -268,7 +263,7 @@ def _tell_orderer_done(order: Order) -> None:
         subject = _("Your order %(number)s is done") % {"number": order.number}
         body = _("%(type)s, ordered %(placed)s, is done.") % {
             "type": order.order_type.name,
-            "placed": placed_on(order.municipality, order.placed_at).isoformat(),
+            "placed": order.municipality.local_date(order.placed_at).isoformat(),
         }
     notify(
         [orderer],
@@ -277,10 +272,6 @@ def _tell_orderer_done(order: Order) -> None:
         url=reverse("servicedesk:order_detail", args=[order.pk]),
         topic=f"servicedesk.order:{order.pk}:done",
     )
-
-
-def cancel_order(actor: User, order: Order, reason: str = "") -> Order:
-    return change_status(actor, order, OrderStatus.CANCELLED, note=reason)
 
 
 # Steps, comments, attachments ---------------------------------------------------------
@@ -355,22 +346,6 @@ def add_attachment(uploader: User, order: Order, upload: UploadedFile) -> OrderA
 
 class ResultClaimLost(OrderError):
     """Someone else made the result first (or the order closed) while this was being made."""
-
-
-@dataclass(frozen=True)
-class ResultRequest:
-    """Who asked for a result to be made, and on what terms."""
-
-    made_by: User | None = None  # None: the worker, after the order was placed
-    claim: dt.datetime | None = None  # the worker's lease, to be still held when recording
-    remote_addr: str | None = None
-
-
-@dataclass(frozen=True)
-class GeneratedFile:
-    name: str
-    content: bytes
-    content_type: str
 
 
 def claim_due_result(code: str, now: dt.datetime | None = None) -> tuple[Order, dt.datetime] | None:

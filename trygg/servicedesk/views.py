@@ -13,10 +13,10 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from trygg.core import clock
 from trygg.core.access import can_view_client, scope_for
 from trygg.core.constants import AccessAction
 from trygg.core.models import Client
@@ -45,7 +45,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     if not access.can_open_orders(user):
         raise PermissionDenied
-    today = timezone.localdate()
+    today = clock.today_for(user)
     form = OrderFilterForm(request.GET or None)
     types = OrderType.objects.filter(municipality_id__in=scope_for(user).municipality_ids).order_by(
         "position", "name"
@@ -124,7 +124,7 @@ def order_create(request: HttpRequest, type_pk: int) -> HttpResponse:
                 return redirect("servicedesk:order_detail", pk=order.pk)
         else:
             form.is_valid()  # show the other fields' errors too
-    today = timezone.localdate()
+    today = order_type.municipality.today()
     return render(
         request,
         "servicedesk/order_form.html",
@@ -134,7 +134,7 @@ def order_create(request: HttpRequest, type_pk: int) -> HttpResponse:
             "provider_form": provider_form,
             "due_if_now": services.due_date(
                 order_type.municipality,
-                services.placed_on(order_type.municipality, timezone.now()),
+                today,
                 order_type.deadline_working_days,
             ),
             "today": today,
@@ -153,7 +153,7 @@ def _detail_context(request: HttpRequest, order: Order) -> dict[str, Any]:
     results = list(order.results.select_related("made_by").prefetch_related("files"))
     return {
         "order": order,
-        "today": timezone.localdate(),
+        "today": order.municipality.today(),
         "fulfiller": fulfiller,
         "results": results,
         "result_waiting": order.result_due_at is not None and order.is_open,

@@ -132,7 +132,7 @@ def _municipality(request: HttpRequest, requested: int | None) -> Municipality:
 def _aware(moment: dt.datetime, municipality: Municipality) -> dt.datetime:
     if timezone.is_aware(moment):
         return moment
-    return moment.replace(tzinfo=services.calendar_for(municipality).tz)
+    return moment.replace(tzinfo=municipality.zone)
 
 
 def _line(line: LineData | None) -> dict[str, Any] | None:

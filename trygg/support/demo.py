@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.utils import timezone
 
 from trygg.core.constants import Role
 from trygg.core.models import Municipality, Team, User
@@ -82,7 +80,7 @@ def seed_demo(municipality: Municipality, today: dt.date | None = None) -> dict[
     """Create the demo catalogue, lines and call-outs once; a second call adds nothing."""
     if Service.objects.filter(municipality=municipality).exists():
         return {}
-    today = today or timezone.localdate()
+    today = today or municipality.today()
     with transaction.atomic():
         return _create(municipality, today)
 
@@ -289,7 +287,7 @@ def _create(municipality: Municipality, today: dt.date) -> dict[str, int]:
         for system, order, kind, text, line, applies in steps
     )
 
-    tz = ZoneInfo(municipality.time_zone)
+    tz = municipality.zone
     recorder = welfare_tech or admin
     call_outs = 0
     if recorder is not None:

@@ -64,11 +64,11 @@ class CallOutForm(forms.Form):
         *args: Any,
         services: QuerySet[Service],
         staff: QuerySet[User],
-        time_zone: str,
+        zone: ZoneInfo,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.time_zone = ZoneInfo(time_zone)
+        self.zone = zone
         for name, queryset in (
             ("service", services),
             ("ordered_by", staff),
@@ -81,7 +81,7 @@ class CallOutForm(forms.Form):
     def clean_at(self) -> dt.datetime:
         value: dt.datetime = self.cleaned_data["at"]
         # The time is typed in the municipality's time zone, not the server's.
-        return value.replace(tzinfo=None).replace(tzinfo=self.time_zone)
+        return value.replace(tzinfo=None).replace(tzinfo=self.zone)
 
     def clean_cost(self) -> Decimal:
         try:

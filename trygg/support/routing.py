@@ -39,7 +39,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from trygg.lib import workdays
@@ -57,12 +56,8 @@ class Calendar:
     """A municipality's working-day calendar and time zone."""
 
     country: str
-    time_zone: str
+    tz: ZoneInfo
     closed: frozenset[dt.date] = frozenset()
-
-    @cached_property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.time_zone)
 
     def is_working_day(self, day: dt.date) -> bool:
         return workdays.is_working_day(day, self.country, self.closed)

@@ -31,7 +31,7 @@ _HOLIDAY_LANGUAGES = {"sv": "sv", "nb": "no", "en": "en_US"}
 def calendar_for(municipality: Municipality) -> Calendar:
     return Calendar(
         country=municipality.country,
-        time_zone=municipality.time_zone,
+        tz=municipality.zone,
         closed=municipality.closed_days(),
     )
 

@@ -135,13 +135,13 @@ def call_out_create(request: HttpRequest) -> HttpResponse:
     form = CallOutForm(
         request.POST or None,
         initial={
-            "at": timezone.localtime(timezone.now(), services.calendar_for(municipality).tz),
+            "at": municipality.localtime(),
             "currency": COUNTRY_CURRENCY.get(municipality.country),
             "ordered_by": request.user.pk,
         },
         services=service_choices,
         staff=access.call_out_staff(municipality),
-        time_zone=municipality.time_zone,
+        zone=municipality.zone,
     )
     status = 200
     if request.method == "POST":

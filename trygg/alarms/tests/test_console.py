@@ -270,16 +270,6 @@ def test_an_unknown_responder_is_refused(place: Place) -> None:
     assert alarm.assigned_to is None
 
 
-def test_the_phone_app_manifest_and_worker(place: Place) -> None:
-    http = HttpClient()
-    manifest = json.loads(http.get(reverse("alarms:manifest")).content)
-    assert manifest["start_url"] == reverse("alarms:phone")
-    assert manifest["display"] == "standalone"
-    worker = http.get(reverse("alarms:service_worker"))
-    assert worker["Content-Type"].startswith("text/javascript")
-    assert worker["Service-Worker-Allowed"] == reverse("alarms:phone")
-
-
 # The live stream -------------------------------------------------------------------------
 
 

@@ -49,9 +49,13 @@ PUBLIC_URL_NAMES = frozenset(
         "outages:status",
         "outages:feed",
         "api:outage_status",
-        # The alarm phone's web-app manifest and service worker: static texts, no data.
-        "alarms:manifest",
-        "alarms:service_worker",
+        # The staff app shell (front): the web-app manifest, the service worker and the
+        # offline page are static texts with no data, at the alarm phone's old addresses too.
+        "front:manifest",
+        "front:service_worker",
+        "front:offline",
+        "front:alarm_phone_manifest",
+        "front:alarm_phone_service_worker",
     }
 )
 # Logging out ends the persona's session; it is walked anonymously only.

@@ -387,7 +387,7 @@ def test_the_demo_units_are_placed_once(world: World) -> None:
     assert not units.exclude(dc09_account="2001").exclude(encryption_key="").exists()
     for unit in units:
         unit.full_clean()
-    lines = services.active_alarm_customers(municipality, services.local_today(municipality))
+    lines = services.active_alarm_customers(municipality, municipality.today())
     assert len(lines) == 24
     emergency = [line for line in lines if line.is_emergency_alarm]
     assert len(emergency) == 3
@@ -395,7 +395,4 @@ def test_the_demo_units_are_placed_once(world: World) -> None:
     clients = [line.client for line in lines if line.client is not None]
     assert len(set(clients)) == 21
     assert len({c.provider_id for c in clients}) >= 2
-    assert all(
-        isinstance(c, Client) and c.is_active_on(services.local_today(municipality))
-        for c in clients
-    )
+    assert all(isinstance(c, Client) and c.is_active_on(municipality.today()) for c in clients)

@@ -10,7 +10,6 @@ from trygg.core.models import Municipality
 from trygg.devices.constants import PhoneStatus
 from trygg.devices.demo import seed_demo
 from trygg.devices.models import Phone
-from trygg.devices.services import local_today
 from trygg.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +25,7 @@ def test_seed_demo_makes_phones_once() -> None:
     statuses = list(phones.values_list("status", flat=True))
     assert statuses.count(PhoneStatus.WIPE_REQUESTED) == 1
     assert statuses.count(PhoneStatus.READY_FOR_PICKUP) == 1
-    assert phones.overdue(local_today(municipality)).count() == 1
+    assert phones.overdue(municipality.today()).count() == 1
     assert phones.filter(assigned_to__isnull=True).count() == 0
     for phone in phones:
         phone.full_clean()  # every IMEI passes its check digit

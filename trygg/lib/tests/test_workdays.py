@@ -16,8 +16,32 @@ from trygg.lib.workdays import (
     nearest_working_days,
     next_working_day,
     previous_working_day,
-    working_days_between,
 )
+
+
+def working_days_between(
+    start: dt.date, end: dt.date, country: str, closed: frozenset[dt.date] = frozenset()
+) -> int:
+    """The oracle for add_working_days, counting day by day: how many working days lie in
+    (start, end], the n with add_working_days(start, n) == end when `end` is a working day.
+
+    Counting backwards mirrors that: minus the working days in [end, start), so that
+    stepping back from a Saturday to Friday is -1, as add_working_days(saturday, -1) is.
+    """
+    if end < start:
+        return -sum(
+            1
+            for k in range((start - end).days)
+            if is_working_day(end + dt.timedelta(days=k), country, closed)
+        )
+    count = 0
+    day = start
+    while day < end:
+        day += dt.timedelta(days=1)
+        if is_working_day(day, country, closed):
+            count += 1
+    return count
+
 
 countries = st.sampled_from(["SE", "NO"])
 days = st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2060, 12, 31))

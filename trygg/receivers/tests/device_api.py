@@ -9,7 +9,6 @@ from typing import Any
 
 from django.test import Client as HttpClient
 
-from trygg.devices import services
 from trygg.devices.models import AlarmProtocol, AlarmUnit
 from trygg.devices.services import place_unit
 from trygg.devices.tests.places import Place
@@ -25,7 +24,7 @@ def api_unit(place: Place) -> AlarmUnit:
         place.tech,
         unit,
         client=place.client,
-        active_from=services.local_today(place.municipality) - dt.timedelta(days=30),
+        active_from=place.municipality.today() - dt.timedelta(days=30),
     )
     return unit
 

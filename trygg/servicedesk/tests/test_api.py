@@ -89,6 +89,23 @@ def test_the_list_shows_only_visible_orders_and_flags_overdue(desk: Desk) -> Non
     assert login(desk.welfare).get(f"{BASE}/orders").json()["count"] == 2
 
 
+def test_an_order_is_overdue_from_the_municipality_s_midnight(
+    desk: Desk, settings: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a server kept in UTC, an order due Monday is late at 00:30 on Tuesday in
+    Stockholm, though it is still Monday in UTC."""
+    settings.TIME_ZONE = "UTC"  # type: ignore[attr-defined]
+    order = desk.phone_order()
+    Order.objects.filter(pk=order.pk).update(due_on=dt.date(2026, 3, 16))
+    just_after_midnight = dt.datetime(2026, 3, 16, 23, 30, tzinfo=dt.UTC)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: just_after_midnight)
+    http = login(desk.welfare)
+    body = http.get(f"{BASE}/orders").json()
+    assert body["items"][0]["overdue"] is True
+    assert http.get(f"{BASE}/orders?overdue=true").json()["count"] == 1
+    assert http.get(f"{BASE}/orders/{order.pk}").json()["overdue"] is True
+
+
 def test_status_changes_follow_the_rules(desk: Desk) -> None:
     order = desk.phone_order()
     url = f"{BASE}/orders/{order.pk}/status"

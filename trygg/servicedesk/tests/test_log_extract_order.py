@@ -171,7 +171,7 @@ def test_the_page_names_trygg_for_what_it_wrote_and_made(desk: Desk) -> None:
     from trygg.alarms.extracts import make_log_extract
 
     Order.objects.filter(pk=extract.pk).update(result_due_at=None)
-    make_log_extract(extract, services.ResultRequest())
+    make_log_extract(extract, hooks.ResultRequest())
     assert OrderResult.objects.filter(order=extract).count() == 2
     page = login(desk.leader_a).get(f"/orders/{extract.pk}/").content.decode()
     assert "Ett tidigare utdrag" in page

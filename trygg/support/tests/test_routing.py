@@ -21,8 +21,8 @@ from trygg.support.routing import (
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 OSLO = ZoneInfo("Europe/Oslo")
 UTC = dt.UTC
-SE = Calendar(country="SE", time_zone="Europe/Stockholm")
-NO = Calendar(country="NO", time_zone="Europe/Oslo")
+SE = Calendar(country="SE", tz=STOCKHOLM)
+NO = Calendar(country="NO", tz=OSLO)
 NORR, SODER = 1, 2
 T = dt.time
 
@@ -264,7 +264,7 @@ def test_a_friday_before_a_weekend_is_not_a_day_before_a_holiday() -> None:
 
 def test_a_municipalitys_own_closed_day_counts_as_a_holiday() -> None:
     bridge_day = dt.date(2025, 5, 30)  # the Friday after Ascension Day
-    calendar = Calendar(country="SE", time_zone="Europe/Stockholm", closed=frozenset({bridge_day}))
+    calendar = Calendar(country="SE", tz=STOCKHOLM, closed=frozenset({bridge_day}))
     answer = who_to_call(System.LOCKS, se(2025, 5, 30, 10, 0), NORR, LINES, calendar, STEPS)
     assert answer.reason == Reason.HOLIDAY
     assert answer.next_opening == se(2025, 6, 2, 7, 0)

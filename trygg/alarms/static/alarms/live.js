@@ -83,8 +83,9 @@
   async function notify() {
     if (!isPhone || document.visibilityState === "visible") return;
     if (!("Notification" in window) || Notification.permission !== "granted") return;
-    const registration = await navigator.serviceWorker?.getRegistration(root.dataset.scope);
-    const options = { body: root.dataset.notifyBody, tag: "trygg-alarm", renotify: true, requireInteraction: true, vibrate: [400, 150, 400, 150, 400] };
+    // The shell's worker (front/app.html registers it); tapping the notification opens this page.
+    const registration = await navigator.serviceWorker?.getRegistration();
+    const options = { body: root.dataset.notifyBody, tag: "trygg-alarm", renotify: true, requireInteraction: true, vibrate: [400, 150, 400, 150, 400], data: { url: window.location.pathname } };
     if (registration) registration.showNotification(root.dataset.notifyTitle, options);
   }
 
@@ -143,9 +144,6 @@
         if ("wakeLock" in navigator) navigator.wakeLock.request("screen").catch(() => {});
       }
     });
-  }
-  if (isPhone && "serviceWorker" in navigator && root.dataset.sw) {
-    navigator.serviceWorker.register(root.dataset.sw, { scope: root.dataset.scope }).catch(() => {});
   }
   let source = connect();
   // A laptop lid closed over night: start afresh when the page is shown again.

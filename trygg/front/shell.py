@@ -1,0 +1,80 @@
+"""The staff PWA shell: the web-app manifest, the service worker and the offline page.
+
+Every phone page (the alarm phone today, the visit app next) extends `front/app.html` and
+with it becomes part of one installable app with one service worker for the whole site.
+None of these responses holds data: they are public, like the login page. The manifest is
+fetched with the session's cookies (`crossorigin="use-credentials"`) only so that its name
+is in the person's language.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+# Raise when the offline page changes: installed workers then fetch it again.
+SHELL_VERSION = "1"
+
+
+def start_url() -> str:
+    """Where the installed app opens: the alarm phone, the one phone page so far."""
+    return reverse("alarms:phone")
+
+
+@require_GET
+def manifest(request: HttpRequest) -> HttpResponse:
+    start = start_url()
+    data = {
+        # The identity phones installed the app under (its first start page): it stays
+        # when the start page changes, so nobody has to install it again.
+        "id": start,
+        "name": _("Trygg alarms"),
+        "short_name": "Trygg",
+        "start_url": start,
+        # The whole site: a phone page's links (an alarm, a client) stay in the app.
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#0b5394",
+        "lang": get_language(),
+        "icons": [
+            {
+                "src": request.build_absolute_uri(static("trygg/icon.svg")),
+                "sizes": "any",
+                "type": "image/svg+xml",
+            }
+        ],
+    }
+    return HttpResponse(json.dumps(data), content_type="application/manifest+json")
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    response = render(
+        request,
+        "front/sw.js",
+        {
+            "offline_url": reverse("front:offline"),
+            "start_url": start_url(),
+            "version": SHELL_VERSION,
+        },
+        content_type="text/javascript",
+    )
+    # The worker may control the whole site, also when fetched from the alarm phone's old
+    # address, where phones registered it before the shell moved here.
+    response["Service-Worker-Allowed"] = "/"
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_GET
+def offline(request: HttpRequest) -> HttpResponse:
+    """What a phone page shows when the network is gone (served from the worker's cache)."""
+    return render(request, "front/offline.html")
