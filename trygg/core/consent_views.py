@@ -11,8 +11,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from . import access, services
 from .constants import AccessAction
 from .forms import ConsentForm, WithdrawConsentForm
-from .models import Consent, User
+from .models import Consent
 from .services import log_request_access
+from .web import request_user
 
 
 @login_required
@@ -28,8 +29,7 @@ def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         log_request_access(request, [client], AccessAction.DETAIL)
     if request.method == "POST" and form.is_valid():
-        assert isinstance(request.user, User)
-        services.record_consent(request.user, client, **form.cleaned_data)
+        services.record_consent(request_user(request), client, **form.cleaned_data)
         return redirect("core:client_detail", pk=client.pk)
     return render(request, "core/consent_form.html", {"client": client, "form": form})
 
@@ -52,9 +52,10 @@ def consent_withdraw(request: HttpRequest, pk: int, consent_pk: int) -> HttpResp
             {"client": client, "form": form},
             status=400,
         )
-    assert isinstance(request.user, User)
     try:
-        services.withdraw_consent(request.user, consent, on=form.cleaned_data["withdrawn_on"])
+        services.withdraw_consent(
+            request_user(request), consent, on=form.cleaned_data["withdrawn_on"]
+        )
     except ValueError as exc:
         form.add_error("withdrawn_on", str(exc))
         return render(

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -16,7 +15,7 @@ from django.views.i18n import set_language as django_set_language
 
 from trygg.core import access, clock
 from trygg.core.constants import Role
-from trygg.core.models import Consent, User
+from trygg.core.models import FLAGGED_READ, Consent, User
 from trygg.integration import access as integration_access
 
 
@@ -71,10 +70,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if access.can_review_access_log(user):
         since = timezone.now() - dt.timedelta(days=30)
         context["flagged_reads"] = (
-            access.access_log(user)
-            .filter(at__gte=since)
-            .filter(Q(own_record=True) | Q(colleague_record=True) | Q(outside_teams=True))
-            .count()
+            access.access_log(user).filter(at__gte=since).filter(FLAGGED_READ).count()
         )
         context["flagged_since"] = (today - dt.timedelta(days=30)).isoformat()
     if scope.has_role(Role.MUNICIPAL_ADMIN):

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from trygg.core.models import User
+from trygg.core.web import request_user
 
 from . import services
 from .models import Notification
@@ -18,8 +18,9 @@ from .models import Notification
 @login_required
 @require_GET
 def notification_list(request: HttpRequest) -> HttpResponse:
-    assert isinstance(request.user, User)
-    notes = Notification.objects.filter(recipient=request.user).order_by("-created_at", "-id")
+    notes = Notification.objects.filter(recipient=request_user(request)).order_by(
+        "-created_at", "-id"
+    )
     page = Paginator(notes, 50).get_page(request.GET.get("page"))
     return render(request, "notifications/list.html", {"page": page})
 
@@ -28,11 +29,11 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark one read and follow its link."""
-    assert isinstance(request.user, User)
-    note = Notification.objects.filter(recipient=request.user, pk=pk).first()
+    user = request_user(request)
+    note = Notification.objects.filter(recipient=user, pk=pk).first()
     if note is None:
         return redirect("notifications:list")
-    services.mark_read(request.user, [note.pk])
+    services.mark_read(user, [note.pk])
     if note.url and url_has_allowed_host_and_scheme(note.url, allowed_hosts=None):
         return redirect(note.url)
     return redirect("notifications:list")
@@ -41,6 +42,5 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def notification_read_all(request: HttpRequest) -> HttpResponse:
-    assert isinstance(request.user, User)
-    services.mark_read(request.user)
+    services.mark_read(request_user(request))
     return redirect("notifications:list")

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from trygg.core.models import Municipality, User
+from trygg.core.web import request_user
 
 from . import access, services
 from .constants import OutageKind, OutageStatus
@@ -71,8 +72,7 @@ def status_feed(request: HttpRequest) -> HttpResponse:
 def _planner(request: HttpRequest) -> User:
     if not access.can_plan(request.user):
         raise PermissionDenied
-    assert isinstance(request.user, User)
-    return request.user
+    return request_user(request)
 
 
 @login_required

@@ -14,6 +14,7 @@ from ninja.errors import HttpError
 
 from trygg.core.apiauth import session_auth
 from trygg.core.models import Municipality, User
+from trygg.core.web import request_user
 
 from . import access, services
 from .constants import System
@@ -266,7 +267,6 @@ def create_call_out(
     chosen = _municipality(request, municipality)
     if not access.can_record_call_outs(request.user, chosen):
         raise PermissionError("Only the welfare-technology team and administrators.")
-    assert isinstance(request.user, User)
     service = Service.objects.filter(municipality=chosen, pk=payload.service_id).first()
     if service is None:
         return Status(
@@ -285,7 +285,7 @@ def create_call_out(
         people[name] = person
     try:
         call_out = services.record_call_out(
-            request.user,
+            request_user(request),
             service,
             at=_aware(payload.at, chosen),
             vendor=payload.vendor,

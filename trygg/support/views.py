@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from trygg.core.models import Municipality, User
+from trygg.core.models import Municipality
+from trygg.core.web import request_user
 
 from . import access, services
 from .constants import COUNTRY_CURRENCY, LineKind, System
@@ -130,14 +131,14 @@ def call_out_create(request: HttpRequest) -> HttpResponse:
     municipality = _municipality(request)
     if municipality is None or not access.can_record_call_outs(request.user, municipality):
         raise PermissionDenied
-    assert isinstance(request.user, User)
+    user = request_user(request)
     service_choices = Service.objects.filter(municipality=municipality).order_by("name")
     form = CallOutForm(
         request.POST or None,
         initial={
             "at": municipality.localtime(),
             "currency": COUNTRY_CURRENCY.get(municipality.country),
-            "ordered_by": request.user.pk,
+            "ordered_by": user.pk,
         },
         services=service_choices,
         staff=access.call_out_staff(municipality),
@@ -148,7 +149,7 @@ def call_out_create(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.record_call_out(request.user, data.pop("service"), **data)
+                services.record_call_out(user, data.pop("service"), **data)
             except ValidationError as exc:
                 for field, messages in exc.message_dict.items():
                     for message in messages:
