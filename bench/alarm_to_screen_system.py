@@ -253,22 +253,28 @@ def setup(units: int) -> int:
 
 
 def clear_alarms(municipality_id: int) -> None:
-    """Delete the bench municipality's signals, alarms, their events and outbox rows (raw
+    """Delete the bench municipality's signals, alarms, their events and outbox messages (raw
     SQL: the ORM would load every row to cascade), and forget when its units were heard."""
     from django.db import connection, transaction
 
-    from trygg.alarms.models import Alarm, AlarmEvent, AlarmOutbox, Signal
+    from trygg.alarms.models import Alarm, AlarmEvent, Signal
+    from trygg.core.models import OutboxMessage
     from trygg.devices.models import AlarmUnit
 
     quote = connection.ops.quote_name
     alarm = quote(Alarm._meta.db_table)
     of_alarms = f"(SELECT id FROM {alarm} WHERE municipality_id = %s)"
     with transaction.atomic(), connection.cursor() as cursor:
-        for model in (AlarmOutbox, AlarmEvent):
-            cursor.execute(
-                f"DELETE FROM {quote(model._meta.db_table)} WHERE alarm_id IN {of_alarms}",
-                [municipality_id],
-            )
+        # The alarms' outbox messages (no foreign key: by stream and subject).
+        cursor.execute(
+            f"DELETE FROM {quote(OutboxMessage._meta.db_table)}"
+            f" WHERE stream = 'alarm' AND subject_id IN {of_alarms}",
+            [municipality_id],
+        )
+        cursor.execute(
+            f"DELETE FROM {quote(AlarmEvent._meta.db_table)} WHERE alarm_id IN {of_alarms}",
+            [municipality_id],
+        )
         cursor.execute(f"DELETE FROM {alarm} WHERE municipality_id = %s", [municipality_id])
         cursor.execute(
             f"DELETE FROM {quote(Signal._meta.db_table)} WHERE unit_id IN "
@@ -280,7 +286,7 @@ def clear_alarms(municipality_id: int) -> None:
     )
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            for table in (Signal, Alarm, AlarmOutbox, AlarmEvent):
+            for table in (Signal, Alarm, OutboxMessage, AlarmEvent):
                 cursor.execute(f"VACUUM ANALYZE {quote(table._meta.db_table)}")
     connection.close()
 

@@ -73,8 +73,8 @@ def create_units(n: int, start: dt.datetime) -> int:
     """N units last heard from evenly over the interval before `start`; the municipality id."""
     from django.db import connection, transaction
 
-    from trygg.alarms.models import Alarm, AlarmOutbox, Signal
-    from trygg.core.models import Municipality
+    from trygg.alarms.models import Alarm, Signal
+    from trygg.core.models import Municipality, OutboxMessage
     from trygg.devices.models import AlarmPlacement, AlarmUnit
 
     municipality, _ = Municipality.objects.get_or_create(
@@ -87,7 +87,7 @@ def create_units(n: int, start: dt.datetime) -> int:
         unit_ids = f"SELECT id FROM {AlarmUnit._meta.db_table} WHERE municipality_id = %s"
         alarm_ids = f"SELECT id FROM {Alarm._meta.db_table} WHERE unit_id IN ({unit_ids})"
         for model, where in (
-            (AlarmOutbox, f"alarm_id IN ({alarm_ids})"),
+            (OutboxMessage, f"stream = 'alarm' AND subject_id IN ({alarm_ids})"),
             (Alarm, f"unit_id IN ({unit_ids})"),
             (Signal, f"unit_id IN ({unit_ids})"),
             (AlarmPlacement, f"unit_id IN ({unit_ids})"),

@@ -9,12 +9,12 @@ class AlarmsConfig(AppConfig):
 
     def ready(self) -> None:
         from trygg import worker
-        from trygg.core import menu
+        from trygg.core import menu, outbox
         from trygg.receivers import registry
 
         from . import extracts  # noqa: F401  registers the log extract's hooks and job
         from .access import can_open_alarms
-        from .dispatch import run_dispatcher
+        from .dispatch import OUTBOX_BATCH, OUTBOX_TOPICS, deliver_alarm_messages, run_dispatcher
         from .heartbeats import raise_lost_connections
         from .ingest import api_device, dc09_keys, ingest
 
@@ -29,4 +29,7 @@ class AlarmsConfig(AppConfig):
         # New alarms are routed and announced within a fraction of a second, and escalate
         # on time: a loop of its own, woken by the ingest through the event bus.
         worker.register_loop("alarms.dispatch")(run_dispatcher)
+        # That loop delivers the alarm topics of the core outbox itself; the worker's
+        # `core.outbox` job leaves them alone.
+        outbox.register(OUTBOX_TOPICS, deliver_alarm_messages, batch=OUTBOX_BATCH, own_loop=True)
         menu.register("alarms", _("Alarms"), "alarms:console", position=50, shown=can_open_alarms)

@@ -2,9 +2,10 @@
 duty and escalates while nobody acknowledges it. The steps people take are in `steps.py`.
 
 Two loops do it (`run_dispatcher`, one thread in `trygg serve` and in `trygg worker`):
-delivering the outbox the ingest and heartbeat supervision write (routing each new alarm
-and announcing it) and escalating what is due. What the event bus carries about alarms
-(`channel`, `event_data`, `announce`) is here too: the steps announce through it.
+delivering the `alarm.*` messages the ingest and heartbeat supervision write to the core
+outbox (routing each new alarm and announcing it) and escalating what is due. What the
+event bus carries about alarms (`channel`, `event_data`, `announce`) is here too: the steps
+announce through it.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from django.db import close_old_connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from trygg.core import events
-from trygg.core.models import Team
+from trygg.core import events, outbox
+from trygg.core.models import OutboxMessage, Team
 from trygg.lib.bulkinsert import update_rows
 
 from .models import (
@@ -28,7 +29,6 @@ from .models import (
     AlarmAction,
     AlarmCategory,
     AlarmEvent,
-    AlarmOutbox,
     AlarmPolicy,
     AlarmStatus,
     EscalationLevel,
@@ -37,7 +37,6 @@ from .routing import Roster
 
 logger = logging.getLogger(__name__)
 
-OUTBOX_CHANNEL = "alarms.outbox"
 DEFAULT_POLICY = AlarmPolicy(acknowledge_within=120, remind_every=60)
 
 
@@ -71,11 +70,6 @@ def announce(alarm: Alarm, action: str) -> None:
     events.publish_many([announcement(alarm, action)])
 
 
-def wake_dispatcher() -> None:
-    """Tell the dispatcher there is outbox to deliver (after the writer's commit)."""
-    events.publish(OUTBOX_CHANNEL, {})
-
-
 def policy_for(municipality_id: int) -> AlarmPolicy:
     return AlarmPolicy.objects.filter(municipality_id=municipality_id).first() or DEFAULT_POLICY
 
@@ -107,69 +101,67 @@ def _route(alarm: Alarm, roster: Roster, policy: AlarmPolicy, now: dt.datetime) 
         alarm.escalate_at = max(alarm.escalate_at, now)
 
 
-def dispatch_pending(limit: int = 500, now: dt.datetime | None = None) -> int:
-    """Deliver pending outbox rows: route each new alarm and announce it, or announce a
-    change the ingest made (a restore closing an alarm). Safe beside other dispatchers:
-    rows are claimed with SKIP LOCKED on PostgreSQL (SQLite has one writer anyway)."""
-    # A read first: on SQLite a transaction takes the database's one write lock at BEGIN,
-    # and an idle dispatcher must not take it every second from the ingest.
-    if not AlarmOutbox.objects.filter(delivered_at__isnull=True).exists():
-        return 0
-    with transaction.atomic():
-        # SQLite has no FOR UPDATE and ignores the clause: its one writer is lock enough.
-        pending = (
-            AlarmOutbox.objects.filter(delivered_at__isnull=True)
-            .order_by("pk")
-            .select_for_update(skip_locked=True)
-        )
-        rows = list(pending[:limit])
-        if not rows:
-            return 0
-        # The time once the lock is held: on SQLite BEGIN may have waited for the ingest.
-        now = now or timezone.now()
-        alarms = {
-            a.pk: a
-            for a in Alarm.objects.select_for_update(of=("self",))
-            .select_related("municipality", "client", "signal")
-            .filter(pk__in={row.alarm_id for row in rows})
-        }
-        history: list[AlarmEvent] = []
-        routed: list[Alarm] = []
-        said: list[events.Event] = []
-        for row in rows:
-            alarm = alarms[row.alarm_id]
-            if alarm.routed_at is None:  # new: raised now, or lost connection noticed
-                roster, policy = _organisation(alarm.municipality_id)
-                if alarm.status != AlarmStatus.CLOSED:
-                    _route(alarm, roster, policy, now)
-                else:
-                    alarm.routed_at = now
-                routed.append(alarm)
-                history.append(
-                    AlarmEvent(alarm=alarm, at=raised_at(alarm), action=AlarmAction.RAISED)
-                )
-                if alarm.team_id is not None:
-                    history.append(
-                        AlarmEvent(alarm=alarm, at=now, action=AlarmAction.ROUTED, team=alarm.team)
-                    )
-                elif alarm.category == AlarmCategory.CARE and alarm.status == AlarmStatus.OPEN:
-                    history.append(
-                        AlarmEvent(
-                            alarm=alarm,
-                            at=now,
-                            action=AlarmAction.ESCALATED,
-                            level=EscalationLevel.ALARM_CENTRE,
-                            note=_("No responder team is on duty for this client now."),
-                        )
-                    )
-                said.append(announcement(alarm, AlarmAction.RAISED))
+# The alarm topics in the outbox (trygg/core/outbox.py): a new alarm that needs someone's
+# action (the ingest, heartbeat supervision), and one Trygg closed itself (a restore). The
+# dispatcher delivers them from its own loop, not the worker's `core.outbox` job.
+OUTBOX_TOPICS = "alarm."
+OUTBOX_BATCH = 500
+
+
+def dispatch_pending(limit: int = OUTBOX_BATCH, now: dt.datetime | None = None) -> int:
+    """Deliver one batch of due `alarm.*` outbox messages: route each new alarm and announce
+    it, or announce a change the ingest made (a restore closing an alarm). Safe beside other
+    dispatchers (the outbox claims with SKIP LOCKED on PostgreSQL; SQLite has one writer).
+    An idle pass is one read: on SQLite a transaction takes the database's one write lock at
+    BEGIN, and an idle dispatcher must not take it every second from the ingest."""
+    return outbox.deliver((OUTBOX_TOPICS,), limit=limit, now=now)
+
+
+def deliver_alarm_messages(messages: list[OutboxMessage], now: dt.datetime) -> None:
+    """The outbox handler of `alarm.*`, run in the claim's transaction (which marks the
+    messages delivered): `now` is taken once the claim holds its rows, since on SQLite
+    BEGIN may have waited for the ingest."""
+    alarms = {
+        a.pk: a
+        for a in Alarm.objects.select_for_update(of=("self",))
+        .select_related("municipality", "client", "signal")
+        .filter(pk__in={m.subject_id for m in messages})
+    }
+    history: list[AlarmEvent] = []
+    routed: list[Alarm] = []
+    said: list[events.Event] = []
+    for message in messages:
+        alarm = alarms.get(message.subject_id)
+        if alarm is None:
+            continue  # deleted since the message was written (a message has no foreign key)
+        if alarm.routed_at is None:  # new: raised now, or lost connection noticed
+            roster, policy = _organisation(alarm.municipality_id)
+            if alarm.status != AlarmStatus.CLOSED:
+                _route(alarm, roster, policy, now)
             else:
-                said.append(announcement(alarm, row.topic.removeprefix("alarm.")))
-        _save_routes(routed)
-        AlarmEvent.objects.bulk_create(history)
-        events.publish_many(said)
-        AlarmOutbox.objects.filter(pk__in=[row.pk for row in rows]).update(delivered_at=now)
-    return len(rows)
+                alarm.routed_at = now
+            routed.append(alarm)
+            history.append(AlarmEvent(alarm=alarm, at=raised_at(alarm), action=AlarmAction.RAISED))
+            if alarm.team_id is not None:
+                history.append(
+                    AlarmEvent(alarm=alarm, at=now, action=AlarmAction.ROUTED, team=alarm.team)
+                )
+            elif alarm.category == AlarmCategory.CARE and alarm.status == AlarmStatus.OPEN:
+                history.append(
+                    AlarmEvent(
+                        alarm=alarm,
+                        at=now,
+                        action=AlarmAction.ESCALATED,
+                        level=EscalationLevel.ALARM_CENTRE,
+                        note=_("No responder team is on duty for this client now."),
+                    )
+                )
+            said.append(announcement(alarm, AlarmAction.RAISED))
+        else:
+            said.append(announcement(alarm, message.topic.removeprefix("alarm.")))
+    _save_routes(routed)
+    AlarmEvent.objects.bulk_create(history)
+    events.publish_many(said)
 
 
 # How long the dispatcher reuses a municipality's shifts and policy: a change in the admin
@@ -268,10 +260,11 @@ def next_escalation_in(now: dt.datetime | None = None) -> float | None:
 
 
 def run_dispatcher(stop: threading.Event, *, idle: float = 1.0) -> None:
-    """Deliver the outbox and escalate, until `stop` is set. Wakes at once when a writer
-    announces outbox rows; otherwise looks every `idle` seconds (a notice can be lost:
-    the rows are the truth, the notice only saves waiting)."""
-    wake = events.subscribe([OUTBOX_CHANNEL])
+    """Deliver the `alarm.*` outbox messages and escalate, until `stop` is set. Wakes at
+    once when a writer's messages are committed (`outbox.notify`); otherwise looks every
+    `idle` seconds (a notice can be lost: the rows are the truth, the notice only saves
+    waiting)."""
+    wake = outbox.subscribe([OUTBOX_TOPICS])
     try:
         while not stop.is_set():
             close_old_connections()

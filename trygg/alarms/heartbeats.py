@@ -8,9 +8,9 @@ grace). The worker runs `raise_lost_connections` every second: the partial index
 lost, so finding the overdue ones is a range read of the index's head, however many units
 there are. Each overdue unit is claimed by a conditional
 `UPDATE … SET connection_lost = true WHERE … connection_lost = false AND
-supervision_due_at <= now`, and its alarm and outbox row are written in the same
-transaction, so several `trygg worker` processes can run side by side and each unit is
-raised exactly once.
+supervision_due_at <= now`, and its alarm and its `alarm.raised` message in the core
+outbox are written in the same transaction, so several `trygg worker` processes can run
+side by side and each unit is raised exactly once.
 
 Batches. A mobile network outage silences thousands of units within seconds of each other.
 One run claims them `limit` at a time, a handful of statements per batch (lock, update,
@@ -32,15 +32,15 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from trygg.core import outbox
 from trygg.devices.models import AlarmUnit
+from trygg.lib.bulkinsert import insert_rows
 from trygg.receivers.incoming import EventKind, IncomingEvent
-
-from . import dispatch
 
 # The ingest's helpers, so a lost connection gets its placement, client and provider
 # exactly as the ingest's alarms do (the placement in force on the unit's local day).
 from .ingest import OUTBOX_RAISED, Placements, build_alarm, local_day
-from .models import CONNECTION_RESTORED_CODE, Alarm, AlarmKind, AlarmOutbox
+from .models import CONNECTION_RESTORED_CODE, Alarm, AlarmKind
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +130,7 @@ def _claim(
 
 
 def _record(units: list[AlarmUnit], now: dt.datetime) -> None:
-    """The alarms and their outbox rows: three statements for the batch (more on SQLite,
+    """The alarms and their outbox messages: three statements for the batch (more on SQLite,
     which splits inserts by its parameter limit)."""
     if not units:
         return
@@ -145,10 +145,9 @@ def _record(units: list[AlarmUnit], now: dt.datetime) -> None:
         for unit, moment in zip(units, moments, strict=True)
     ]
     Alarm.objects.bulk_create(alarms)
-    AlarmOutbox.objects.bulk_create(
-        [AlarmOutbox(alarm=alarm, topic=OUTBOX_TOPIC, created_at=now) for alarm in alarms]
-    )
-    dispatch.wake_dispatcher()
+    # The ingest's fast insert, as for its own messages; the dispatcher is woken on commit.
+    insert_rows(outbox.rows(OUTBOX_TOPIC, [alarm.pk for alarm in alarms], now=now))
+    outbox.notify([OUTBOX_TOPIC])
 
 
 def _one_at_a_time(pks: list[int], now: dt.datetime) -> int:

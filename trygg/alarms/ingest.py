@@ -29,12 +29,13 @@ Decisions:
 - A code Trygg does not know (`other`) and unclassified technical faults open a technical
   alarm: stored and shown to someone, never dropped.
 - Every alarm that needs someone's action (care and technical: all but tests and restores)
-  gets an `alarm.raised` outbox row in its own transaction; the dispatcher routes it.
+  gets an `alarm.raised` message in the core outbox (trygg/core/outbox.py) in its own
+  transaction; the dispatcher routes it.
 - A restore closes what it ends, in the same transaction: a unit heard again after a lost
   connection closes its open `connection_lost` alarm, and a low battery, tamper or mains
   restore (when the protocol says which, `IncomingEvent.restores`) closes the unit's open
   alarm of that kind, in the same zone unless the restore names none. The closed alarm gets
-  an `AlarmEvent` (RESTORED, no actor: Trygg did it) and an `alarm.closed` outbox row so
+  an `AlarmEvent` (RESTORED, no actor: Trygg did it) and an `alarm.closed` outbox message so
   consoles drop it. A restore of a care alarm (medical alarm restore, a cancel) closes
   nothing: someone must still see to the client. Generic technical restores
   (communications restoral, SCAIP "normal state") close nothing either: which fault ended
@@ -59,6 +60,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from trygg.core import outbox
 from trygg.core.models import ApiToken
 from trygg.devices.models import (
     UNIT_REF_FIELDS,
@@ -80,7 +82,6 @@ from trygg.receivers.incoming import (
     Protocol,
 )
 
-from . import dispatch
 from .models import (
     CARE_KINDS,
     CONNECTION_RESTORED_CODE,
@@ -90,7 +91,6 @@ from .models import (
     AlarmCategory,
     AlarmEvent,
     AlarmKind,
-    AlarmOutbox,
     AlarmStatus,
     Signal,
 )
@@ -389,15 +389,10 @@ def _store(
     closed = [(alarm.pk, restore) for alarm, restore in in_batch]
     closed += _close_stored(stored, restores, now)
 
-    outbox = [
-        AlarmOutbox(alarm_id=alarm.pk, topic=OUTBOX_RAISED, created_at=now)
-        for alarm in alarms
-        if alarm.kind not in RECORD_ONLY_KINDS
-    ]
-    outbox += [
-        AlarmOutbox(alarm_id=alarm_id, topic=OUTBOX_CLOSED, created_at=now)
-        for alarm_id, _ in closed
-    ]
+    # Raised before closed, in one insert: the dispatcher gets them in this order.
+    messages = outbox.rows(
+        OUTBOX_RAISED, [a.pk for a in alarms if a.kind not in RECORD_ONLY_KINDS], now=now
+    ) + outbox.rows(OUTBOX_CLOSED, [alarm_id for alarm_id, _ in closed], now=now)
     if closed:
         insert_rows(
             [
@@ -413,10 +408,11 @@ def _store(
                 for alarm_id, restore in closed
             ]
         )
-    if outbox:
-        insert_rows(outbox)
-        # Delivered on commit: the dispatcher routes them now, not at its next idle look.
-        dispatch.wake_dispatcher()
+    if messages:
+        # The fast insert, not `outbox.write_many` (bulk_create): this is the ingest's path.
+        insert_rows(messages)
+        # Woken on commit: the dispatcher routes them now, not at its next idle look.
+        outbox.notify([OUTBOX_RAISED])
 
 
 def _close_in_batch(

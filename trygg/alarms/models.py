@@ -1,6 +1,6 @@
 """Messages received from alarm units, the alarms they raise and how they are handled, who
-responds to them (districts, responder shifts, the escalation policy), and the outbox that
-tells consoles and phones about changes."""
+responds to them (districts, responder shifts, the escalation policy). Their changes reach
+the dispatcher through the core outbox (topics `alarm.*`, trygg/core/outbox.py)."""
 
 from __future__ import annotations
 
@@ -287,31 +287,6 @@ class Alarm(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.code} ({self.unit_id})"
-
-
-class AlarmOutbox(models.Model):
-    """A new care alarm to announce to the alarm console: written in the alarm's own
-    transaction, delivered after it (DESIGN §2, outbox). The delivery loop claims pending
-    rows by a conditional update of `delivered_at`."""
-
-    alarm = models.ForeignKey(
-        Alarm, on_delete=models.CASCADE, related_name="+", verbose_name=_("alarm")
-    )
-    topic = models.CharField(_("topic"), max_length=64, default="alarm.raised")
-    created_at = models.DateTimeField(_("written"), default=timezone.now)
-    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("alarm outbox entry")
-        verbose_name_plural = _("alarm outbox")
-        indexes = [
-            models.Index(
-                fields=["id"], name="alarmoutbox_pending", condition=Q(delivered_at__isnull=True)
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.topic} {self.alarm_id}"
 
 
 class AlarmAction(models.TextChoices):

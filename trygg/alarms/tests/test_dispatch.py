@@ -4,7 +4,9 @@ it, by the dispatcher loop (the steps people take are in test_steps.py)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+import pytest
 from django.utils import timezone
 
 from trygg.alarms import dispatch, steps
@@ -13,13 +15,13 @@ from trygg.alarms.models import (
     Alarm,
     AlarmAction,
     AlarmEvent,
-    AlarmOutbox,
     AlarmPolicy,
     AlarmStatus,
     EscalationLevel,
     ResponderShift,
 )
-from trygg.core import events
+from trygg.core import events, outbox
+from trygg.core.models import OutboxMessage
 from trygg.receivers.incoming import IncomingEvent
 
 from .conftest import DAY, NIGHT, Duty, Place, actions, announced, incoming, raise_alarm
@@ -34,7 +36,7 @@ def test_a_day_alarm_goes_to_the_day_team_of_the_clients_district(duty: Duty) ->
     assert alarm.escalation_level == EscalationLevel.TEAM
     assert alarm.escalate_at == DAY + dt.timedelta(seconds=120)
     assert actions(alarm) == [AlarmAction.RAISED, AlarmAction.ROUTED]
-    assert not AlarmOutbox.objects.filter(delivered_at__isnull=True).exists()
+    assert not OutboxMessage.objects.filter(delivered_at__isnull=True).exists()
 
 
 def test_a_night_alarm_goes_to_the_night_patrol(duty: Duty) -> None:
@@ -92,6 +94,57 @@ def test_the_outbox_is_delivered_once(duty: Duty) -> None:
     raise_alarm(duty, DAY)
     assert dispatch.dispatch_pending(now=DAY) == 0
     assert AlarmEvent.objects.filter(action=AlarmAction.RAISED).count() == 1
+
+
+def test_the_alarm_topics_are_delivered_by_the_dispatcher_not_the_outbox_job(duty: Duty) -> None:
+    ingest([incoming("1001", at=DAY)])
+    assert outbox.deliver(now=DAY) == 0  # the worker's `core.outbox` job leaves them alone
+    assert OutboxMessage.objects.get().delivered_at is None
+    assert dispatch.dispatch_pending(now=DAY) == 1
+    assert OutboxMessage.objects.get().delivered_at == DAY
+
+
+def test_an_alarm_whose_routing_fails_holds_back_no_other_and_is_tried_again(
+    duty: Duty, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    ingest([incoming("1001", at=DAY), incoming("1001", at=DAY)])
+    bad, good = Alarm.objects.order_by("pk")
+    route = dispatch._route
+
+    def failing(alarm: Alarm, *args: Any) -> None:
+        if alarm.pk == bad.pk:
+            raise RuntimeError("the roster could not be read")
+        route(alarm, *args)
+
+    monkeypatch.setattr(dispatch, "_route", failing)
+    assert dispatch.dispatch_pending(now=DAY) == 1
+    bad.refresh_from_db()
+    good.refresh_from_db()
+    assert (bad.routed_at, good.team) == (None, duty.day_team)
+    message = OutboxMessage.objects.get(subject_id=bad.pk)
+    assert message.delivered_at is None
+    assert message.attempts >= 1
+    assert message.last_error.startswith("RuntimeError at ")
+    assert "roster" not in message.last_error
+    assert message.next_attempt_at is not None
+    assert message.next_attempt_at > DAY
+    assert dispatch.dispatch_pending(now=DAY) == 0  # not at once: later
+
+    monkeypatch.setattr(dispatch, "_route", route)
+    assert dispatch.dispatch_pending(now=message.next_attempt_at) == 1
+    bad.refresh_from_db()
+    assert bad.team == duty.day_team
+    assert actions(bad) == [AlarmAction.RAISED, AlarmAction.ROUTED]
+
+
+def test_a_message_about_a_deleted_alarm_is_skipped(duty: Duty) -> None:
+    ingest([incoming("1001", at=DAY), incoming("1001", at=DAY)])
+    gone, kept = Alarm.objects.order_by("pk")
+    gone.delete()
+    assert dispatch.dispatch_pending(now=DAY) == 2
+    assert not OutboxMessage.objects.filter(delivered_at__isnull=True).exists()
+    kept.refresh_from_db()
+    assert kept.team == duty.day_team
 
 
 # Escalation ------------------------------------------------------------------------------
@@ -152,7 +205,7 @@ def test_the_dispatcher_loop_routes_a_new_alarm_at_once(duty: Duty, transactiona
     try:
         now = timezone.now()
         ingest([incoming("1001", at=now)])
-        dispatch.wake_dispatcher()
+        outbox.notify(["alarm.raised"])
         event = seen.get(timeout=5)
         assert event is not None
         assert event.data["action"] == "raised"

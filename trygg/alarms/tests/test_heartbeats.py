@@ -18,8 +18,8 @@ from trygg import worker
 from trygg.alarms import ingest as alarm_ingest
 from trygg.alarms.heartbeats import FAILED_UNIT_RETRY, OUTBOX_TOPIC, raise_lost_connections
 from trygg.alarms.ingest import OUTBOX_CLOSED, OUTBOX_RAISED, ingest
-from trygg.alarms.models import Alarm, AlarmAction, AlarmEvent, AlarmOutbox, AlarmStatus
-from trygg.core.models import Municipality
+from trygg.alarms.models import Alarm, AlarmAction, AlarmEvent, AlarmStatus
+from trygg.core.models import Municipality, OutboxMessage
 from trygg.devices.models import AlarmPlacement, AlarmProtocol, AlarmUnit, AlarmUnitKind
 from trygg.devices.services import move_unit, place_unit
 from trygg.receivers.incoming import IngestOutcome
@@ -90,8 +90,8 @@ def test_a_silent_unit_raises_one_technical_alarm_for_its_holder(
     assert (alarm.client, alarm.provider) == (place.client, place.provider)
     assert alarm.municipality == place.municipality
     assert alarm.created_at == DEADLINE + SECOND
-    outbox = AlarmOutbox.objects.get()
-    assert (outbox.alarm, outbox.topic, outbox.delivered_at) == (alarm, OUTBOX_TOPIC, None)
+    outbox = OutboxMessage.objects.get()
+    assert (outbox.subject_id, outbox.topic, outbox.delivered_at) == (alarm.pk, OUTBOX_TOPIC, None)
     assert fresh(unit).connection_lost
 
 
@@ -117,7 +117,7 @@ def test_running_again_raises_nothing_more(unit: AlarmUnit) -> None:
     assert raise_lost_connections(DEADLINE + SECOND) == 1
     assert raise_lost_connections(DEADLINE + 2 * SECOND) == 0
     assert raise_lost_connections(DEADLINE + dt.timedelta(days=1)) == 0
-    assert Alarm.objects.count() == AlarmOutbox.objects.count() == 1
+    assert Alarm.objects.count() == OutboxMessage.objects.count() == 1
 
 
 @pytest.mark.django_db(transaction=True)  # the worker closes its connection around a job
@@ -149,7 +149,7 @@ def test_a_message_after_the_loss_restores_and_rearms_supervision(
     assert raise_lost_connections(second_deadline) == 1
     kinds = list(Alarm.objects.order_by("id").values_list("kind", flat=True))
     assert kinds == ["connection_lost", "restore", "connection_lost"]
-    assert AlarmOutbox.objects.filter(topic=OUTBOX_TOPIC).count() == 2
+    assert OutboxMessage.objects.filter(topic=OUTBOX_TOPIC).count() == 2
 
 
 def test_a_lost_connection_is_announced_like_any_alarm_that_needs_someone() -> None:
@@ -173,9 +173,13 @@ def test_the_unit_heard_again_closes_its_connection_lost_alarm(
     assert "heard again" in event.note
     assert f"alarm {restore.pk}" in event.note
     # Raised, then closed, for the consoles; the restore itself is history only.
-    topics = AlarmOutbox.objects.filter(alarm=lost).order_by("id").values_list("topic", flat=True)
+    topics = (
+        OutboxMessage.objects.filter(stream="alarm", subject_id=lost.pk)
+        .order_by("id")
+        .values_list("topic", flat=True)
+    )
     assert list(topics) == [OUTBOX_RAISED, OUTBOX_CLOSED]
-    assert not AlarmOutbox.objects.filter(alarm=restore).exists()
+    assert not OutboxMessage.objects.filter(stream="alarm", subject_id=restore.pk).exists()
 
 
 def test_an_acknowledged_lost_connection_is_closed_too(unit: AlarmUnit) -> None:
@@ -193,7 +197,7 @@ def test_a_lost_connection_someone_closed_already_is_left_as_it_is(unit: AlarmUn
     lost = Alarm.objects.get(kind="connection_lost")
     assert (lost.status, lost.closed_at) == ("closed", closed_at)
     assert not AlarmEvent.objects.exists()
-    assert not AlarmOutbox.objects.filter(topic=OUTBOX_CLOSED).exists()
+    assert not OutboxMessage.objects.filter(topic=OUTBOX_CLOSED).exists()
     assert Alarm.objects.filter(kind="restore").count() == 1  # the restore is still recorded
 
 
@@ -293,7 +297,7 @@ def test_a_burst_of_2000_silent_units_is_a_few_statements_per_batch(place: Place
     with CaptureQueriesContext(connection) as queries:
         assert raise_lost_connections(DEADLINE + SECOND, limit=500) == 2000
     assert Alarm.objects.filter(kind="connection_lost").count() == 2000
-    assert AlarmOutbox.objects.filter(topic=OUTBOX_TOPIC).count() == 2000
+    assert OutboxMessage.objects.filter(topic=OUTBOX_TOPIC).count() == 2000
     assert not AlarmUnit.objects.filter(pk__in=[u.pk for u in units], connection_lost=False)
     assert Alarm.objects.get(unit=units[1]).client == place.neighbour
     # Per batch of 500: is anything due, savepoint, lock, update, placements, release, and
@@ -302,7 +306,7 @@ def test_a_burst_of_2000_silent_units_is_a_few_statements_per_batch(place: Place
     # limit (so many rows a statement as the parameters allow).
     inserts = 2
     if connection.vendor == "sqlite":
-        inserts = -(-500 // _rows_per_insert(Alarm)) + -(-500 // _rows_per_insert(AlarmOutbox))
+        inserts = -(-500 // _rows_per_insert(Alarm)) + -(-500 // _rows_per_insert(OutboxMessage))
     # On PostgreSQL the dispatcher's wake-up is a NOTIFY in the batch's transaction.
     per_batch = 6 + inserts + (1 if connection.vendor == "postgresql" else 0)
     assert len(queries) <= 4 * per_batch + 1, "\n".join(
@@ -310,7 +314,7 @@ def test_a_burst_of_2000_silent_units_is_a_few_statements_per_batch(place: Place
     )
 
 
-def _rows_per_insert(model: type[Alarm] | type[AlarmOutbox]) -> int:
+def _rows_per_insert(model: type[Alarm] | type[OutboxMessage]) -> int:
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     return connection.ops.bulk_batch_size(fields, [])
 
@@ -402,7 +406,7 @@ def test_two_workers_racing_raise_each_unit_once(place: Place) -> None:
     silent_units(place, 600, due=DEADLINE)
     now = DEADLINE + SECOND
     results = _in_threads(lambda: _worker_loop(now), lambda: _worker_loop(now))
-    assert Alarm.objects.count() == AlarmOutbox.objects.count() == 600
+    assert Alarm.objects.count() == OutboxMessage.objects.count() == 600
     assert Alarm.objects.values("unit").distinct().count() == 600
     assert not AlarmUnit.objects.filter(connection_lost=False).exists()
     if connection.vendor == "postgresql":  # on SQLite a run that failed lost its count

@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from trygg.alarms import ingest as alarm_ingest
 from trygg.alarms.ingest import OUTBOX_CLOSED, OUTBOX_RAISED, ingest
-from trygg.alarms.models import Alarm, AlarmAction, AlarmEvent, AlarmOutbox, AlarmStatus, Signal
+from trygg.alarms.models import Alarm, AlarmAction, AlarmEvent, AlarmStatus, Signal
+from trygg.core.models import OutboxMessage
 from trygg.devices.models import AlarmPlacement, AlarmUnit, AlarmUnitKind
 from trygg.devices.services import move_unit, place_unit
 from trygg.receivers.incoming import IncomingEvent, IngestOutcome
@@ -59,13 +60,13 @@ def test_an_alarm_is_stored_with_its_raw_bytes_client_and_an_outbox_row(
     assert alarm.client == place.client
     assert alarm.provider == place.provider
     assert alarm.municipality == place.municipality
-    assert AlarmOutbox.objects.get().alarm == alarm
+    assert OutboxMessage.objects.get().subject_id == alarm.pk
 
 
 def test_a_retransmission_in_a_later_batch_is_a_duplicate(unit: AlarmUnit) -> None:
     assert ingest([incoming("1001", "k1")]) == [STORED]
     assert ingest([incoming("1001", "k1")]) == [DUPLICATE]
-    assert Signal.objects.count() == Alarm.objects.count() == AlarmOutbox.objects.count() == 1
+    assert Signal.objects.count() == Alarm.objects.count() == OutboxMessage.objects.count() == 1
 
 
 def test_a_retransmission_in_the_same_batch_is_stored_once(unit: AlarmUnit) -> None:
@@ -241,7 +242,7 @@ def test_a_lost_connection_is_restored_by_any_message_and_recorded(
     assert restore.closed_at is not None
     assert restore.signal is None  # a heartbeat is not kept
     assert restore.client == place.client
-    assert not AlarmOutbox.objects.exists()
+    assert not OutboxMessage.objects.exists()
     ingest([incoming("1001", events=())])
     assert Alarm.objects.count() == 1  # restored once
 
@@ -278,17 +279,17 @@ def test_each_kind_of_event_becomes_its_alarm(
     event = IncomingEvent(kind, "X1", zone="2", text="t" * 300)
     assert ingest([incoming("1001", events=(event,))]) == [STORED]
     alarm = Alarm.objects.get()
-    assert (alarm.kind, alarm.category, alarm.status, AlarmOutbox.objects.exists()) == expected
+    assert (alarm.kind, alarm.category, alarm.status, OutboxMessage.objects.exists()) == expected
     assert alarm.text == "t" * 200  # the raw bytes keep the whole of it
     # What needs someone, care or technical, is raised to the dispatcher the same way.
-    assert set(AlarmOutbox.objects.values_list("topic", flat=True)) <= {OUTBOX_RAISED}
+    assert set(OutboxMessage.objects.values_list("topic", flat=True)) <= {OUTBOX_RAISED}
 
 
 def test_a_test_report_is_kept_but_raises_nothing(unit: AlarmUnit) -> None:
     assert ingest([incoming("1001", "t1", events=(IncomingEvent("test", "RP"),))]) == [STORED]
     assert Signal.objects.count() == 1
     assert not Alarm.objects.filter(status="open").exists()
-    assert not AlarmOutbox.objects.exists()
+    assert not OutboxMessage.objects.exists()
     assert ingest([incoming("1001", "t1", events=(IncomingEvent("test", "RP"),))]) == [DUPLICATE]
 
 
@@ -350,9 +351,14 @@ def test_a_technical_restore_closes_the_units_open_alarm_of_that_kind(
     assert (event.action, event.actor) == (AlarmAction.RESTORED, None)
     assert "YR" in event.note
     assert f"alarm {restore.pk}" in event.note
-    topics = AlarmOutbox.objects.filter(alarm=fault).order_by("id").values_list("topic", flat=True)
+    topics = (
+        OutboxMessage.objects.filter(stream="alarm", subject_id=fault.pk)
+        .order_by("id")
+        .values_list("topic", flat=True)
+    )
     assert list(topics) == [OUTBOX_RAISED, OUTBOX_CLOSED]
-    assert not AlarmOutbox.objects.filter(alarm=restore).exists()  # history only
+    # The restore itself is history only.
+    assert not OutboxMessage.objects.filter(stream="alarm", subject_id=restore.pk).exists()
 
 
 def test_a_restore_closes_only_its_own_kind_and_unit(place: Place, unit: AlarmUnit) -> None:
@@ -417,7 +423,11 @@ def test_a_fault_and_its_restore_in_one_batch_is_stored_closed(unit: AlarmUnit) 
     assert (fault.status, fault.closed_by) == ("closed", None)
     assert fault.closed_at is not None
     assert AlarmEvent.objects.get().alarm == fault
-    topics = AlarmOutbox.objects.filter(alarm=fault).order_by("id").values_list("topic", flat=True)
+    topics = (
+        OutboxMessage.objects.filter(stream="alarm", subject_id=fault.pk)
+        .order_by("id")
+        .values_list("topic", flat=True)
+    )
     assert list(topics) == [OUTBOX_RAISED, OUTBOX_CLOSED]
 
 
@@ -468,8 +478,8 @@ def test_alarms_written_by_the_ingest_are_what_the_orm_would_write(
     fields = [f.attname for f in Alarm._meta.concrete_fields if not f.primary_key]
     saved = Alarm.objects.filter(pk__in=[alarm.pk, expected.pk]).order_by("pk").values(*fields)
     assert saved[0] == saved[1]
-    outbox = AlarmOutbox.objects.get()
-    assert (outbox.alarm_id, outbox.topic, outbox.delivered_at) == (alarm.pk, OUTBOX_RAISED, None)
+    outbox = OutboxMessage.objects.get()
+    assert (outbox.subject_id, outbox.topic, outbox.delivered_at) == (alarm.pk, OUTBOX_RAISED, None)
 
 
 # Cost, failure and concurrency -------------------------------------------------------------
@@ -495,7 +505,7 @@ def test_a_batch_of_200_is_a_handful_of_queries(place: Place) -> None:
     assert outcomes.count(DUPLICATE) == 1
     assert Alarm.objects.filter(kind="alarm").count() == 1 + 100
     assert Alarm.objects.filter(kind="restore").count() == 10
-    assert AlarmOutbox.objects.count() == 1 + 100
+    assert OutboxMessage.objects.count() == 1 + 100
     # units, stored keys, placements; signals, the lost units' open connection-lost alarms
     # (to close), alarms and outbox (SQLite splits inserts by its parameter limit); one
     # update of the units; the savepoint.

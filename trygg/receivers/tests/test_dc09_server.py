@@ -14,7 +14,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from trygg.alarms.models import Alarm, AlarmOutbox, Signal
+from trygg.alarms.models import Alarm, Signal
+from trygg.core.models import OutboxMessage
 from trygg.devices.models import AlarmUnit
 from trygg.devices.services import place_unit
 from trygg.devices.tests.places import Place
@@ -73,7 +74,7 @@ def test_an_alarm_over_tcp_is_stored_before_it_is_acknowledged(
     assert (alarm.kind, alarm.category, alarm.status, alarm.code) == ("alarm", "care", "open", "QA")
     assert alarm.client == place.client
     assert bytes(Signal.objects.get().raw) == alarm_frame(seq=7)
-    assert AlarmOutbox.objects.filter(alarm=alarm).exists()
+    assert OutboxMessage.objects.filter(stream="alarm", subject_id=alarm.pk).exists()
 
 
 def test_an_alarm_over_udp_is_acknowledged_to_its_sender(server: Dc09Server) -> None:

@@ -14,7 +14,8 @@ from django.db import OperationalError, connection
 from django.test import Client as HttpClient
 from django.utils import timezone
 
-from trygg.alarms.models import Alarm, AlarmOutbox, Signal
+from trygg.alarms.models import Alarm, Signal
+from trygg.core.models import OutboxMessage
 from trygg.core.tests.factories import TEST_PASSWORD
 from trygg.core.tokens import create_token
 from trygg.devices import services
@@ -68,7 +69,7 @@ def test_an_alarm_is_stored_with_the_client_from_the_placement(
         SECRET_TEXT,
     )
     assert (alarm.unit, alarm.client, alarm.provider) == (unit, place.client, place.provider)
-    assert AlarmOutbox.objects.filter(alarm=alarm).exists()
+    assert OutboxMessage.objects.filter(stream="alarm", subject_id=alarm.pk).exists()
     assert fresh(unit).supervision_due_at is not None
 
 

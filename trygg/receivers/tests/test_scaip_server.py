@@ -20,7 +20,8 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from trygg.alarms import ingest as alarm_ingest
-from trygg.alarms.models import Alarm, AlarmOutbox, Signal
+from trygg.alarms.models import Alarm, Signal
+from trygg.core.models import OutboxMessage
 from trygg.devices.models import AlarmProtocol, AlarmUnit
 from trygg.devices.services import place_unit
 from trygg.devices.tests.places import Place
@@ -293,7 +294,7 @@ def test_an_alarm_is_committed_before_the_200_ok_and_then_gets_its_mrs(
         "0010",
     )
     assert alarm.client == place.client
-    assert AlarmOutbox.objects.get().alarm == alarm
+    assert OutboxMessage.objects.get().subject_id == alarm.pk
     assert SECRET not in caplog.text
     assert "portkod" not in caplog.text
 
@@ -490,7 +491,7 @@ def test_a_test_transmission_is_kept_but_raises_no_care_alarm(unit: AlarmUnit) -
     assert fresh(unit).supervision_due_at is not None
     alarm = Alarm.objects.get()
     assert (alarm.kind, alarm.category, alarm.status) == ("test", "technical", "closed")
-    assert not AlarmOutbox.objects.exists()
+    assert not OutboxMessage.objects.exists()
 
 
 @pytest.mark.parametrize(
