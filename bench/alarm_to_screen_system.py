@@ -292,16 +292,6 @@ def clear_alarms(municipality_id: int) -> None:
 
 
 def database_version() -> str:
-    from django.db import connection
+    from bench.dc09_ingest import database_version as described
 
-    if connection.vendor == "sqlite":
-        return f"SQLite {connection.Database.sqlite_version}"  # type: ignore[attr-defined]
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        version = f"PostgreSQL {cursor.fetchone()[0]}"
-        cursor.execute("SHOW fsync")
-        version += f" (fsync {cursor.fetchone()[0]}"
-        cursor.execute("SHOW synchronous_commit")
-        version += f", synchronous_commit {cursor.fetchone()[0]})"
-    connection.close()
-    return version
+    return described()

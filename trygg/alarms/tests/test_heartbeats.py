@@ -7,10 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections.abc import Callable
 
 import pytest
-from django.db import OperationalError, connection, connections, transaction
+from django.db import OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -20,6 +19,7 @@ from trygg.alarms.heartbeats import FAILED_UNIT_RETRY, OUTBOX_TOPIC, raise_lost_
 from trygg.alarms.ingest import OUTBOX_CLOSED, OUTBOX_RAISED, ingest
 from trygg.alarms.models import Alarm, AlarmAction, AlarmEvent, AlarmStatus
 from trygg.core.models import Municipality, OutboxMessage
+from trygg.core.tests.concurrency import in_threads
 from trygg.devices.models import AlarmPlacement, AlarmProtocol, AlarmUnit, AlarmUnitKind
 from trygg.devices.services import move_unit, place_unit
 from trygg.receivers.incoming import IngestOutcome
@@ -357,30 +357,6 @@ def test_the_due_units_are_read_through_the_partial_index(place: Place) -> None:
 # Several workers -----------------------------------------------------------------------------
 
 
-def _in_threads(*functions: Callable[[], object]) -> list[object]:
-    """Run each function in its own thread, on its own connection, all at once."""
-    results: list[object] = [None] * len(functions)
-    errors: list[BaseException] = []
-    start = threading.Barrier(len(functions))
-
-    def run(i: int) -> None:
-        try:
-            start.wait(10)
-            results[i] = functions[i]()
-        except BaseException as exc:  # reported in the test's thread
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(functions))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not errors, errors
-    return results
-
-
 def _worker_loop(now: dt.datetime) -> int:
     """Runs until nothing is left, as the worker's loop would. SQLite's in-memory test
     database shares one cache between threads, where a second writer gets "table is
@@ -405,7 +381,7 @@ def _worker_loop(now: dt.datetime) -> int:
 def test_two_workers_racing_raise_each_unit_once(place: Place) -> None:
     silent_units(place, 600, due=DEADLINE)
     now = DEADLINE + SECOND
-    results = _in_threads(lambda: _worker_loop(now), lambda: _worker_loop(now))
+    results = in_threads(lambda: _worker_loop(now), lambda: _worker_loop(now))
     assert Alarm.objects.count() == OutboxMessage.objects.count() == 600
     assert Alarm.objects.values("unit").distinct().count() == 600
     assert not AlarmUnit.objects.filter(connection_lost=False).exists()
@@ -443,7 +419,7 @@ def test_a_second_worker_skips_the_units_the_first_holds(place: Place, unit: Ala
         finally:
             release.set()
 
-    assert _in_threads(first, second) == [1, 0]
+    assert in_threads(first, second) == [1, 0]
     assert Alarm.objects.count() == 1
 
 
@@ -468,7 +444,7 @@ def test_a_message_during_the_claim_ends_restored(place: Place, unit: AlarmUnit)
         timer.start()
         return ingest([incoming("1001", events=(), at=back)])
 
-    assert _in_threads(supervise, receive) == [1, [IngestOutcome.STORED]]
+    assert in_threads(supervise, receive) == [1, [IngestOutcome.STORED]]
     assert list(Alarm.objects.order_by("id").values_list("kind", flat=True)) == [
         "connection_lost",
         "restore",
@@ -501,7 +477,7 @@ def test_a_unit_heard_from_during_the_run_is_not_raised(place: Place, unit: Alar
         finally:
             release.set()
 
-    assert _in_threads(receive, supervise) == [[IngestOutcome.STORED], 0]
+    assert in_threads(receive, supervise) == [[IngestOutcome.STORED], 0]
     assert raise_lost_connections(now) == 0
     assert not Alarm.objects.exists()
     assert not fresh(unit).connection_lost

@@ -10,13 +10,14 @@ import time
 from collections.abc import Callable
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from trygg import worker
 from trygg.core import outbox
 from trygg.core.models import OutboxMessage
+from trygg.core.tests.concurrency import in_threads
 
 pytestmark = pytest.mark.django_db
 
@@ -409,30 +410,6 @@ def test_the_reads_and_the_claim_go_through_the_index_of_pending_messages() -> N
 # Several deliverers --------------------------------------------------------------------
 
 
-def _in_threads(*functions: Callable[[], object]) -> list[object]:
-    """Run each function in its own thread, on its own connection, all at once."""
-    results: list[object] = [None] * len(functions)
-    errors: list[BaseException] = []
-    start = threading.Barrier(len(functions))
-
-    def run(i: int) -> None:
-        try:
-            start.wait(10)
-            results[i] = functions[i]()
-        except BaseException as exc:  # reported in the test's thread
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(functions))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not errors, errors
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_deliverers_racing_deliver_each_message_once() -> None:
     handler = Recorder()
@@ -445,7 +422,7 @@ def test_two_deliverers_racing_deliver_each_message_once() -> None:
             done += delivered
         return done
 
-    results = _in_threads(drain, drain)
+    results = in_threads(drain, drain)
     assert sorted(handler.delivered) == [("lookin.missed", n) for n in range(300)]
     assert sum(r for r in results if isinstance(r, int)) == 300
     assert pending() == []
@@ -487,7 +464,7 @@ def test_a_second_deliverer_takes_the_next_messages_not_the_held_ones() -> None:
         threading.Timer(0.3, release.set).start()  # the second is blocked by then
         return outbox.deliver(now=NOW), True
 
-    assert _in_threads(first, second) == [5, (5, True)]
+    assert in_threads(first, second) == [5, (5, True)]
     assert got == {"first": [0, 1, 2, 3, 4], "second": [5, 6, 7, 8, 9]}
     assert pending() == []
 
