@@ -4,6 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# The web app's port: `make demo PORT=8080`. The receivers' ports follow DC09_PORT and
+# SCAIP_PORT (`make demo DC09_PORT=7200 SCAIP_PORT=5070`), which make hands to the server.
+PORT ?= 8000
+export SITE_URL ?= http://127.0.0.1:$(PORT)
 
 .PHONY: install demo serve test lint format lock messages clean
 
@@ -16,10 +20,10 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/trygg migrate --noinput -v0
 	$(BIN)/trygg seed --demo
-	$(BIN)/trygg serve
+	$(BIN)/trygg serve --port $(PORT) --demo-logins
 
 serve: $(STAMP)
-	$(BIN)/trygg serve
+	$(BIN)/trygg serve --port $(PORT)
 
 test: $(STAMP)
 	bash scripts/test.sh

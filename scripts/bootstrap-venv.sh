@@ -7,7 +7,10 @@ venv=${2:-.venv}
 
 if ! "$python" -c 'import venv, ensurepip' 2>/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
+    echo "Installing python3-venv."
+    # shellcheck source=scripts/apt.sh
+    source "$(dirname "$0")/apt.sh"
+    apt_update && apt_install python3-venv
   else
     echo "Python's venv module is missing: run 'sudo apt-get install python3-venv' and retry." >&2
     exit 1

@@ -34,9 +34,10 @@ fi
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "Installing missing Debian packages: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq -o Dpkg::Use-Pty=0 "${missing[@]}" >/dev/null
+  # shellcheck source=scripts/apt.sh
+  source "$(dirname "$0")/apt.sh"
+  apt_update
+  apt_install "${missing[@]}" >/dev/null
   echo "Installed: ${missing[*]}"
 else
   echo "Missing Debian packages: ${missing[*]}" >&2

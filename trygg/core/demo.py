@@ -469,6 +469,24 @@ def demo_logins() -> list[DemoLogin]:
     return result
 
 
+def login_table(logins: list[DemoLogin]) -> list[str]:
+    """The demo's logins as lines for a terminal: who to log in as, with the one password."""
+    if not logins:
+        return []
+    widths = [
+        max(len(header), *(len(getattr(row, attr)) for row in logins))
+        for header, attr in (("User name", "username"), ("Role", "role"))
+    ]
+    return [
+        f"Demo logins, password {DEMO_PASSWORD!r} for all:",
+        f"  {'User name':<{widths[0]}}  {'Role':<{widths[1]}}  Provider",
+        *(
+            f"  {row.username:<{widths[0]}}  {row.role:<{widths[1]}}  {row.provider}"
+            for row in logins
+        ),
+    ]
+
+
 def _staff_user(people: People, username: str, first: str, last: str, password: str) -> User:
     return User(
         username=username,

@@ -10,6 +10,7 @@ urlpatterns = [
     path("manifest.webmanifest", shell.manifest, name="manifest"),
     path("sw.js", shell.service_worker, name="service_worker"),
     path("offline/", shell.offline, name="offline"),
+    path("favicon.ico", shell.favicon, name="favicon"),
     # The alarm phone's own addresses before the shell moved here: phones that installed
     # the app or registered its worker there keep fetching them for updates. A worker's
     # script may not be redirected, so both answer as they are.

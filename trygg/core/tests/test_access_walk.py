@@ -56,6 +56,7 @@ PUBLIC_URL_NAMES = frozenset(
         "front:offline",
         "front:alarm_phone_manifest",
         "front:alarm_phone_service_worker",
+        "front:favicon",
     }
 )
 # Logging out ends the persona's session; it is walked anonymously only.

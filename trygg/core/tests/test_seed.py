@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import socket
+import time
 
 from django.contrib.auth import authenticate
 from django.core import mail
@@ -178,6 +180,27 @@ class DemoSeedTests(TestCase):
         assert counts == [m.objects.count() for m in models]
         assert "revisor" in output
         assert "trg_" not in output
+
+    def test_serve_shows_the_logins_again_once_the_server_answers(self) -> None:
+        # `make demo` seeds, then serves: by the time the server is up, the logins `seed`
+        # printed have scrolled away under its start-up lines.
+        from trygg.management.commands.serve import Command as Serve
+
+        out = io.StringIO()
+        with socket.socket() as server:
+            server.bind(("127.0.0.1", 0))
+            port = server.getsockname()[1]
+            Serve(stdout=out)._announce_when_up("127.0.0.1", port)
+            time.sleep(0.5)
+            assert out.getvalue() == ""  # not listening yet: nothing said
+            server.listen()
+            deadline = time.monotonic() + 10
+            while "revisor" not in out.getvalue() and time.monotonic() < deadline:
+                time.sleep(0.05)
+        text = out.getvalue()
+        assert f"Trygg is up: http://127.0.0.1:{port}/" in text
+        assert f"password {demo.DEMO_PASSWORD!r}" in text
+        assert all(login.username in text for login in demo.demo_logins())
 
     def test_every_app_fills_in_its_part(self) -> None:
         municipality = self.municipality()

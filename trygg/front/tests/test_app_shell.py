@@ -85,3 +85,13 @@ def test_a_phone_page_is_part_of_the_app() -> None:
     assert f'<link rel="manifest" href="{reverse("front:manifest")}"' in page
     assert f'data-worker="{reverse("front:service_worker")}" data-scope="/"' in page
     assert "trygg/app.js" in page
+
+
+def test_every_page_has_an_icon_and_favicon_ico_finds_it() -> None:
+    http = HttpClient()
+    response = http.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("/trygg/icon.svg")
+    login = http.get(reverse("login")).content.decode()
+    assert 'rel="icon"' in login
+    assert "trygg/icon.svg" in login

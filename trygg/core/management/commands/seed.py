@@ -94,15 +94,5 @@ class Command(BaseCommand):
             )
 
     def _print_logins(self, logins: list[demo.DemoLogin]) -> None:
-        if not logins:
-            return
-        widths = [
-            max(len(header), *(len(getattr(row, attr)) for row in logins))
-            for header, attr in (("User name", "username"), ("Role", "role"))
-        ]
-        self.stdout.write(f"Demo logins, password {demo.DEMO_PASSWORD!r} for all:")
-        self.stdout.write(f"  {'User name':<{widths[0]}}  {'Role':<{widths[1]}}  Provider")
-        for row in logins:
-            self.stdout.write(
-                f"  {row.username:<{widths[0]}}  {row.role:<{widths[1]}}  {row.provider}"
-            )
+        for line in demo.login_table(logins):
+            self.stdout.write(line)
