@@ -235,7 +235,10 @@ def test_the_responders_phone_gets_the_alarm_and_accepts_it(
     console_session.login(page, responder)
     console_session.goto(page, "/alarms/phone/")
     expect(page.locator("#live")).to_have_attribute("data-state", "live")
-    page.get_by_role("button", name="Börja ta emot").click()
+    # One state each: the badge says the connection is live, the button turns on the sound.
+    expect(page.locator("#live")).to_have_text("Ansluten")
+    page.get_by_role("button", name="Slå på ljud och vibration").click()
+    expect(page.locator("#sound")).to_have_attribute("aria-pressed", "true")
     send_alarm(stack, duty.accounts[0])
     alarm = alarm_of(duty.accounts[0])
     card = page.locator(f"#alarm-{alarm.pk}")

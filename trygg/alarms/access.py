@@ -95,8 +95,24 @@ def get_alarm(user: User | AnonymousUser, pk: int) -> Alarm:
 
 
 def can_open_alarms(user: User | AnonymousUser) -> bool:
-    """Whether the alarm console (or the phone's alarm list) belongs in the user's menu."""
+    """Whether the user may open the alarm console or the phone's alarm list."""
     return _alarm_filter(scope_for(user)) is not None
+
+
+def watches_the_console(user: User | AnonymousUser) -> bool:
+    """The alarm console belongs in the menu of those who watch alarms they do not go out
+    to: the alarm centre, the welfare-technology team, a provider's leaders and night staff."""
+    scope = scope_for(user)
+    return bool(
+        scope.municipalities_with(ALARM_CENTRE_ROLES | ALARM_TECHNICAL_ROLES)
+        or scope.providers_with(ALARM_PROVIDER_ROLES)
+    )
+
+
+def answers_on_the_phone(user: User | AnonymousUser) -> bool:
+    """The alarm phone belongs in the menu of everyone in a team: responder teams get their
+    alarms there, and any team may be one's backup."""
+    return bool(scope_for(user).team_ids)
 
 
 def sees_alarm_event(user: User | AnonymousUser, data: dict[str, Any]) -> bool:

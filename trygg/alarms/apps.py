@@ -13,7 +13,7 @@ class AlarmsConfig(AppConfig):
         from trygg.receivers import registry
 
         from . import extracts  # noqa: F401  registers the log extract's hooks and job
-        from .access import can_open_alarms
+        from .access import answers_on_the_phone, watches_the_console
         from .dispatch import OUTBOX_BATCH, OUTBOX_TOPICS, deliver_alarm_messages, run_dispatcher
         from .heartbeats import raise_lost_connections
         from .ingest import api_device, dc09_keys, ingest
@@ -32,4 +32,11 @@ class AlarmsConfig(AppConfig):
         # That loop delivers the alarm topics of the core outbox itself; the worker's
         # `core.outbox` job leaves them alone.
         outbox.register(OUTBOX_TOPICS, deliver_alarm_messages, batch=OUTBOX_BATCH, own_loop=True)
-        menu.register("alarms", _("Alarms"), "alarms:console", position=50, shown=can_open_alarms)
+        # Those who go out get their alarms first in the menu, one tap from anywhere; those
+        # who watch get the console.
+        menu.register(
+            "alarm_phone", _("My alarms"), "alarms:phone", position=5, shown=answers_on_the_phone
+        )
+        menu.register(
+            "alarms", _("Alarms"), "alarms:console", position=50, shown=watches_the_console
+        )

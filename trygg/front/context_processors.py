@@ -22,10 +22,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items: list[tuple[str, Any, str]] = [("home", _("Start"), reverse("home"))]
     items.extend(menu.items_for(user))
     path = request.path
-    current = ""
-    for key, _label, url in items:
-        if url != "/" and path.startswith(url):
-            current = key
+    # The entry whose address holds the page's most closely: /alarms/phone/ is "My alarms",
+    # not "Alarms" at /alarms/.
+    matching = [
+        (len(url), key) for key, _label, url in items if url != "/" and path.startswith(url)
+    ]
+    current = max(matching)[1] if matching else ""
     return {
         "unread_notifications": unread_count(user),
         "nav_items": [

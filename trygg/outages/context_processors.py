@@ -8,11 +8,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
-from trygg.core.access import scope_for
-
-from .access import is_manager_in
+from . import banners
 from .models import Outage
-from .services import banner_outages
 
 
 def outage_banners(request: HttpRequest) -> dict[str, Any]:
@@ -23,8 +20,6 @@ def outage_banners(request: HttpRequest) -> dict[str, Any]:
     def load() -> list[Outage]:
         # The scope is cached on the user by the navigation, so this costs the outage
         # query alone, and nothing at all for fragments that do not render the banner.
-        scope = scope_for(user)
-        managed = [m for m in scope.municipality_ids if is_manager_in(scope, m)]
-        return banner_outages(scope.municipality_ids, managed, timezone.now())
+        return banners.shown(request.session, banners.for_person(user, timezone.now()))
 
     return {"outage_banners": SimpleLazyObject(load)}

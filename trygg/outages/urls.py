@@ -14,4 +14,5 @@ urlpatterns = [
     path("outages/<int:pk>/reschedule/", views.outage_reschedule, name="reschedule"),
     path("outages/<int:pk>/cancel/", views.outage_cancel, name="cancel"),
     path("outages/<int:pk>/complete/", views.outage_complete, name="complete"),
+    path("outages/<int:pk>/hide-banner/", views.hide_banner, name="hide_banner"),
 ]

@@ -15,13 +15,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from trygg.core.models import Municipality, User
 from trygg.core.web import request_user
 
-from . import access, services
+from . import access, banners, services
 from .constants import OutageKind, OutageStatus
 from .forms import PlanForm, RescheduleForm, local_input
 from .ical import CONTENT_TYPE, build_calendar
@@ -245,3 +246,19 @@ def outage_complete(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The outage is marked completed."))
     return redirect("outages:detail", outage.pk)
+
+
+@login_required
+@require_POST
+def hide_banner(request: HttpRequest, pk: int) -> HttpResponse:
+    """Close the banner of one outage the person is shown, and go back where they were."""
+    shown = banners.for_person(request.user, timezone.now())
+    outage = next((o for o in shown if o.pk == pk), None)
+    if outage is not None:  # a banner not shown (any longer) needs no closing
+        banners.hide(request.session, outage)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("home")
+    return redirect(target)
