@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 # The web app's port: `make demo PORT=8080`. The receivers' ports follow DC09_PORT and
 # SCAIP_PORT (`make demo DC09_PORT=7200 SCAIP_PORT=5070`), which make hands to the server.
+# The demo serves as people will use it, with debug off (error pages, not tracebacks, and a
+# secret key of its own in var/); `make demo DEBUG=true` for a developer's tracebacks.
 PORT ?= 8000
 export SITE_URL ?= http://127.0.0.1:$(PORT)
 
@@ -20,10 +22,10 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/trygg migrate --noinput -v0
 	$(BIN)/trygg seed --demo
-	$(BIN)/trygg serve --port $(PORT) --demo-logins
+	DEBUG=$${DEBUG:-false} $(BIN)/trygg serve --port $(PORT) --demo-logins
 
 serve: $(STAMP)
-	$(BIN)/trygg serve --port $(PORT)
+	DEBUG=$${DEBUG:-false} $(BIN)/trygg serve --port $(PORT)
 
 test: $(STAMP)
 	bash scripts/test.sh

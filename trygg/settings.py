@@ -32,7 +32,30 @@ def envlist(name: str, default: str) -> list[str]:
 
 
 DEBUG = envbool("DEBUG", "true")
-SECRET_KEY = os.getenv("SECRET_KEY", PLACEHOLDER_SECRET_KEY)
+DATA_DIR = Path(os.getenv("DATA_DIR", str(BASE_DIR / "var")))
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment; with debug off and none given, this installation's
+    own, made once and kept in DATA_DIR/secret_key (readable by its owner alone). Several
+    hosts serving one Trygg must share one: set SECRET_KEY on each."""
+    if key := os.getenv("SECRET_KEY"):
+        return key
+    if DEBUG:
+        return PLACEHOLDER_SECRET_KEY
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        import secrets
+
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileExistsError):  # another process made it first
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w") as file:
+                file.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
 if not DEBUG and SECRET_KEY == PLACEHOLDER_SECRET_KEY:
     raise ImproperlyConfigured("Set SECRET_KEY: DEBUG is off and the key is the placeholder.")
 
@@ -106,7 +129,6 @@ TEMPLATES = [
     },
 ]
 
-DATA_DIR = Path(os.getenv("DATA_DIR", str(BASE_DIR / "var")))
 DATABASES = {
     "default": dj_database_url.parse(
         os.getenv("DATABASE_URL", f"sqlite:///{DATA_DIR / 'trygg.sqlite3'}"),
@@ -171,7 +193,10 @@ DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "trygg@localhost")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "trygg.lib.redact.RedactingFilter"}},
+    "filters": {
+        "redact": {"()": "trygg.lib.redact.RedactingFilter"},
+        "client_errors_in_one_line": {"()": "trygg.lib.redact.ClientErrorsInOneLine"},
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
         "console": {
@@ -181,7 +206,17 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        # One line for each, through our handler alone (Django's own would print it again).
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.request": {
+            "handlers": ["console"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["client_errors_in_one_line"],
+        },
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
 
 # The alarm receivers (docs/alarm-receivers.md). Loopback by default; a production

@@ -5,6 +5,9 @@ from trygg.api import api
 from trygg.core.admin import site as admin_site
 from trygg.front import views as front_views
 
+handler403 = front_views.forbidden
+handler404 = front_views.not_found
+
 urlpatterns = [
     path("", front_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

@@ -76,3 +76,17 @@ def home(request: HttpRequest) -> HttpResponse:
     if scope.has_role(Role.MUNICIPAL_ADMIN):
         context["provider_count"] = access.providers(user).count()
     return render(request, "front/home.html", context)
+
+
+# Error pages -----------------------------------------------------------------------------
+# In the site's layout with its menu (what the person can use instead). Their forms lead
+# back to the start page, not to the refused address: a page that answers "not found" for
+# another provider's client must not differ from one for a client that does not exist.
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "403.html", {"return_to": "/"}, status=403)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", {"return_to": "/"}, status=404)

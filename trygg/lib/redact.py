@@ -34,3 +34,16 @@ class RedactingFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
         return True
+
+
+class ClientErrorsInOneLine(logging.Filter):
+    """A refused request (403, 404, 400) is the person's or the client's mistake, not the
+    server's: log its one line ("Forbidden (Permission denied): /outages/") without the
+    traceback Django attaches, which only buries real errors. A 5xx keeps its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        if isinstance(status, int) and status < 500:
+            record.exc_info = None
+            record.exc_text = None
+        return True
