@@ -171,6 +171,7 @@ def _detail_context(request: HttpRequest, order: Order) -> dict[str, Any]:
         comments = comments.filter(internal=False)
     type_hooks = hooks.hooks_for(order.order_type.code)
     results = list(order.results.select_related("made_by").prefetch_related("files"))
+    transitions = _transitions(user, order)
     return {
         "order": order,
         "today": order.municipality.today(),
@@ -183,7 +184,9 @@ def _detail_context(request: HttpRequest, order: Order) -> dict[str, Any]:
         "can_make_again": services.can_make_result_again(user, order),
         "values": display_values(order.field_specs, order.values, order.client),
         "can_view_client": order.client is not None and can_view_client(user, order.client),
-        "transitions": _transitions(user, order),
+        "transitions": transitions,
+        # The note goes with the plain buttons; a confirmation page asks for its own.
+        "has_plain_transition": any(not t["confirm"] for t in transitions),
         "steps": order.steps.select_related("done_by"),
         "comments": comments,
         "attachments": order.attachments.select_related("uploaded_by").order_by(

@@ -31,6 +31,9 @@ def test_the_buttons_say_what_they_do_in_swedish(desk: Desk) -> None:
     orderer = _page(login(desk.leader_a), order)
     assert "Avbryt beställningen" in orderer
     assert "Markera som klar" not in orderer
+    # Only a link to the confirmation page, which asks for its own note: none here.
+    assert 'id="status-note"' not in orderer
+    assert 'id="status-note"' in team
     change_status(desk.welfare, order, OrderStatus.WAITING_FOR_ORDERER)
     assert "Återuppta arbetet" in _page(login(desk.welfare), order)
 
