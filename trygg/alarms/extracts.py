@@ -67,6 +67,7 @@ DATE_FIELD = "extract_date"
 FILE_PREFIX = "loggutdrag"
 CSV_CONTENT_TYPE = "text/csv"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+STEPS_DONE_BY_TRYGG = ("Ta ut loggutdrag", "Kontrollera akutlarm", "Bifoga fil")
 # Orders claimed per run of the job; the rest wait for the next run, seconds later.
 BATCH = 20
 
@@ -507,15 +508,26 @@ def check_log_extract_order(
             if workdays.is_working_day(placed, municipality.country, closed)
             else workdays.previous_working_day(placed, municipality.country, closed)
         )
-        return {
-            DATE_FIELD: [
-                _(
-                    "%(day)s has not come yet: an extract lists who had an alarm on a day that "
-                    "has begun. Choose %(latest)s or an earlier working day."
-                )
-                % {"day": _long_date(day), "latest": _with_weekday(latest)}
-            ]
-        }
+        not_yet = _(
+            "%(day)s has not come yet: an extract lists who had an alarm on a day that "
+            "has begun. Choose %(latest)s or an earlier working day."
+        ) % {"day": _long_date(day), "latest": _with_weekday(latest)}
+        if workdays.is_working_day(day, municipality.country, closed):
+            return {DATE_FIELD: [not_yet]}
+        # Not a working day either: say so, or the orderer comes back that day and is
+        # refused again. The working days around it can be ordered once they have begun.
+        before, after = workdays.nearest_working_days(day, municipality.country, closed)
+        nearest = _(
+            "The nearest working days are %(before)s and %(after)s; order them once they "
+            "have begun."
+        ) % {"before": _with_weekday(before), "after": _with_weekday(after)}
+        if before <= placed:
+            nearest = _(
+                "The nearest working days are %(before)s and %(after)s, the latter once it "
+                "has begun."
+            ) % {"before": _with_weekday(before), "after": _with_weekday(after)}
+        why = _not_a_working_day(municipality, day)
+        return {DATE_FIELD: [f"{why} {nearest} {not_yet}"]}
     if workdays.is_working_day(day, municipality.country, closed):
         return {}
     before, after = workdays.nearest_working_days(day, municipality.country, closed)
@@ -539,6 +551,9 @@ hooks.register(
         make_result=make_log_extract,
         make_label=gettext_lazy("Make the extract"),
         make_again_label=gettext_lazy("Make the extract again"),
+        # The catalogue's steps Trygg carries out when it makes the extract: it takes the
+        # extract, sets the emergency alarms apart from the billable count, attaches the files.
+        steps_done=STEPS_DONE_BY_TRYGG,
         summary_template="servicedesk/partials/result_log_extract.html",
     ),
 )

@@ -120,6 +120,12 @@ class OrderIn(Schema):
 class StatusIn(Schema):
     status: OrderStatus
     note: str = Field("", max_length=500)
+    reason: str = Field(
+        "",
+        max_length=300,
+        description='Why the order is "done" while checklist steps are unticked; '
+        "required then, and recorded in the order's history",
+    )
 
 
 class ErrorOut(Schema):
@@ -290,7 +296,9 @@ def change_order_status(request: HttpRequest, order_id: int, payload: StatusIn) 
     user = request_user(request)
     order = access.get_order(user, order_id)
     try:
-        services.change_status(user, order, payload.status, payload.note)
+        services.change_status(user, order, payload.status, payload.note, reason=payload.reason)
+    except services.StepsNotDone as exc:
+        return Status(400, {"detail": str(exc), "errors": {"reason": [str(exc)]}})
     except services.OrderConflict as exc:
         return Status(409, {"detail": str(exc), "errors": {}})
     except services.OrderError as exc:

@@ -14,6 +14,7 @@ class ServicedeskConfig(AppConfig):
         from trygg.core import menu
         from trygg.core.models import Municipality
 
+        from . import phones  # noqa: F401  (registers the phone order's hooks)
         from .access import can_open_orders
 
         menu.register(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -61,6 +62,25 @@ FULFILLER_TRANSITIONS: dict[str, tuple[str, ...]] = {
     OrderStatus.DONE: (),
     OrderStatus.CANCELLED: (),
 }
+# The buttons that move an order, named for what they do (not for the status they lead
+# to): "Cancelled" on a button read like a state the order was already in.
+ACTION_LABELS: dict[str, Any] = {
+    OrderStatus.ACCEPTED: pgettext_lazy("order action", "Accept"),
+    OrderStatus.IN_PROGRESS: pgettext_lazy("order action", "Start work"),
+    OrderStatus.WAITING_FOR_ORDERER: pgettext_lazy("order action", "Ask the orderer"),
+    OrderStatus.DONE: pgettext_lazy("order action", "Mark as done"),
+    OrderStatus.CANCELLED: pgettext_lazy("order action", "Cancel the order"),
+}
+# Back from waiting for the orderer is going on with the work, not starting it.
+RESUME_LABEL = pgettext_lazy("order action", "Resume work")
+
+
+def action_label(from_status: str, to_status: str) -> Any:
+    if from_status == OrderStatus.WAITING_FOR_ORDERER and to_status == OrderStatus.IN_PROGRESS:
+        return RESUME_LABEL
+    return ACTION_LABELS.get(to_status, OrderStatus(to_status).label)
+
+
 # The orderer may withdraw an order nobody has started on, or one that waits for them.
 ORDERER_TRANSITIONS: dict[str, tuple[str, ...]] = {
     OrderStatus.SUBMITTED: (OrderStatus.CANCELLED,),

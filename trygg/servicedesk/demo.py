@@ -136,7 +136,8 @@ def _history(
         else (len(steps) // 2 if current == OrderStatus.IN_PROGRESS else 0)
     )
     for step in steps[:done_steps]:
-        OrderStep.objects.filter(pk=step.pk).update(done_at=at, done_by=actor)
+        # The steps Trygg ticked when it made the result keep Trygg as who did them.
+        OrderStep.objects.filter(pk=step.pk, done_at__isnull=True).update(done_at=at, done_by=actor)
     Order.objects.filter(pk=order.pk).update(
         status=current,
         done_at=at if current == OrderStatus.DONE else None,
@@ -159,6 +160,9 @@ def _make_result(order: Order, at: dt.datetime) -> None:
     OrderResult.objects.filter(pk=result.pk).update(made_at=at)
     OrderAttachment.objects.filter(result=result).update(uploaded_at=at)
     OrderComment.objects.filter(order=order, author__isnull=True).update(created_at=at)
+    OrderStep.objects.filter(order=order, done_by__isnull=True, done_at__isnull=False).update(
+        done_at=at
+    )
 
 
 def seed_demo(municipality: Municipality, now: dt.datetime | None = None) -> int:
@@ -210,6 +214,10 @@ def seed_demo(municipality: Municipality, now: dt.datetime | None = None) -> int
                 # An extract is of a working day that has been, as the order form demands.
                 back = -rng.randint(1, 5)
                 data["extract_date"] = municipality.add_working_days(placed, back).isoformat()
+            if order_type.code == "phone_configuration":
+                # Handed in the day it was ordered or a day or two before, never after.
+                handed_in = placed - dt.timedelta(days=rng.randint(0, 2))
+                data["handed_in_on"] = handed_in.isoformat()
             order = place_order(
                 assignment.user,
                 order_type,

@@ -47,6 +47,15 @@ class ProviderChoiceForm(forms.Form):
 class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=OrderStatus.choices)
     note = forms.CharField(required=False, max_length=500, label=_("Note"))
+    # Set by the confirmation page: a cancellation is confirmed, "done" with unticked steps
+    # says why.
+    confirm = forms.BooleanField(required=False, label=_("Yes, cancel the order"))
+    reason = forms.CharField(
+        required=False,
+        max_length=300,
+        label=_("Why is the order done without these steps?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class CommentForm(forms.Form):

@@ -8,6 +8,10 @@ app for the log extract, `log_extract`) registers hooks for the type's code when
 - `validate` checks the cleaned form values when the order is placed, with the day it is
   placed on; it returns messages per field (an empty mapping when all is well). Nothing is
   saved when it finds something.
+- `deadline_from` gives the day the deadline runs from when it is not the day the order is
+  placed (a phone's configuration: from the day the desk received the phone).
+- `steps_done` names the checklist steps `make_result` carries out (matched by title,
+  case-insensitively); recording the result ticks them, done by Trygg.
 - `make_result` makes the order's result (files and summary, through
   `services.record_result`), given a `ResultRequest`. An order of such a type is queued for
   the worker when placed, and the fulfillers may make the result again from the order's page.
@@ -51,12 +55,15 @@ class GeneratedFile:
 
 Validator = Callable[["OrderType", Mapping[str, Any], dt.date], Mapping[str, list[str]]]
 ResultMaker = Callable[["Order", ResultRequest], "OrderResult"]
+DeadlineStart = Callable[[Mapping[str, Any]], dt.date | None]
 
 
 @dataclass(frozen=True)
 class OrderTypeHooks:
     validate: Validator | None = None
     make_result: ResultMaker | None = None
+    deadline_from: DeadlineStart | None = None
+    steps_done: tuple[str, ...] = ()
     # The fulfillers' buttons on the order's page ("Make the extract", "Make the extract
     # again"), and the template that shows the results there (given `results`, newest
     # first, and `result_waiting`).

@@ -79,6 +79,20 @@ class OrderConflict(OrderError):
     """Someone else changed the order first."""
 
 
+class StepsNotDone(OrderError):
+    """ "Done" was asked for while checklist steps are unticked, and no reason was given."""
+
+    def __init__(self, steps: Sequence[str]) -> None:
+        super().__init__(
+            _(
+                "These steps are not ticked: %(steps)s. Tick them first, or give the reason "
+                "the order is done without them."
+            )
+            % {"steps": ", ".join(steps)}
+        )
+        self.steps = list(steps)
+
+
 # Lists --------------------------------------------------------------------------------
 
 
@@ -170,7 +184,10 @@ def place_order(
                 form.add_error(name if name in form.fields else None, message)
         if problems:
             raise InvalidOrder(form)
-    due = due_date(municipality, day, order_type.deadline_working_days)
+    start = day
+    if type_hooks.deadline_from is not None:
+        start = type_hooks.deadline_from(form.cleaned_data) or day
+    due = due_date(municipality, start, order_type.deadline_working_days)
     with transaction.atomic():
         order = Order.objects.create(
             municipality=municipality,
@@ -212,8 +229,19 @@ def allowed_transitions(user: User, order: Order) -> list[str]:
     return [s for s in OrderStatus.values if s in allowed]
 
 
-def change_status(actor: User, order: Order, to_status: str, note: str = "") -> Order:
+def unticked_steps(order: Order) -> list[str]:
+    """The checklist steps not done yet, in order: every step of the routine is required."""
+    return list(order.steps.filter(done_at__isnull=True).values_list("title", flat=True))
+
+
+def change_status(
+    actor: User, order: Order, to_status: str, note: str = "", *, reason: str = ""
+) -> Order:
     """Move the order to `to_status` if allowed from where it stands.
+
+    "Done" needs every checklist step ticked, or a `reason` why it is done without them;
+    the reason and the unticked steps are recorded in the order's history (StepsNotDone
+    otherwise).
 
     The UPDATE is conditional on the status the actor saw, so of two people completing
     the same order at once one succeeds and the other gets OrderConflict: the orderer is
@@ -229,6 +257,17 @@ def change_status(actor: User, order: Order, to_status: str, note: str = "") -> 
                 "new": OrderStatus(to_status).label.lower(),
             }
         )
+    if to_status == OrderStatus.DONE:
+        unticked = unticked_steps(order)
+        reason = reason.strip()
+        if unticked and not reason:
+            raise StepsNotDone(unticked)
+        if unticked:
+            recorded = _("Done without the steps %(steps)s. Reason: %(reason)s") % {
+                "steps": ", ".join(unticked),
+                "reason": reason,
+            }
+            note = f"{recorded} {note}".strip() if note.strip() else recorded
     now = timezone.now()
     changes: dict[str, Any] = {"status": to_status, "updated_at": now}
     if to_status == OrderStatus.DONE:
@@ -446,6 +485,7 @@ def record_result(
                 attachment.result = result
             OrderAttachment.objects.bulk_create(attachments)
             OrderComment.objects.create(order=order, author=None, text=comment[:5000])
+            _tick_steps_done(order, now, request.made_by)
             log_client_access(
                 request.made_by or order.orderer,
                 clients,
@@ -462,6 +502,20 @@ def record_result(
         "Order %s: %s made, %d files, %d clients", order.number, kind, len(files), len(clients)
     )
     return result
+
+
+def _tick_steps_done(order: Order, now: dt.datetime, by: User | None) -> None:
+    """Tick the checklist steps the result maker carried out, at `now`, by whoever made it
+    (None: Trygg by itself); a step someone ticked already keeps who did it."""
+    titles = {t.casefold() for t in hooks.hooks_for(order.order_type.code).steps_done}
+    if not titles:
+        return
+    ids = [
+        pk
+        for pk, title in order.steps.filter(done_at__isnull=True).values_list("pk", "title")
+        if title.strip().casefold() in titles
+    ]
+    OrderStep.objects.filter(pk__in=ids, done_at__isnull=True).update(done_at=now, done_by=by)
 
 
 def can_make_result_again(user: User, order: Order) -> bool:

@@ -13,18 +13,19 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from trygg.core import clock
 from trygg.core.access import can_view_client, scope_for
 from trygg.core.constants import AccessAction
-from trygg.core.models import Client
+from trygg.core.models import Client, User
 from trygg.core.services import client_ip, log_request_access
 from trygg.core.web import render_page, request_user
 
 from . import access, hooks, services
-from .constants import MAX_ATTACHMENT_BYTES, Audience, OrderStatus
+from .constants import MAX_ATTACHMENT_BYTES, Audience, OrderStatus, action_label
 from .fields import display_values
 from .forms import (
     AttachmentForm,
@@ -143,6 +144,25 @@ def order_create(request: HttpRequest, type_pk: int) -> HttpResponse:
     )
 
 
+def _transitions(user: User, order: Order) -> list[dict[str, Any]]:
+    """The buttons that move the order, named as actions. A cancellation, and "done" while
+    steps are unticked, go through a confirmation page first (`confirm` is its URL)."""
+    unticked = bool(services.unticked_steps(order))
+    buttons = []
+    for status in services.allowed_transitions(user, order):
+        needs_page = status == OrderStatus.CANCELLED or (status == OrderStatus.DONE and unticked)
+        buttons.append(
+            {
+                "status": status,
+                "label": action_label(order.status, status),
+                "confirm": reverse("servicedesk:order_status_confirm", args=[order.pk, status])
+                if needs_page
+                else "",
+            }
+        )
+    return buttons
+
+
 def _detail_context(request: HttpRequest, order: Order) -> dict[str, Any]:
     user = request_user(request)
     fulfiller = access.can_fulfil_orders(user, order.municipality_id)
@@ -151,6 +171,7 @@ def _detail_context(request: HttpRequest, order: Order) -> dict[str, Any]:
         comments = comments.filter(internal=False)
     type_hooks = hooks.hooks_for(order.order_type.code)
     results = list(order.results.select_related("made_by").prefetch_related("files"))
+    transitions = _transitions(user, order)
     return {
         "order": order,
         "today": order.municipality.today(),
@@ -163,9 +184,9 @@ def _detail_context(request: HttpRequest, order: Order) -> dict[str, Any]:
         "can_make_again": services.can_make_result_again(user, order),
         "values": display_values(order.field_specs, order.values, order.client),
         "can_view_client": order.client is not None and can_view_client(user, order.client),
-        "transitions": [
-            (s, OrderStatus(s).label) for s in services.allowed_transitions(user, order)
-        ],
+        "transitions": transitions,
+        # The note goes with the plain buttons; a confirmation page asks for its own.
+        "has_plain_transition": any(not t["confirm"] for t in transitions),
         "steps": order.steps.select_related("done_by"),
         "comments": comments,
         "attachments": order.attachments.select_related("uploaded_by").order_by(
@@ -202,15 +223,52 @@ def order_status(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose a status."))
         return _back(order)
+    to_status = form.cleaned_data["status"]
+    if to_status == OrderStatus.CANCELLED and not form.cleaned_data["confirm"]:
+        # Without the confirmation page's tick nothing is cancelled: ask there.
+        return redirect("servicedesk:order_status_confirm", pk=order.pk, to_status=to_status)
     try:
         services.change_status(
-            request_user(request), order, form.cleaned_data["status"], form.cleaned_data["note"]
+            request_user(request),
+            order,
+            to_status,
+            form.cleaned_data["note"],
+            reason=form.cleaned_data["reason"],
         )
+    except services.StepsNotDone as exc:
+        messages.error(request, str(exc))
+        return redirect("servicedesk:order_status_confirm", pk=order.pk, to_status=to_status)
     except services.OrderError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("The order is now %(status)s.") % {"status": _label(order)})
     return _back(order)
+
+
+@login_required
+@require_GET
+def order_status_confirm(request: HttpRequest, pk: int, to_status: str) -> HttpResponse:
+    """Ask before a cancellation, and for the reason before "done" with unticked steps:
+    a page of its own, so it works without scripts."""
+    user = request_user(request)
+    order = access.get_order(user, pk)
+    if to_status not in (OrderStatus.CANCELLED, OrderStatus.DONE):
+        raise Http404
+    if to_status not in services.allowed_transitions(user, order):
+        messages.error(request, _("This order can no longer be changed that way."))
+        return _back(order)
+    unticked = services.unticked_steps(order) if to_status == OrderStatus.DONE else []
+    return render(
+        request,
+        "servicedesk/order_confirm.html",
+        {
+            "order": order,
+            "to_status": to_status,
+            "label": action_label(order.status, to_status),
+            "unticked": unticked,
+            "form": StatusForm(initial={"status": to_status}),
+        },
+    )
 
 
 def _label(order: Order) -> str:
@@ -290,6 +348,20 @@ def order_result(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Made again; the new files are attached beside the earlier."))
     return _back(order, "result")
+
+
+@login_required
+@require_GET
+def order_result_waiting(request: HttpRequest, pk: int) -> HttpResponse:
+    """Asked by the order's page every few seconds while Trygg makes the result: 204 while it
+    is still waiting; once it is made (or nothing waits any more), the page reloads itself
+    (htmx's HX-Refresh) to show the files, the ticked steps and the comment together."""
+    order = access.get_order(request.user, pk)
+    if order.result_due_at is not None and order.is_open:
+        return HttpResponse(status=204)
+    response = HttpResponse(status=200)
+    response["HX-Refresh"] = "true"
+    return response
 
 
 _IN_BATCH = 2000  # ids per IN (...): well under SQLite's limit on bound parameters

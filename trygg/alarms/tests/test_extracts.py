@@ -16,7 +16,7 @@ import pytest
 from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from trygg.alarms import extracts
@@ -158,6 +158,42 @@ def test_a_day_to_come_is_refused(place: Place) -> None:
     message = refused(place, "2026-03-12")
     assert "March 12, 2026 has not come yet" in message
     assert "Choose Wednesday, March 11, 2026 or an earlier working day." in message
+
+
+@pytest.mark.parametrize(
+    ("day", "holiday", "nearest"),
+    [
+        (
+            "2026-12-25",
+            "Dec. 25, 2026 is Christmas Day, not a working day.",
+            "The nearest working days are Wednesday, Dec. 23, 2026 and Monday, Dec. 28, 2026",
+        ),
+        (
+            "2027-01-06",
+            "Jan. 6, 2027 is Epiphany, not a working day.",
+            "The nearest working days are Tuesday, Jan. 5, 2027 and Thursday, Jan. 7, 2027",
+        ),
+    ],
+)
+def test_a_holiday_to_come_is_refused_as_a_holiday_too(
+    place: Place, day: str, holiday: str, nearest: str
+) -> None:
+    # Ordered on Monday 7 December 2026: the holiday has not come, and would be refused on
+    # the day too; the orderer is told both, and which days to order instead.
+    message = refused(place, day, now=dt.datetime(2026, 12, 7, 9, tzinfo=dt.UTC))
+    assert holiday in message
+    assert nearest in message
+    assert "has not come yet" in message
+    assert "Choose Monday, Dec. 7, 2026 or an earlier working day." in message
+
+
+def test_a_holiday_to_come_is_named_in_swedish(place: Place) -> None:
+    with translation.override("sv"):
+        message = refused(place, "2026-12-25", now=dt.datetime(2026, 12, 7, 9, tzinfo=dt.UTC))
+    assert "25 december 2026 är Juldagen" in message
+    assert "onsdag 23 december 2026" in message
+    assert "måndag 28 december 2026" in message
+    assert "har inte kommit än" in message
 
 
 def test_a_weekend_day_just_past_names_only_the_working_day_before(place: Place) -> None:
@@ -676,7 +712,9 @@ def test_only_the_welfare_technology_team_makes_it_again(place: Place) -> None:
 def test_a_closed_order_is_not_made_again(place: Place) -> None:
     placed = order(place, place.manager, provider=place.provider)
     make(placed)
-    services.change_status(place.tech, placed, OrderStatus.DONE)
+    services.change_status(
+        place.tech, placed, OrderStatus.DONE, reason="Beställaren hämtade filen själv"
+    )
     response = login(place.tech).post(f"/orders/{placed.pk}/result/", follow=True)
     assert "Beställningen är stängd" in response.content.decode()  # pages are Swedish
     assert OrderResult.objects.count() == 1
@@ -746,3 +784,47 @@ def test_the_order_page_reads_the_same_however_many_extracts(
     with django_assert_num_queries(len(once.captured_queries)):
         response = http.get(f"/orders/{placed.pk}/")
     assert response.content.decode().count("loggutdrag-2026-03-10-") >= 6
+
+
+def test_the_worker_ticks_the_steps_trygg_carried_out(place: Place) -> None:
+    placed = order(place, place.manager, provider=place.provider)
+    extracts.make_due_log_extracts()
+    steps = {s.title: s for s in placed.steps.all()}
+    for title in extracts.STEPS_DONE_BY_TRYGG:
+        assert steps[title].done_at is not None
+        assert steps[title].done_by is None  # Trygg, no person
+    assert steps["Meddela beställaren"].done_at is None
+    page = login(place.tech).get(f"/orders/{placed.pk}/").content.decode()
+    done_at = steps["Bifoga fil"].done_at
+    assert done_at is not None
+    assert f"Trygg · {timezone.localtime(done_at):%Y-%m-%d %H:%M}" in page
+
+
+def test_a_person_making_it_again_ticks_only_what_is_unticked(place: Place) -> None:
+    placed = order(place, place.manager, provider=place.provider)
+    first = placed.steps.get(title="Ta ut loggutdrag")
+    services.complete_step(place.tech, first)
+    make(placed, by=place.admin)
+    first.refresh_from_db()
+    assert first.done_by == place.tech  # ticked by hand first: kept
+    assert placed.steps.get(title="Bifoga fil").done_by == place.admin
+
+
+def test_the_order_page_updates_itself_when_the_extract_is_attached(place: Place) -> None:
+    placed = order(place, place.manager, provider=place.provider)
+    http = login(place.manager)
+    waiting_url = f"/orders/{placed.pk}/result/waiting/"
+    page = http.get(f"/orders/{placed.pk}/").content.decode()
+    assert f'hx-get="{waiting_url}"' in page
+    assert 'hx-trigger="every 4s"' in page
+    assert "ladda om sidan om en minut" not in page
+    assert http.get(waiting_url).status_code == 204  # still waiting: nothing changes
+    extracts.make_due_log_extracts()
+    answer = http.get(waiting_url)
+    assert answer.status_code == 200
+    assert answer["HX-Refresh"] == "true"  # the page reloads with the files and steps
+    page = http.get(f"/orders/{placed.pk}/").content.decode()
+    assert waiting_url not in page  # attached: nothing asks any more
+    assert f"loggutdrag-2026-03-10-{placed.number}.csv" in page
+    # Only those who may see the order may ask.
+    assert login(place.care_worker).get(waiting_url).status_code == 404

@@ -8,7 +8,8 @@ import json
 import pytest
 
 from trygg.notifications.models import Notification
-from trygg.servicedesk.models import Order
+from trygg.servicedesk.constants import OrderStatus
+from trygg.servicedesk.models import Order, OrderEvent
 
 from .conftest import Desk, login
 
@@ -115,6 +116,7 @@ def test_status_changes_follow_the_rules(desk: Desk) -> None:
     assert refused.status_code == 400
     assert "cannot be made done" in refused.json()["detail"]
     assert _post(login(desk.welfare), url, {"status": "nonsense"}).status_code == 422
+    desk.tick_all(order)
     done = _post(login(desk.welfare), url, {"status": "done", "note": "Klar"})
     assert done.status_code == 200
     assert done.json()["status"] == "done"
@@ -126,3 +128,46 @@ def test_status_changes_follow_the_rules(desk: Desk) -> None:
 
 def test_it_needs_a_session(desk: Desk, client) -> None:
     assert client.get(f"{BASE}/orders").status_code == 401
+
+
+def test_done_with_unticked_steps_needs_a_reason_which_the_history_keeps(desk: Desk) -> None:
+    order = desk.phone_order()
+    url = f"{BASE}/orders/{order.pk}/status"
+    team = login(desk.welfare)
+    team.cookies["trygg_language"] = "en"
+    refused = _post(team, url, {"status": "done"})
+    assert refused.status_code == 400
+    assert "Ta emot telefonen" in refused.json()["detail"]
+    assert refused.json()["errors"]["reason"]
+    order.refresh_from_db()
+    assert order.status == OrderStatus.SUBMITTED
+    done = _post(team, url, {"status": "done", "reason": "Telefonen kom redan konfigurerad"})
+    assert done.status_code == 200
+    assert done.json()["status"] == "done"
+    note = OrderEvent.objects.get(order=order, to_status=OrderStatus.DONE).note
+    assert "Telefonen kom redan konfigurerad" in note
+    assert "Ta emot telefonen" in note
+    assert "Lämna ut" in note
+
+
+def test_a_phone_handed_in_later_than_today_is_refused(desk: Desk) -> None:
+    http = login(desk.leader_a)
+    http.cookies["trygg_language"] = "en"
+    tomorrow = (desk.municipality.today() + dt.timedelta(days=1)).isoformat()
+    values = {
+        "staff_member": "Anna Nilsson",
+        "phone_model": "iPhone SE",
+        "imei": "356938035643809",
+        "handed_in_on": tomorrow,
+    }
+    refused = _post(http, f"{BASE}/orders", {"type": "phone_configuration", "values": values})
+    assert refused.status_code == 422
+    assert "has not come yet" in refused.json()["errors"]["handed_in_on"][0]
+    assert not Order.objects.exists()
+    values["handed_in_on"] = desk.municipality.today().isoformat()
+    placed = _post(http, f"{BASE}/orders", {"type": "phone_configuration", "values": values})
+    assert placed.status_code == 201
+    order = Order.objects.get()
+    assert order.due_on == desk.municipality.add_working_days(
+        desk.municipality.add_working_days(desk.municipality.today(), 0), 3
+    )

@@ -21,7 +21,7 @@ LONG_AGO = dt.datetime(2025, 11, 3, 9, 0, tzinfo=dt.UTC)
 def test_the_list_flags_overdue_orders_and_filters_them(desk: Desk) -> None:
     late = desk.phone_order(now=LONG_AGO)
     done_late = desk.phone_order(now=LONG_AGO)
-    change_status(desk.welfare, done_late, OrderStatus.DONE)
+    change_status(desk.welfare, desk.tick_all(done_late), OrderStatus.DONE)
     fresh = desk.phone_order(now=dt.datetime.now(dt.UTC))
     http = login(desk.welfare)
     page = http.get("/orders/").content.decode()
@@ -106,13 +106,14 @@ def test_the_team_ticks_steps_and_changes_status_on_the_order_page(desk: Desk) -
     http = login(desk.welfare)
     page = http.get(f"/orders/{order.pk}/").content.decode()
     assert step.title in page
-    assert 'value="done"' in page
     response = http.post(
         f"/orders/{order.pk}/steps/{step.pk}/", {"done": "on"}, HTTP_HX_REQUEST="true"
     )
     assert response.status_code == 200
     assert "step-list" in response.content.decode()
     assert OrderStep.objects.get(pk=step.pk).done_by == desk.welfare
+    desk.tick_all(order)
+    assert 'value="done"' in http.get(f"/orders/{order.pk}/").content.decode()
     assert http.post(f"/orders/{order.pk}/status/", {"status": "done"}).status_code == 302
     order.refresh_from_db()
     assert order.status == OrderStatus.DONE

@@ -25,7 +25,7 @@ def test_it_places_an_order_with_number_steps_and_history(desk: Desk) -> None:
     assert order.provider == desk.provider_a
     assert order.due_on == dt.date(2026, 3, 16)  # Wednesday + 3 working days
     assert order.values["imei"] == "356938035643809"
-    assert order.values["handed_in_on"] == "2026-03-10"
+    assert order.values["handed_in_on"] == "2026-03-11"
     assert [s.title for s in order.steps.all()] == desk.type("phone_configuration").steps
     assert list(order.events.values_list("to_status", flat=True)) == [OrderStatus.SUBMITTED]
     assert desk.phone_order().number == "BS-2026-00002"

@@ -27,7 +27,7 @@ def test_the_team_takes_an_order_through_to_done(desk: Desk) -> None:
     change_status(desk.welfare, order, OrderStatus.ACCEPTED)
     assert order.assigned_to == desk.welfare
     change_status(desk.welfare, order, OrderStatus.IN_PROGRESS, "Telefonen mottagen")
-    change_status(desk.welfare, order, OrderStatus.DONE)
+    change_status(desk.welfare, desk.tick_all(order), OrderStatus.DONE)
     order.refresh_from_db()
     assert order.status == OrderStatus.DONE
     assert order.done_at is not None
@@ -46,14 +46,14 @@ def test_done_notifies_the_orderer_once_with_a_link(
 ) -> None:
     order = desk.phone_order()
     with django_capture_on_commit_callbacks(execute=True):
-        change_status(desk.welfare, order, OrderStatus.DONE)
+        change_status(desk.welfare, desk.tick_all(order), OrderStatus.DONE)
     notes = Notification.objects.filter(recipient=desk.leader_a)
     assert notes.count() == 1
     assert order.number in notes[0].subject
     assert notes[0].url == f"/orders/{order.pk}/"
     assert len(mail.outbox) == 1
     with pytest.raises(OrderError):
-        change_status(desk.welfare, order, OrderStatus.DONE)
+        change_status(desk.welfare, desk.tick_all(order), OrderStatus.DONE)
     assert Notification.objects.filter(recipient=desk.leader_a).count() == 1
 
 
@@ -70,7 +70,7 @@ def test_an_orderer_without_a_language_is_told_in_the_municipalitys(
     desk.leader_a.save(update_fields=["preferred_language"])
     order = desk.phone_order()
     with django_capture_on_commit_callbacks(execute=True):
-        change_status(desk.welfare, order, OrderStatus.DONE)
+        change_status(desk.welfare, desk.tick_all(order), OrderStatus.DONE)
     [note] = Notification.objects.filter(recipient=desk.leader_a)
     assert note.subject == subject.format(order.number)
     [email] = mail.outbox
@@ -82,7 +82,7 @@ def test_an_orderers_own_language_wins(desk: Desk, django_capture_on_commit_call
     desk.leader_a.save(update_fields=["preferred_language"])
     order = desk.phone_order()
     with django_capture_on_commit_callbacks(execute=True):
-        change_status(desk.welfare, order, OrderStatus.DONE)
+        change_status(desk.welfare, desk.tick_all(order), OrderStatus.DONE)
     [note] = Notification.objects.filter(recipient=desk.leader_a)
     assert note.subject == f"Your order {order.number} is done"
 
@@ -91,7 +91,7 @@ def test_two_people_completing_at_once_complete_it_once(desk: Desk) -> None:
     order = desk.phone_order()
     mine = Order.objects.get(pk=order.pk)
     theirs = Order.objects.get(pk=order.pk)
-    change_status(desk.welfare, mine, OrderStatus.DONE)
+    change_status(desk.welfare, desk.tick_all(mine), OrderStatus.DONE)
     with pytest.raises(OrderConflict):
         change_status(desk.admin, theirs, OrderStatus.DONE)  # still thinks it is submitted
     assert OrderEvent.objects.filter(order=order, to_status=OrderStatus.DONE).count() == 1
@@ -110,7 +110,7 @@ def test_two_people_completing_at_once_complete_it_once(desk: Desk) -> None:
 def test_it_refuses_transitions_that_are_not_allowed(
     desk: Desk, path: list[str], refused: str
 ) -> None:
-    order = desk.phone_order()
+    order = desk.tick_all(desk.phone_order())
     for status in path:
         change_status(desk.welfare, order, status)
     with pytest.raises(OrderError):
@@ -151,7 +151,7 @@ def test_steps_are_ticked_once_and_frozen_when_closed(desk: Desk) -> None:
     complete_step(desk.welfare, step, done=False)
     step.refresh_from_db()
     assert step.done_at is None
-    change_status(desk.welfare, order, OrderStatus.DONE)
+    change_status(desk.welfare, desk.tick_all(order), OrderStatus.DONE)
     step.order.refresh_from_db()
     with pytest.raises(OrderError):
         complete_step(desk.welfare, step)
