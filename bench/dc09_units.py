@@ -6,8 +6,9 @@ import datetime as dt
 import sys
 from collections.abc import Sequence
 
-from trygg.core.demo import People, bulk, make_client
+from trygg.core.demo import bulk, make_client
 from trygg.core.models import Client, Municipality, Provider
+from trygg.core.people import People
 from trygg.devices.models import AlarmPlacement, AlarmProtocol, AlarmUnit
 
 

@@ -24,7 +24,6 @@ from .constants import MUNICIPAL_ROLES, AccessAction, Country, ProviderKind, Rol
 from .demo import (
     DEMO_PASSWORD,
     DemoLogin,
-    People,
     SeedResult,
     bulk,
     make_catalogue,
@@ -45,6 +44,7 @@ from .models import (
     Team,
     User,
 )
+from .people import People
 
 CITY_CODE = "9998"
 CITY_NAME = "Storvik kommun"
