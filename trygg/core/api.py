@@ -9,6 +9,8 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from pydantic import model_validator
 
+from trygg.lib.bounds import BoundedDate, BoundedInt
+
 from . import access, clock
 from .apiauth import session_auth
 from .constants import AccessAction
@@ -73,10 +75,10 @@ class ClientDetail(Schema):
 
 class ClientFilter(Schema):
     q: str = Field("", max_length=100, description="Name, address or national id")
-    team_id: int | None = None
-    active_on: dt.date | None = None
+    team_id: BoundedInt | None = None
+    active_on: BoundedDate | None = None
     limit: int = Field(100, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: BoundedInt = 0
 
 
 class ClientPage(Schema):
@@ -172,12 +174,12 @@ def list_teams(request: HttpRequest) -> list:
 class AccessLogFilter(Schema):
     staff: str = Field("", max_length=100)
     client: str = Field("", max_length=100)
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    date_from: BoundedDate | None = None
+    date_to: BoundedDate | None = None
     action: AccessAction | None = None
     flagged: Literal["", "any", "own", "colleague", "outside"] = ""
     limit: int = Field(100, ge=1, le=1000)
-    offset: int = Field(0, ge=0)
+    offset: BoundedInt = 0
 
     @model_validator(mode="after")
     def _period_runs_forwards(self) -> AccessLogFilter:

@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from trygg.lib.bounds import BoundedDateField, BoundedIntegerField
+
 from .constants import AccessAction, ConsentRelation, Technology
 
 
@@ -19,7 +21,7 @@ class ClientFilterForm(forms.Form):
             attrs={"type": "search", "placeholder": _("Name, address or national id")}
         ),
     )
-    team = forms.IntegerField(label=_("Team"), required=False, widget=forms.Select)
+    team = BoundedIntegerField(label=_("Team"), required=False, widget=forms.Select)
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
@@ -49,10 +51,10 @@ class AccessLogFilterForm(forms.Form):
         max_length=100,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name or national id")}),
     )
-    date_from = forms.DateField(
+    date_from = BoundedDateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(
+    date_to = BoundedDateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     action = forms.ChoiceField(
@@ -82,8 +84,8 @@ class ConsentForm(forms.Form):
     technology = forms.ChoiceField(label=_("Technology"), choices=Technology.choices)
     given_by = forms.CharField(label=_("Given by"), max_length=200)
     relation = forms.ChoiceField(label=_("Relation"), choices=ConsentRelation.choices)
-    given_on = forms.DateField(label=_("Given on"), widget=forms.DateInput(attrs={"type": "date"}))
-    review_on = forms.DateField(
+    given_on = BoundedDateField(label=_("Given on"), widget=forms.DateInput(attrs={"type": "date"}))
+    review_on = BoundedDateField(
         label=_("Review on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     note = forms.CharField(
@@ -99,6 +101,6 @@ class ConsentForm(forms.Form):
 
 
 class WithdrawConsentForm(forms.Form):
-    withdrawn_on = forms.DateField(
+    withdrawn_on = BoundedDateField(
         label=_("Withdrawn on"), widget=forms.DateInput(attrs={"type": "date"})
     )

@@ -30,7 +30,7 @@ from .models import (
     User,
 )
 from .services import filter_access_log, log_request_access
-from .web import render_page
+from .web import filter_status, render_page
 
 PAGE_SIZE = 50
 
@@ -81,6 +81,8 @@ def client_list(request: HttpRequest) -> HttpResponse:
         if form.cleaned_data["team"]:
             queryset = queryset.filter(team_id=form.cleaned_data["team"])
         status = form.cleaned_data["status"] or "active"
+    elif form.is_bound:
+        queryset = queryset.none()
     if status == "active":
         queryset = queryset.active_on(today)
     elif status == "ended":
@@ -89,7 +91,13 @@ def client_list(request: HttpRequest) -> HttpResponse:
     page = _page_counted_in_passing(request, queryset) if searching else _page(request, queryset)
     log_request_access(request, page.object_list, AccessAction.LIST)
     context = {"form": form, "page": page, "today": today}
-    return render_page(request, "core/client_list.html", "core/partials/client_rows.html", context)
+    return render_page(
+        request,
+        "core/client_list.html",
+        "core/partials/client_rows.html",
+        context,
+        status=filter_status(request, form),
+    )
 
 
 @login_required
@@ -277,6 +285,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
         "core/access_log.html",
         "core/partials/access_log_rows.html",
         {"form": form, "page": page},
+        status=filter_status(request, form),
     )
 
 

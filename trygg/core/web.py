@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -21,6 +22,15 @@ def request_user(request: HttpRequest) -> User:
 def wants_fragment(request: HttpRequest) -> bool:
     """An htmx request for part of a page (a list after a filter), not a boosted link."""
     return bool(getattr(request, "htmx", False)) and not request.htmx.boosted  # type: ignore[attr-defined]
+
+
+def filter_status(request: HttpRequest, form: forms.Form) -> int:
+    """The status of a list page whose filter form may not parse: 400 when it does not (a
+    team id past any id, a date out of range), with the form's message on the page and no
+    rows. An htmx request still gets 200: htmx swaps only successful answers."""
+    if form.is_bound and not form.is_valid() and not wants_fragment(request):
+        return 400
+    return 200
 
 
 def render_page(

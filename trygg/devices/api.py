@@ -13,6 +13,7 @@ from trygg.core import clock
 from trygg.core.apiauth import session_auth
 from trygg.core.models import Provider, User
 from trygg.core.web import request_user
+from trygg.lib.bounds import BoundedInt
 
 from . import access, services
 from .constants import INITIAL_STATUSES, PhoneAction, PhoneStatus
@@ -65,24 +66,26 @@ class PhonePage(Schema):
 class PhoneFilter(Schema):
     q: str = Field("", max_length=100, description="IMEI, number, model or staff member")
     status: PhoneStatus | None = None
-    provider_id: int | None = None
+    provider_id: BoundedInt | None = None
     overdue: bool = False
     limit: int = Field(100, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: BoundedInt = 0
 
 
 class TransitionIn(Schema):
     action: PhoneAction
     note: str = Field("", max_length=2000)
-    assigned_to_id: int | None = Field(None, description="For hand_in: who it is configured for")
+    assigned_to_id: BoundedInt | None = Field(
+        None, description="For hand_in: who it is configured for"
+    )
     request_wipe: bool = Field(False, description="For report_lost: request the wipe as well")
 
 
 class PhoneIn(Schema):
-    provider_id: int
+    provider_id: BoundedInt
     imei: str = Field(max_length=40)
     model_name: str = Field(min_length=1, max_length=100)
-    assigned_to_id: int | None = None
+    assigned_to_id: BoundedInt | None = None
     serial_number: str = Field("", max_length=64)
     phone_number: str = Field("", max_length=32)
     notes: str = Field("", max_length=2000)

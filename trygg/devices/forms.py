@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from trygg.core.models import Provider, User
+from trygg.lib.bounds import BoundedIntegerField
 
 from .constants import INITIAL_STATUSES, PhoneStatus
 from .identifiers import InvalidIdentifier, parse_imei
@@ -26,7 +27,7 @@ class PhoneFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("Any")), *PhoneStatus.choices]
     )
-    provider = forms.IntegerField(label=_("Provider"), required=False, widget=forms.Select)
+    provider = BoundedIntegerField(label=_("Provider"), required=False, widget=forms.Select)
     overdue = forms.BooleanField(label=_("Only overdue configuration"), required=False)
 
 

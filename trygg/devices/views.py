@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from trygg.core import clock
 from trygg.core.models import User
-from trygg.core.web import render_page, request_user
+from trygg.core.web import filter_status, render_page, request_user
 
 from . import access, services
 from .constants import TRANSITIONS, PhoneAction
@@ -53,6 +53,8 @@ def phone_list(request: HttpRequest) -> HttpResponse:
             queryset = queryset.filter(provider_id=data["provider"])
         if data["overdue"]:
             queryset = queryset.overdue(today)
+    elif form.is_bound:
+        queryset = queryset.none()
     page = Paginator(
         queryset.order_by("provider__name", "assigned_to__last_name", "model_name", "pk"),
         PAGE_SIZE,
@@ -72,7 +74,11 @@ def phone_list(request: HttpRequest) -> HttpResponse:
         "can_register": bool(providers),
     }
     return render_page(
-        request, "devices/phone_list.html", "devices/partials/phone_rows.html", context
+        request,
+        "devices/phone_list.html",
+        "devices/partials/phone_rows.html",
+        context,
+        status=filter_status(request, form),
     )
 
 

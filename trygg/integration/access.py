@@ -39,6 +39,21 @@ def can_import(user: User | AnonymousUser) -> bool:
     return import_refusal(user) is None
 
 
+def may_move_clients(actor: Importer, provider: Provider) -> bool:
+    """Whether `actor`'s import for `provider` may take over clients that the case system
+    lists under another provider. Only the municipality's own import may: its
+    administrators, a token not bound to a provider (the case system's), the command line
+    and code. A provider's manager or a provider-bound token naming another provider's
+    client would otherwise take over (and overwrite) a client it has no right to see."""
+    if isinstance(actor, ApiToken):
+        return actor.provider_id is None and actor.municipality_id == provider.municipality_id
+    if isinstance(actor, User | AnonymousUser):
+        return provider.municipality_id in scope_for(actor).municipalities_with(
+            {Role.MUNICIPAL_ADMIN}
+        )
+    return True
+
+
 def import_refusal(actor: Importer, provider: Provider | None = None) -> str | None:
     """Why `actor` may not import `provider`'s clients, or None when they may. Without a
     provider: why they may not import at all."""

@@ -24,18 +24,20 @@ class CountsOut(Schema):
     ended: int
 
 
-class ImportOut(Schema):
-    ok: bool
-    run_id: int | None
-    clients: CountsOut
-    services: CountsOut
-
-
 class IssueOut(Schema):
     row: int | None = None
     path: str | None = None
     field: str
     message: str
+
+
+class ImportOut(Schema):
+    ok: bool
+    run_id: int | None
+    clients: CountsOut
+    services: CountsOut
+    # Clients the import was refused for (another provider's), skipped; the rest applied.
+    errors: list[IssueOut] = []
 
 
 class RejectedOut(Schema):
@@ -92,7 +94,9 @@ def _rejected(detail: str, errors: list[dict[str, Any]]) -> Status[dict[str, Any
     description=(
         "The provider's full list from the case system; see docs/import.md. The whole "
         "document is validated first: with any error nothing is written and every error "
-        "is returned with its path and field. Needs a token with the `import` scope."
+        "is returned with its path and field. A token bound to a provider cannot take over "
+        "another provider's client: such a client is skipped, unchanged, and listed in "
+        "`errors`; the rest is imported. Needs a token with the `import` scope."
     ),
     openapi_extra={
         "requestBody": {

@@ -375,6 +375,7 @@ def import_records(
     active clients and services that are not in the list are ended today (never deleted).
     """
     started_at = timezone.now()
+    records, refused = _refuse_other_providers_clients(provider, records, actor)
     validator = _Validator(provider, today)
     clean = [validator.client(record) for record in records]
     validator.duplicates(clean)
@@ -382,13 +383,16 @@ def import_records(
     # JSON paths and file-level problems have no row and keep the order they were found.
     errors = sorted([*parse_errors, *validator.errors], key=lambda issue: issue.row or 0)
     if errors:
-        result = ImportResult(ok=False, errors=errors, provider=provider)
+        # Refused rows are reported too, so one correction round fixes the whole file.
+        everything = sorted([*errors, *refused], key=lambda issue: issue.row or 0)
+        result = ImportResult(ok=False, errors=everything, provider=provider)
         result.run = _record_run(
             provider, result, actor, source, file_name, end_missing, started_at
         )
         return result
 
-    result = ImportResult(ok=True, provider=provider)
+    # Refused rows are skipped, not errors in the file: the rest of the list is applied.
+    result = ImportResult(ok=True, errors=refused, provider=provider)
     with transaction.atomic():
         # Two imports for one provider at once would each end what the other creates.
         list(Provider.objects.select_for_update().filter(pk=provider.pk).values_list("pk"))
@@ -401,6 +405,48 @@ def import_records(
             provider, result, actor, source, file_name, end_missing, started_at
         )
     return result
+
+
+def _refuse_other_providers_clients(
+    provider: Provider, records: Sequence[ClientRecord], actor: Actor
+) -> tuple[list[ClientRecord], list[Issue]]:
+    """The records this import may apply, and a refusal for each naming a client of
+    another provider when the actor may not move clients between providers.
+
+    The refusal names only the row and the case-system id the file itself sent: nothing
+    of the other provider's client (name, national id, provider) is shown, and that
+    client is neither changed nor ended."""
+    if access.may_move_clients(actor, provider):
+        return list(records), []
+    foreign = set(
+        obj.case_system_id
+        for obj in _in_chunks(
+            Client.objects.filter(municipality_id=provider.municipality_id)
+            .exclude(provider_id=provider.pk)
+            .only("case_system_id"),
+            "case_system_id",
+            {record.client_id for record in records if record.client_id},
+        )
+    )
+    if not foreign:
+        return list(records), []
+    kept: list[ClientRecord] = []
+    refused: list[Issue] = []
+    for record in records:
+        if record.client_id not in foreign:
+            kept.append(record)
+            continue
+        refused.append(
+            record.location.issue(
+                "client_id",
+                _(
+                    "Refused: this client_id belongs to a client of another provider. Only "
+                    "the municipality's own import can move a client between providers; "
+                    "nothing of that client was changed."
+                ),
+            )
+        )
+    return kept, refused
 
 
 def _in_chunks(queryset: models.QuerySet[M], field_name: str, values: Iterable[Any]) -> Iterator[M]:

@@ -12,6 +12,7 @@ from ninja.responses import Status
 
 from trygg.core.apiauth import session_auth
 from trygg.core.models import Municipality, User
+from trygg.lib.bounds import BoundedDateTime, BoundedInt
 
 from . import access, services
 from .constants import OutageKind, System
@@ -30,7 +31,7 @@ class OutageOut(Schema):
     title: str
     description: str
     starts_at: dt.datetime
-    ends_at: dt.datetime
+    ends_at: BoundedDateTime
     current: bool
 
 
@@ -49,17 +50,17 @@ class MunicipalityStatusOut(Schema):
 
 
 class PlanIn(Schema):
-    municipality_id: int | None = Field(
+    municipality_id: BoundedInt | None = Field(
         None, description="Needed only by someone who plans for several municipalities."
     )
     system: System
     kind: OutageKind = OutageKind.PLANNED
     title: str = Field(..., min_length=1, max_length=200)
     description: str = Field("", max_length=4000)
-    starts_at: dt.datetime = Field(
+    starts_at: BoundedDateTime = Field(
         ..., description="With an offset; without one, the municipality's local time."
     )
-    ends_at: dt.datetime
+    ends_at: BoundedDateTime
     override_reason: str = Field(
         "", max_length=2000, description="Sets broken window or notice rules aside."
     )

@@ -13,13 +13,14 @@ from django.forms.fields import BaseTemporalField
 from django.utils.translation import gettext_lazy as _
 
 from trygg.core.models import Municipality
+from trygg.lib.bounds import BoundedDateTimeField
 
 from .constants import OutageKind, System
 
 _LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 
 
-class LocalDateTimeField(forms.DateTimeField):
+class LocalDateTimeField(BoundedDateTimeField):
     """A wall-clock date and time, left naive: the form knows which zone it is in."""
 
     widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=_LOCAL_INPUT)

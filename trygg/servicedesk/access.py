@@ -14,7 +14,7 @@ from django.http import Http404
 
 from trygg.core.access import clients, scope_for
 from trygg.core.constants import Role
-from trygg.core.models import ClientQuerySet, Municipality, Provider, User
+from trygg.core.models import Client, ClientQuerySet, Municipality, Provider, User
 
 from .constants import Audience
 from .models import Order, OrderQuerySet, OrderType
@@ -100,6 +100,36 @@ def order_types(user: User | AnonymousUser) -> QuerySet[OrderType]:
 def order_clients(user: User | AnonymousUser, municipality_id: int) -> ClientQuerySet:
     """Clients an order may name: those the orderer may see, in the order's municipality."""
     return clients(user).filter(municipality_id=municipality_id)
+
+
+# How many clients the new-order form's picker shows for one search.
+PICKER_LIMIT = 10
+# Fewer characters than this find too many people to be worth showing.
+PICKER_MIN_QUERY = 2
+
+
+def picker_clients(
+    user: User | AnonymousUser, municipality_id: int, query: str, *, wide: bool
+) -> tuple[list[Client], bool]:
+    """The clients the new-order form's picker shows for a search, and whether there were
+    more: the user's own teams' clients, or (`wide`, a deliberate choice) every client
+    they may order for. Nothing without a search: the picker never lists whole rosters."""
+    query = query.strip()
+    if len(query) < PICKER_MIN_QUERY:
+        return [], False
+    queryset = order_clients(user, municipality_id)
+    team_ids = scope_for(user).team_ids
+    if team_ids and not wide:
+        queryset = queryset.filter(team_id__in=team_ids)
+    found = list(
+        queryset.search(query).order_by("last_name", "first_name", "pk")[: PICKER_LIMIT + 1]
+    )
+    return found[:PICKER_LIMIT], len(found) > PICKER_LIMIT
+
+
+def has_own_teams(user: User | AnonymousUser) -> bool:
+    """Whether the picker has a narrower first search (the user's teams) to widen."""
+    return bool(scope_for(user).team_ids)
 
 
 def can_make_order_result(user: User | AnonymousUser, order: Order) -> bool:

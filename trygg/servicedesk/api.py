@@ -14,6 +14,7 @@ from trygg.core import clock
 from trygg.core.apiauth import session_auth
 from trygg.core.models import Provider
 from trygg.core.web import request_user
+from trygg.lib.bounds import BoundedInt
 
 from . import access, services
 from .constants import ANY_OPEN, Audience, OrderStatus
@@ -98,7 +99,7 @@ class OrderFilter(Schema):
     type: str = Field("", max_length=40, description="Order type code")
     overdue: bool = False
     limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: BoundedInt = 0
 
 
 class OrderPage(Schema):
@@ -108,10 +109,10 @@ class OrderPage(Schema):
 
 class OrderIn(Schema):
     type: str = Field(..., max_length=40, description="Order type code, e.g. user_account")
-    municipality_id: int | None = Field(
+    municipality_id: BoundedInt | None = Field(
         None, description="Needed only when you may order in several municipalities"
     )
-    provider_id: int | None = Field(
+    provider_id: BoundedInt | None = Field(
         None, description="Needed only when you order for several providers"
     )
     values: dict[str, Any] = Field(default_factory=dict)

@@ -21,6 +21,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from trygg.core.models import Client
+from trygg.lib.bounds import BoundedDateField
 
 from .constants import MAX_TEXT_LENGTH, MAX_TEXTAREA_LENGTH, FieldKind
 
@@ -115,9 +116,50 @@ def parse_steps(raw: Any) -> list[str]:
     return [s.strip() for s in raw]
 
 
+def client_label(client: Client) -> str:
+    return f"{client.last_name}, {client.first_name} ({client.street})"
+
+
+class ClientPicker(forms.Widget):
+    """Search as you type over the user's own clients, instead of a select listing every
+    client they may see. The search box asks the server (htmx) for the matches, shown as
+    radio buttons named like the field: the keyboard moves through them as through any
+    radio group, and no script of our own runs. The view sets `search_url` (the order
+    type's search) and `selected` (the client chosen before, already checked as one the
+    user may order for)."""
+
+    template_name = "servicedesk/widgets/client_picker.html"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        self.search_url = ""
+        self.selected: Client | None = None
+        self.wide_search = False
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        context["widget"].update(
+            {
+                "search_url": self.search_url,
+                "selected": self.selected,
+                "selected_label": client_label(self.selected) if self.selected else "",
+                "wide_search": self.wide_search,
+            }
+        )
+        return context
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        return data.get(name)
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return name not in data
+
+
 class ClientChoiceField(forms.ModelChoiceField):
+    widget = ClientPicker
+
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.last_name}, {obj.first_name} ({obj.street})"
+        return client_label(obj)
 
 
 def _form_field(spec: FieldSpec, clients: QuerySet[Client]) -> forms.Field:
@@ -133,7 +175,7 @@ def _form_field(spec: FieldSpec, clients: QuerySet[Client]) -> forms.Field:
             max_length=MAX_TEXTAREA_LENGTH, widget=forms.Textarea(attrs={"rows": 4}), **common
         )
     if spec.kind == FieldKind.DATE:
-        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+        return BoundedDateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
     if spec.kind == FieldKind.NUMBER:
         return forms.IntegerField(min_value=0, max_value=1_000_000, **common)
     if spec.kind == FieldKind.BOOLEAN:

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from trygg.core.models import Provider
+from trygg.lib.bounds import BoundedIntegerField
 
 from .constants import ANY_OPEN, MAX_TEXTAREA_LENGTH, OrderStatus
 
@@ -28,7 +29,7 @@ class OrderFilterForm(forms.Form):
         required=False,
         choices=[("", _("All")), (ANY_OPEN, _("Open")), *OrderStatus.choices],
     )
-    order_type = forms.IntegerField(label=_("Type"), required=False, widget=forms.Select)
+    order_type = BoundedIntegerField(label=_("Type"), required=False, widget=forms.Select)
     overdue = forms.BooleanField(label=_("Only overdue"), required=False)
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.order_list, name="order_list"),
     path("new/", views.order_new, name="order_new"),
     path("new/<int:type_pk>/", views.order_create, name="order_create"),
+    path("new/<int:type_pk>/clients/", views.order_client_search, name="order_client_search"),
     path("<int:pk>/", views.order_detail, name="order_detail"),
     path("<int:pk>/status/", views.order_status, name="order_status"),
     path(

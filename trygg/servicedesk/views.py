@@ -5,6 +5,7 @@ Each view parses, asks `access` what the user may see and do, calls a service, r
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -22,11 +23,11 @@ from trygg.core.access import can_view_client, scope_for
 from trygg.core.constants import AccessAction
 from trygg.core.models import Client, User
 from trygg.core.services import client_ip, log_request_access
-from trygg.core.web import render_page, request_user
+from trygg.core.web import filter_status, render_page, request_user
 
 from . import access, hooks, services
 from .constants import MAX_ATTACHMENT_BYTES, Audience, OrderStatus, action_label
-from .fields import display_values
+from .fields import ClientChoiceField, ClientPicker, OrderValuesForm, display_values
 from .forms import (
     AttachmentForm,
     CommentForm,
@@ -68,7 +69,11 @@ def order_list(request: HttpRequest) -> HttpResponse:
         "can_place": access.can_place_order(user) and access.order_types(user).exists(),
     }
     return render_page(
-        request, "servicedesk/order_list.html", "servicedesk/partials/order_rows.html", context
+        request,
+        "servicedesk/order_list.html",
+        "servicedesk/partials/order_rows.html",
+        context,
+        status=filter_status(request, form),
     )
 
 
@@ -125,6 +130,7 @@ def order_create(request: HttpRequest, type_pk: int) -> HttpResponse:
                 return redirect("servicedesk:order_detail", pk=order.pk)
         else:
             form.is_valid()  # show the other fields' errors too
+    _prepare_client_picker(request, form, order_type, clients)
     today = order_type.municipality.today()
     return render(
         request,
@@ -161,6 +167,62 @@ def _transitions(user: User, order: Order) -> list[dict[str, Any]]:
             }
         )
     return buttons
+
+
+def _prepare_client_picker(
+    request: HttpRequest, form: OrderValuesForm, order_type: OrderType, clients: Any
+) -> None:
+    """Point the form's client picker at the order type's search, and show the client
+    chosen before (only one the user may order for, and logged as shown)."""
+    for name, field in form.fields.items():
+        if not isinstance(field, ClientChoiceField):
+            continue
+        widget = field.widget
+        assert isinstance(widget, ClientPicker)
+        widget.search_url = reverse("servicedesk:order_client_search", args=[order_type.pk])
+        widget.wide_search = access.has_own_teams(request.user)
+        raw = str(form.data.get(name, "")) if form.is_bound else ""
+        if raw.isdigit() and len(raw) < 19:
+            widget.selected = clients.filter(pk=int(raw)).first()
+            if widget.selected is not None:
+                log_request_access(request, [widget.selected], AccessAction.LIST)
+
+
+_FIELD_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,63}$")
+
+
+@login_required
+@require_GET
+def order_client_search(request: HttpRequest, type_pk: int) -> HttpResponse:
+    """The new-order form's client picker: the user's own clients matching the search
+    (their teams' unless they widen it), each one shown logged like any list."""
+    user = request_user(request)
+    try:
+        order_type = access.order_types(user).get(pk=type_pk)
+    except OrderType.DoesNotExist as exc:
+        raise Http404 from exc
+    field = request.GET.get("field", "")
+    if not _FIELD_NAME.match(field):
+        return HttpResponse(_("Unknown field."), status=400, content_type="text/plain")
+    query = request.GET.get("q", "")[:100]
+    wide = request.GET.get("wide") == "1"
+    found, more = access.picker_clients(user, order_type.municipality_id, query, wide=wide)
+    log_request_access(request, found, AccessAction.LIST)
+    context = {
+        "field": field,
+        "found": found,
+        "more": more,
+        "limit": access.PICKER_LIMIT,
+        "too_short": len(query.strip()) < access.PICKER_MIN_QUERY,
+        "narrowed": access.has_own_teams(user) and not wide,
+    }
+    return render_page(
+        request,
+        "servicedesk/partials/client_picker_results.html",
+        "servicedesk/partials/client_picker_results.html",
+        context,
+        as_fragment=True,
+    )
 
 
 def _detail_context(request: HttpRequest, order: Order) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from ninja.errors import HttpError
 from trygg.core.apiauth import session_auth
 from trygg.core.models import Municipality, User
 from trygg.core.web import request_user
+from trygg.lib.bounds import BoundedDateTime, BoundedInt
 
 from . import access, services
 from .constants import System
@@ -57,11 +58,13 @@ class AnswerOut(Schema):
 
 class WhoToCallQuery(Schema):
     system: System | None = Field(None, description="One system; all with support if empty")
-    district: int | None = Field(None, description="Team (district) id, for its out-of-hours line")
-    at: dt.datetime | None = Field(
+    district: BoundedInt | None = Field(
+        None, description="Team (district) id, for its out-of-hours line"
+    )
+    at: BoundedDateTime | None = Field(
         None, description="Moment to answer for; without a zone, the municipality's local time"
     )
-    municipality: int | None = None
+    municipality: BoundedInt | None = None
 
 
 class ServiceOut(Schema):
@@ -81,14 +84,14 @@ class ServiceOut(Schema):
 
 
 class CallOutIn(Schema):
-    service_id: int
-    at: dt.datetime = Field(description="Without a zone, the municipality's local time")
+    service_id: BoundedInt
+    at: BoundedDateTime = Field(description="Without a zone, the municipality's local time")
     vendor: str = Field(max_length=100)
     reason: str = Field(max_length=300)
     cost: Decimal
     currency: str = Field(description="SEK or NOK")
-    ordered_by_id: int | None = None
-    approved_by_id: int | None = None
+    ordered_by_id: BoundedInt | None = None
+    approved_by_id: BoundedInt | None = None
     note: str = ""
 
 
@@ -113,9 +116,9 @@ class CallOutPage(Schema):
 
 
 class CallOutFilter(Schema):
-    municipality: int | None = None
+    municipality: BoundedInt | None = None
     limit: int = Field(100, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: BoundedInt = 0
 
 
 class Error(Schema):
@@ -200,7 +203,9 @@ def _person(user: User | None, text: str) -> str:
 
 
 @router.get("/services", response=list[ServiceOut], summary="The service catalogue")
-def list_services(request: HttpRequest, municipality: int | None = None) -> list[dict[str, Any]]:
+def list_services(
+    request: HttpRequest, municipality: BoundedInt | None = None
+) -> list[dict[str, Any]]:
     chosen = _municipality(request, municipality)
     result = []
     for service, lines in services.catalogue(chosen):
@@ -262,7 +267,7 @@ def list_call_outs(request: HttpRequest, filters: Query[CallOutFilter]) -> dict[
     summary="Record a call-out and its cost",
 )
 def create_call_out(
-    request: HttpRequest, payload: CallOutIn, municipality: int | None = None
+    request: HttpRequest, payload: CallOutIn, municipality: BoundedInt | None = None
 ) -> Status[dict[str, Any]]:
     chosen = _municipality(request, municipality)
     if not access.can_record_call_outs(request.user, chosen):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from trygg.core.models import Team, User
+from trygg.lib.bounds import BoundedDateTimeField
 
 from .constants import Currency
 from .models import Service
@@ -40,7 +41,7 @@ class CallOutForm(forms.Form):
         label=pgettext_lazy("an IT service in the service catalogue", "Service"),
         queryset=Service.objects.none(),
     )
-    at = forms.DateTimeField(
+    at = BoundedDateTimeField(
         label=_("When"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
