@@ -69,7 +69,7 @@ class Calendar:
     def day_type(self, day: dt.date) -> DayType:
         if self.is_holiday(day):
             return DayType.HOLIDAY
-        if self.is_working_day(day) and self.is_holiday(day + dt.timedelta(days=1)):
+        if workdays.is_day_before_holiday(day, self.country, self.closed):
             return DayType.BEFORE_HOLIDAY
         return DayType.REGULAR
 

@@ -459,3 +459,35 @@ def test_a_line_without_short_day_rules_keeps_its_hours_before_a_holiday() -> No
     assert during.reason == Reason.OPEN
     after = who_to_call(System.CAMERAS, se(2025, 4, 17, 18, 0), None, [plain], SE)
     assert after.reason == Reason.OUT_OF_HOURS  # closed as usual, not "closed early"
+
+
+@pytest.mark.parametrize(
+    ("moment", "reason", "until"),
+    [
+        # Friday 30 October 2026, before All Saints' Day on Saturday: open 07-13.
+        ((2026, 10, 30, 10, 0), Reason.OPEN_SHORT_DAY, (2026, 10, 30, 13, 0)),
+        ((2026, 10, 30, 14, 0), Reason.CLOSED_EARLY, None),
+        # The Thursday before and the Friday after keep their ordinary hours.
+        ((2026, 10, 29, 14, 0), Reason.OPEN, (2026, 10, 29, 16, 0)),
+        ((2026, 11, 6, 14, 0), Reason.OPEN, (2026, 11, 6, 15, 0)),
+    ],
+)
+def test_a_friday_before_a_saturday_holiday_is_a_short_day(
+    moment: tuple[int, ...], reason: Reason, until: tuple[int, ...] | None
+) -> None:
+    answer = who_to_call(System.LOCKS, se(*moment), NORR, LINES, SE, STEPS)
+    assert answer.reason == reason
+    if until is not None:
+        assert answer.open_until == se(*until)
+    if reason == Reason.CLOSED_EARLY:
+        assert answer.next_opening == se(2026, 11, 2, 7, 0)
+    assert SE.day_type(dt.date(2026, 10, 30)) == DayType.BEFORE_HOLIDAY
+
+
+def test_norway_keeps_the_short_day_before_a_saturday_holiday_too() -> None:
+    # Friday 30 April 2027: Labour Day is Saturday 1 May.
+    assert NO.day_type(dt.date(2027, 4, 30)) == DayType.BEFORE_HOLIDAY
+    assert NO.day_type(dt.date(2027, 4, 29)) == DayType.REGULAR
+    oslo = dt.datetime(2027, 4, 30, 14, 0, tzinfo=OSLO)
+    answer = who_to_call(System.LOCKS, oslo, NORR, LINES, NO, STEPS)
+    assert answer.reason == Reason.CLOSED_EARLY
