@@ -22,6 +22,15 @@ _MAX_SEARCH_DAYS = 366
 _PLAIN_SUNDAY = frozenset({"Söndag", "Sunday"})
 
 
+# The holidays package's names for the interface languages (Django's codes).
+_HOLIDAY_LANGUAGES = {"sv": "sv", "nb": "no", "en": "en_US"}
+
+
+def holiday_language(language_code: str | None) -> str | None:
+    """The holidays package's language for an interface language code ("nb" -> "no")."""
+    return _HOLIDAY_LANGUAGES.get((language_code or "")[:2])
+
+
 def _check_country(country: str) -> None:
     if country not in SUPPORTED_COUNTRIES:
         raise ValueError(f"Unsupported country {country!r}; expected one of {SUPPORTED_COUNTRIES}")
