@@ -50,7 +50,8 @@ def who_to_call_page(request: HttpRequest) -> HttpResponse:
         district = access.default_district(request.user, municipality)
         form = DistrictForm(initial={"district": district}, districts=districts)
     now = timezone.now()
-    answers = services.answers(municipality, now, district.pk if district else None)
+    caller = access.caller(request.user, municipality)
+    answers = services.answers(municipality, now, district.pk if district else None, caller=caller)
     fees = {
         s.system: s
         for s in Service.objects.filter(
@@ -66,6 +67,8 @@ def who_to_call_page(request: HttpRequest) -> HttpResponse:
                 "answer": answer,
                 "label": System(answer.system).label,
                 "why": services.describe(answer),
+                "not_for_caller": services.not_for_caller_texts(answer),
+                "accounts": services.describe_accounts(answer),
                 "fee": fee_service
                 if fee_service
                 and answer.out_of_hours
