@@ -43,7 +43,16 @@ from zoneinfo import ZoneInfo
 
 from trygg.lib import workdays
 
-from .constants import Caller, DayType, LineAudience, LineKind, Reason, StepApplies, StepKind
+from .constants import (
+    Caller,
+    DayType,
+    LineAudience,
+    LineKind,
+    Reason,
+    StepApplies,
+    StepKind,
+    System,
+)
 
 DAY_SECONDS = 24 * 3600
 # How far ahead to look for the next opening, and how long an "open until" may run before
@@ -392,7 +401,11 @@ def who_to_call(
     # a private provider's staff are told where to turn instead.
     serving = [line for line in for_system if line.serves(caller)]
     not_for_caller = tuple(_by_priority(line for line in for_system if not line.serves(caller)))
+    it_desks = [line for line in lines if System.PHONES in line.systems and line.serves(caller)]
     statuses = {line.id: line_status(line, local, calendar) for line in serving}
+    for desk in it_desks:
+        if desk.id not in statuses:
+            statuses[desk.id] = line_status(desk, local, calendar)
     primaries = _by_priority(line for line in serving if line.kind == LineKind.PRIMARY)
     open_primaries = [line for line in primaries if statuses[line.id].open]
 
@@ -434,7 +447,7 @@ def who_to_call(
         first_steps=tuple(first_steps),
         escalation=tuple(escalation),
         not_for_caller=not_for_caller,
-        accounts=_account_help(line, escalation, primaries, statuses),
+        accounts=_account_help(line, escalation, primaries, statuses, it_desks),
     )
 
 
@@ -443,6 +456,7 @@ def _account_help(
     escalation: Sequence[NextStep],
     primaries: Sequence[LineData],
     statuses: dict[int, LineStatus],
+    it_desks: Sequence[LineData],
 ) -> AccountHelp | None:
     """When a line named in the answer does not unlock accounts or change passwords (the
     on-call's agreement leaves them out), send those requests to the support line: now if it
@@ -452,6 +466,14 @@ def _account_help(
     refusing = next((line for line in named if line.no_account_help), None)
     if refusing is None:
         return None
+    # The desk keeps office hours: a line open around the clock (the alarm centre) does not
+    # handle accounts. Without one for this system, the IT and telephony desk does.
+    desks_for_system = [line for line in primaries if not line.always_open]
+    if not desks_for_system:
+        desks_for_system = [
+            line for line in it_desks if line.kind == LineKind.PRIMARY and not line.always_open
+        ]
+    primaries = _by_priority(desks_for_system)
     open_desks = [line for line in primaries if statuses[line.id].open]
     if open_desks:
         return AccountHelp(refused_by=refusing, desk=open_desks[0])

@@ -269,7 +269,9 @@ def test_a_private_providers_staff_are_not_sent_to_the_municipal_on_call(
     assert "Ingen linje är öppen nu" not in phones
     locks = response.text.split('id="system-locks"')[1].split("</section>")[0]
     assert "Larmorganisation Norr" in locks
-    assert "egen chef i beredskap" in locks
+    # The on-call is not theirs: said once above the cards, with where to turn instead.
+    assert response.text.count("egen chef i beredskap") == 1
+    assert 'class="card small not-for-caller"' in response.text
 
 
 def test_municipal_staff_see_the_on_call_and_that_it_does_not_unlock_accounts(

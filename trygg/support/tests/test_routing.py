@@ -567,3 +567,16 @@ def test_while_support_is_open_accounts_go_there_now() -> None:
     assert answer.accounts is not None
     assert answer.accounts.desk == SUPPORT
     assert answer.accounts.opens is None
+
+
+def test_accounts_are_never_sent_to_a_line_open_around_the_clock() -> None:
+    # The alarm centre answers about alarms day and night but does not handle accounts:
+    # the IT and telephony desk does, at its next opening.
+    lines = (ALARM_CENTRE, MUNICIPAL_ON_CALL, IT_SUPPORT)
+    answer = who_to_call(System.ALARMS, se(*SATURDAY_NIGHT), None, lines, SE, ())
+    assert answer.line == ALARM_CENTRE
+    assert answer.accounts is not None
+    assert answer.accounts.desk == IT_SUPPORT
+    assert answer.accounts.opens == se(2025, 3, 17, 7, 0)
+    private = who_to_call(System.ALARMS, se(*SATURDAY_NIGHT), None, lines, SE, (), Caller.EXTERNAL)
+    assert private.accounts is None  # the on-call is not named to them at all
