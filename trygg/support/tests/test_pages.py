@@ -285,3 +285,13 @@ def test_municipal_staff_see_the_on_call_and_that_it_does_not_unlock_accounts(
     assert "låser inte upp konton och byter inte lösenord" in phones
     assert "IT- och telefonisupport" in phones
     assert "mån 07:00" in phones
+
+
+def test_the_catalogue_says_which_lines_serve_municipal_staff_only(
+    place: Place, login: Login
+) -> None:
+    response = login(place.people["care_worker"]).get(SERVICES, HTTP_ACCEPT_LANGUAGE="sv")
+    it_service = response.text.split("IT- och telefonisupport")[1].split("</dd>")[0]
+    assert "Bara kommunens egen personal" in it_service
+    assert "eget företags IT-support" in it_service
+    assert "Låser inte upp konton och byter inte lösenord." in response.text
