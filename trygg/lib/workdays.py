@@ -18,6 +18,17 @@ _CATEGORIES = {"SE": (holidays.PUBLIC, holidays.DE_FACTO), "NO": (holidays.PUBLI
 # Searching for a working day never needs to look further than this: the longest run of
 # closed days in either calendar is under a week, plus whatever a municipality adds.
 _MAX_SEARCH_DAYS = 366
+# Sweden's calendar lists every Sunday as a holiday under this name.
+_PLAIN_SUNDAY = frozenset({"Söndag", "Sunday"})
+
+
+# The holidays package's names for the interface languages (Django's codes).
+_HOLIDAY_LANGUAGES = {"sv": "sv", "nb": "no", "en": "en_US"}
+
+
+def holiday_language(language_code: str | None) -> str | None:
+    """The holidays package's language for an interface language code ("nb" -> "no")."""
+    return _HOLIDAY_LANGUAGES.get((language_code or "")[:2])
 
 
 def _check_country(country: str) -> None:
@@ -32,6 +43,14 @@ def _holidays_for(country: str, year: int) -> frozenset[dt.date]:
     return frozenset(calendar.keys())
 
 
+@lru_cache(maxsize=256)
+def _named_holidays_for(country: str, year: int) -> frozenset[dt.date]:
+    """The holidays with a name of their own: Sweden's ordinary Sundays left out."""
+    _check_country(country)
+    calendar = holidays.country_holidays(country, years=year, categories=_CATEGORIES[country])
+    return frozenset(day for day, name in calendar.items() if name not in _PLAIN_SUNDAY)
+
+
 def holiday_name(day: dt.date, country: str, language: str | None = None) -> str | None:
     """The name of the holiday on `day`, or None when it is not one."""
     _check_country(country)
@@ -40,7 +59,7 @@ def holiday_name(day: dt.date, country: str, language: str | None = None) -> str
     )
     name = calendar.get(day)
     # Sweden's calendar lists every Sunday as a holiday; a Sunday is closed as a weekend.
-    if name == "Söndag" or name == "Sunday":
+    if name in _PLAIN_SUNDAY:
         return None
     return name
 
@@ -53,6 +72,28 @@ def is_working_day(day: dt.date, country: str, closed: Collection[dt.date] = ())
     if day in closed:
         return False
     return day not in _holidays_for(country, day.year)
+
+
+def is_holiday(day: dt.date, country: str, closed: Collection[dt.date] = ()) -> bool:
+    """True when `day` is a public holiday (or a closed eve, or one of the municipality's
+    `closed` days), on whatever weekday it falls: All Saints' Day on a Saturday counts.
+    An ordinary weekend day does not."""
+    _check_country(country)
+    if day in closed:
+        return True
+    return day in _named_holidays_for(country, day.year)
+
+
+def is_day_before_holiday(day: dt.date, country: str, closed: Collection[dt.date] = ()) -> bool:
+    """True when `day` is a working day, Monday to Friday, and a holiday follows it.
+
+    The routines' "the day before a public holiday, Monday to Friday" (dag före helgdag):
+    the Friday before a holiday that falls on a Saturday is one too (Friday 30 October 2026
+    before All Saints' Day), since the holiday need not itself be a weekday.
+    """
+    if not is_working_day(day, country, closed):
+        return False
+    return is_holiday(day + dt.timedelta(days=1), country, closed)
 
 
 def next_working_day(day: dt.date, country: str, closed: Collection[dt.date] = ()) -> dt.date:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from trygg.core.constants import ProviderKind
 from trygg.core.languages import language_of
 from trygg.core.models import Municipality, Provider, RoleAssignment, User
+from trygg.lib import workdays
 from trygg.notifications.services import notify
 
 from .access import MANAGER_MUNICIPAL_ROLES, MANAGER_PROVIDER_ROLES
@@ -113,18 +114,40 @@ def _ceil_to_quarter(moment: dt.datetime) -> dt.datetime:
     return moment.replace(minute=0, second=0, microsecond=0) + dt.timedelta(minutes=15 * minutes)
 
 
+def working_days(municipality: Municipality) -> Callable[[dt.date], bool]:
+    """The municipality's working-day calendar as a test of one day (closed days read once)."""
+    closed = municipality.closed_days()
+    return lambda day: workdays.is_working_day(day, municipality.country, closed)
+
+
+def non_working_day_name(municipality: Municipality, day: dt.date) -> str:
+    """What makes `day` a non-working day, in the interface language: "julafton"."""
+    language = workdays.holiday_language(translation.get_language())
+    name = workdays.holiday_name(day, municipality.country, language)
+    if name:
+        return name.lower() if language == "sv" or language == "no" else name
+    if day.weekday() >= 5:
+        return _("a weekend")
+    return _("a day the municipality keeps closed")
+
+
 def next_window_slot(
     windows: Sequence[MaintenanceWindow],
     tz: ZoneInfo,
     duration: dt.timedelta,
     not_before: dt.datetime,
+    is_working_day: Callable[[dt.date], bool] | None = None,
 ) -> dt.datetime | None:
     """The earliest start, at or after `not_before`, of an outage this long that fits
-    wholly inside one of the windows; None when none fits within a year."""
+    wholly inside one of the windows on a working day (when `is_working_day` is given:
+    windows follow the working-day calendar, so Christmas Eve on a Thursday has none);
+    None when none fits within a year."""
     start_local = _ceil_to_quarter(_local(not_before, tz))
     best: dt.datetime | None = None
     for offset in range(_SLOT_SEARCH_DAYS):
         day = start_local.date() + dt.timedelta(days=offset)
+        if is_working_day is not None and not is_working_day(day):
+            continue
         for window in windows:
             if day.isoweekday() not in window.weekday_set:
                 continue
@@ -158,26 +181,28 @@ def check_rules(
         RuleAudience.MANAGERS: _("Managers"),
         RuleAudience.USERS: _("Users"),
     }
-    for audience in (RuleAudience.MANAGERS, RuleAudience.USERS):
-        earliest = now + dt.timedelta(days=days[audience])
-        if starts_at < earliest:
-            violations.append(
-                Violation(
-                    RULE_NOTICE[audience],
-                    _(
-                        "%(audience)s must be told at least %(days)d days ahead: "
-                        "the earliest start is %(earliest)s."
-                    )
-                    % {
-                        "audience": labels[audience],
-                        "days": days[audience],
-                        "earliest": format_local(earliest, tz),
-                    },
-                    earliest,
-                )
-            )
     windows = windows_for(municipality, system)
+    is_working_day = working_days(municipality)
+    # The one start every suggestion names: after every notice, inside a window, on a
+    # working day. Suggesting the end of the notice alone ("Mon 01:29") helps nobody.
+    not_before = max([now + dt.timedelta(days=d) for d in days.values()] + [now])
+    slot = (
+        next_window_slot(windows, tz, ends_at - starts_at, not_before, is_working_day)
+        if windows
+        else _ceil_to_quarter(_local(not_before, tz)).astimezone(dt.UTC)
+    )
+    for audience in (RuleAudience.MANAGERS, RuleAudience.USERS):
+        if starts_at < now + dt.timedelta(days=days[audience]):
+            message = _("%(audience)s must be told at least %(days)d days ahead.") % {
+                "audience": labels[audience],
+                "days": days[audience],
+            }
+            if slot is not None:
+                message += " " + _earliest_text(slot, tz)
+            violations.append(Violation(RULE_NOTICE[audience], message, slot))
     system_label = System(system).label
+    start_local, end_local = _local(starts_at, tz), _local(ends_at, tz)
+    in_window = any(w.contains(start_local, end_local) for w in windows)
     if not windows:
         violations.append(
             Violation(
@@ -186,9 +211,19 @@ def check_rules(
                 % {"system": system_label},
             )
         )
-    elif not any(w.contains(_local(starts_at, tz), _local(ends_at, tz)) for w in windows):
-        not_before = max([now + dt.timedelta(days=d) for d in days.values()] + [now])
-        slot = next_window_slot(windows, tz, ends_at - starts_at, not_before)
+    elif in_window and not is_working_day(start_local.date()):
+        message = _(
+            "%(day)s is not a working day (%(why)s): the maintenance windows of %(system)s "
+            "follow the working-day calendar."
+        ) % {
+            "day": formats.date_format(start_local, "l j F Y"),
+            "why": non_working_day_name(municipality, start_local.date()),
+            "system": system_label,
+        }
+        if slot is not None:
+            message += " " + _earliest_text(slot, tz)
+        violations.append(Violation(RULE_WINDOW, message, slot))
+    elif not in_window:
         described = "; ".join(f"{w.weekday_names()} {w.time_range()}" for w in windows)
         if slot is None:
             message = _(
@@ -202,6 +237,12 @@ def check_rules(
             ) % {"system": system_label, "windows": described, "earliest": format_local(slot, tz)}
         violations.append(Violation(RULE_WINDOW, message, slot))
     return violations
+
+
+def _earliest_text(slot: dt.datetime, tz: ZoneInfo) -> str:
+    return _("The earliest start that meets every rule is %(earliest)s.") % {
+        "earliest": format_local(slot, tz)
+    }
 
 
 def _check_times(starts_at: dt.datetime, ends_at: dt.datetime) -> None:

@@ -5,6 +5,8 @@
   secret inside the organisation.
 - The call-out register holds costs: the welfare-technology team and the municipality's
   administrators record call-outs; auditors read the register; everyone else gets 403.
+- Callers: a private provider's staff (no municipal role, every provider role at a private
+  provider) are not offered the lines that serve the municipality's own staff only.
 - Districts: a user may pick any team they can see (`core.access.teams`); by default their
   own first team.
 """
@@ -15,8 +17,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
 from trygg.core import access
-from trygg.core.constants import Role
-from trygg.core.models import Municipality, Team, User
+from trygg.core.constants import ProviderKind, Role
+from trygg.core.models import Municipality, Provider, Team, User
+
+from .constants import Caller
 
 CALL_OUT_WRITERS = frozenset({Role.WELFARE_TECH, Role.MUNICIPAL_ADMIN})
 CALL_OUT_READERS = CALL_OUT_WRITERS | {Role.AUDITOR}
@@ -69,3 +73,18 @@ def call_out_staff(municipality: Municipality) -> QuerySet[User]:
         .distinct()
         .order_by("last_name", "first_name", "pk")
     )
+
+
+def caller(user: User | AnonymousUser, municipality: Municipality) -> Caller:
+    """Whether the user asks as the municipality's own staff or as a private provider's."""
+    scope = access.scope_for(user)
+    if scope.municipal_roles.get(municipality.pk):
+        return Caller.MUNICIPAL
+    kinds = set(
+        Provider.objects.filter(pk__in=scope.provider_ids, municipality=municipality).values_list(
+            "kind", flat=True
+        )
+    )
+    if kinds and kinds <= {ProviderKind.PRIVATE}:
+        return Caller.EXTERNAL
+    return Caller.MUNICIPAL

@@ -55,6 +55,9 @@ class SupportLineForm(forms.ModelForm):
             "priority",
             "always_open",
             "note",
+            "audience",
+            "others_instead",
+            "no_account_help",
             "is_active",
         ]
 
@@ -121,8 +124,8 @@ class ServiceAdmin(_StaffChoicesAdmin):
 class SupportLineAdmin(_StaffChoicesAdmin):
     form = SupportLineForm
     inlines = [OpeningRuleInline]
-    list_display = ["name", "phone", "kind", "systems", "district", "priority", "always_open"]
-    list_filter = ["kind", "always_open", "is_active"]
+    list_display = ["name", "phone", "kind", "systems", "audience", "district", "priority"]
+    list_filter = ["kind", "audience", "always_open", "is_active"]
     search_fields = ["name", "phone"]
 
 

@@ -32,6 +32,21 @@ class LineOut(Schema):
     email: str
     kind: str
     district_id: int | None
+    audience: str = Field(description="everyone, or municipal: the municipality's own staff")
+    no_account_help: bool = Field(description="Does not unlock accounts or change passwords")
+
+
+class NotForCallerOut(Schema):
+    # The name only: the number of a line that does not serve the caller is not offered.
+    name: str
+    explanation: str = Field(description="That the line is not for the caller, and where to go")
+
+
+class AccountsOut(Schema):
+    explanation: str
+    refused_by: LineOut
+    desk: LineOut | None = Field(description="The support line that handles accounts")
+    opens: dt.datetime | None = Field(description="When the desk opens; None when open now")
 
 
 class NextStepOut(Schema):
@@ -54,6 +69,13 @@ class AnswerOut(Schema):
     holiday: str | None
     first_steps: list[str]
     escalation: list[NextStepOut]
+    not_for_caller: list[NotForCallerOut] = Field(
+        description="Lines for this system that do not serve the caller (a private provider's "
+        "staff), each with where to turn instead"
+    )
+    accounts: AccountsOut | None = Field(
+        description="Where locked accounts and passwords go when a named line will not"
+    )
 
 
 class WhoToCallQuery(Schema):
@@ -149,6 +171,8 @@ def _line(line: LineData | None) -> dict[str, Any] | None:
         "email": line.email,
         "kind": line.kind,
         "district_id": line.district_id,
+        "audience": line.audience,
+        "no_account_help": line.no_account_help,
     }
 
 
@@ -174,6 +198,24 @@ def _answer(answer: Answer) -> dict[str, Any]:
             {"kind": n.kind, "text": n.text, "line": _line(n.line), **_status_fields(n.status)}
             for n in answer.escalation
         ],
+        "not_for_caller": [
+            {"name": line.name, "explanation": text}
+            for line, text in zip(
+                answer.not_for_caller, services.not_for_caller_texts(answer), strict=True
+            )
+        ],
+        "accounts": _accounts(answer),
+    }
+
+
+def _accounts(answer: Answer) -> dict[str, Any] | None:
+    if answer.accounts is None:
+        return None
+    return {
+        "explanation": services.describe_accounts(answer),
+        "refused_by": _line(answer.accounts.refused_by),
+        "desk": _line(answer.accounts.desk),
+        "opens": answer.accounts.opens,
     }
 
 
@@ -191,7 +233,8 @@ def who_to_call(request: HttpRequest, query: Query[WhoToCallQuery]) -> list[dict
         raise HttpError(400, "Unknown district: not a team you can see in this municipality.")
     at = _aware(query.at, municipality) if query.at else timezone.now()
     systems = [str(query.system)] if query.system else None
-    found = services.answers(municipality, at, query.district, systems)
+    caller = access.caller(request.user, municipality)
+    found = services.answers(municipality, at, query.district, systems, caller)
     return [_answer(services.localised_holiday_answer(a, municipality)) for a in found]
 
 

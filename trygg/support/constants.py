@@ -12,6 +12,7 @@ class System(models.TextChoices):
     ALARMS = "alarms", _("Safety alarms")
     CAMERAS = "cameras", _("Cameras")
     SENSORS = "sensors", _("Sensors")
+    PHONES = "phones", _("IT and telephony")
 
 
 class LineKind(models.TextChoices):
@@ -19,6 +20,22 @@ class LineKind(models.TextChoices):
     OUT_OF_HOURS = "out_of_hours", _("Out-of-hours line")
     VENDOR = "vendor", _("Vendor line")
     ON_CALL = "on_call", _("On call")
+
+
+class LineAudience(models.TextChoices):
+    """Whom a line serves. Örebro's evening and night on-call "does not apply to external
+    providers" and its IT/telephony support is "for municipal employees only"."""
+
+    EVERYONE = "everyone", _("Everyone, private providers too")
+    MUNICIPAL = "municipal", _("The municipality's own staff only")
+
+
+class Caller(models.TextChoices):
+    """Who is asking: the municipality's side (its own providers and offices) or a private
+    provider's staff."""
+
+    MUNICIPAL = "municipal", _("Municipal staff")
+    EXTERNAL = "external", _("A private provider's staff")
 
 
 class DayType(models.TextChoices):
@@ -56,6 +73,7 @@ class Reason(models.TextChoices):
     WEEKEND = "weekend", _("Weekend")
     HOLIDAY = "holiday", _("Holiday")
     NO_SUPPORT = "no_support", _("No support line for this system")
+    NOT_FOR_CALLER = "not_for_caller", _("For municipal staff only")
 
 
 COUNTRY_CURRENCY = {"SE": Currency.SEK, "NO": Currency.NOK}

@@ -15,7 +15,16 @@ from django.db import transaction
 from trygg.core.constants import Role
 from trygg.core.models import Municipality, Team, User
 
-from .constants import COUNTRY_CURRENCY, Currency, DayType, LineKind, StepApplies, StepKind, System
+from .constants import (
+    COUNTRY_CURRENCY,
+    Currency,
+    DayType,
+    LineAudience,
+    LineKind,
+    StepApplies,
+    StepKind,
+    System,
+)
 from .models import CallOut, EscalationStep, OpeningRule, Service, SupportLine
 
 _T = dt.time
@@ -23,6 +32,13 @@ OFFICE_HOURS: tuple[tuple[str, str, dt.time, dt.time, bool], ...] = (
     # (day type, weekdays, start, end, closed)
     (DayType.REGULAR, "1234", _T(7), _T(16), False),
     (DayType.REGULAR, "5", _T(7), _T(15), False),
+    (DayType.REGULAR, "12345", _T(12), _T(13), True),
+    (DayType.BEFORE_HOLIDAY, "", _T(7), _T(13), False),
+)
+# Örebro's IT and telephony: weekdays 07-17, Fridays to 16, lunch 12-13.
+IT_HOURS: tuple[tuple[str, str, dt.time, dt.time, bool], ...] = (
+    (DayType.REGULAR, "1234", _T(7), _T(17), False),
+    (DayType.REGULAR, "5", _T(7), _T(16), False),
     (DayType.REGULAR, "12345", _T(12), _T(13), True),
     (DayType.BEFORE_HOLIDAY, "", _T(7), _T(13), False),
 )
@@ -56,8 +72,14 @@ def _line(
     priority: int = 10,
     note: str = "",
     email: str = "",
+    audience: LineAudience = LineAudience.EVERYONE,
+    others_instead: str = "",
+    no_account_help: bool = False,
 ) -> SupportLine:
     line = SupportLine.objects.create(
+        audience=audience,
+        others_instead=others_instead,
+        no_account_help=no_account_help,
         municipality=municipality,
         name=name,
         phone=phone,
@@ -152,6 +174,21 @@ def _create(municipality: Municipality, today: dt.date) -> dict[str, int]:
             operations_contact="Kommunens IT-drift",
             call_out_fee=None,
         ),
+        System.PHONES: Service(
+            system=System.PHONES,
+            name="IT och telefoni",
+            description=(
+                "Datorer, tjänstetelefoner och inloggning för kommunens anställda. Privata "
+                "utförare har sin egen IT-support."
+            ),
+            vendor="",
+            service_level=(
+                "Support vardagar 07-17, fredagar till 16, lunchstängt 12-13; dag före "
+                "helgdag 07-13. Endast för kommunens anställda."
+            ),
+            operations_contact="Kommunens IT-drift",
+            call_out_fee=None,
+        ),
     }
     for service in services.values():
         service.municipality = municipality
@@ -179,6 +216,17 @@ def _create(municipality: Municipality, today: dt.date) -> dict[str, int]:
         [System.CAMERAS, System.SENSORS],
         hours=OFFICE_HOURS,
         email="valfardsteknik@trygghetsbo.example",
+    )
+    _line(
+        municipality,
+        "IT- och telefonisupport",
+        "08-465 004 15",
+        LineKind.PRIMARY,
+        [System.PHONES],
+        hours=IT_HOURS,
+        email="it-support@trygghetsbo.example",
+        audience=LineAudience.MUNICIPAL,
+        others_instead="Privata utförare: vänd er till ert eget företags IT-support.",
     )
     _line(
         municipality,
@@ -235,6 +283,14 @@ def _create(municipality: Municipality, today: dt.date) -> dict[str, int]:
         list(System),
         always_open=True,
         note="Tjänsteperson i beredskap: ring först efter checklistan.",
+        # Örebro: the on-call "does not apply to external providers" and its agreement
+        # leaves out unlocking accounts and changing passwords.
+        audience=LineAudience.MUNICIPAL,
+        others_instead=(
+            "Privata utförare: ring er egen chef i beredskap; kommunens support tar "
+            "ärendet när den öppnar."
+        ),
+        no_account_help=True,
     )
 
     steps = [

@@ -15,7 +15,7 @@ from django.utils.translation import pgettext_lazy
 
 from trygg.core.models import Municipality, Team, User
 
-from .constants import Currency, DayType, LineKind, StepApplies, StepKind, System
+from .constants import Currency, DayType, LineAudience, LineKind, StepApplies, StepKind, System
 
 _SYSTEM_LIST = RegexValidator(r"^[a-z_]+(,[a-z_]+)*$", _("Systems are codes separated by commas."))
 _WEEKDAY_LIST = RegexValidator(r"^[1-7]*$", _("Weekdays are digits 1 (Monday) to 7 (Sunday)."))
@@ -135,6 +135,24 @@ class SupportLine(models.Model):
         _("open around the clock"), default=False, help_text=_("Opening rules are then ignored.")
     )
     note = models.CharField(_("note"), max_length=200, blank=True)
+    audience = models.CharField(
+        _("serves"),
+        max_length=16,
+        choices=LineAudience.choices,
+        default=LineAudience.EVERYONE,
+        help_text=_("A line for the municipality's own staff is not offered to private providers."),
+    )
+    others_instead = models.CharField(
+        _("where others turn instead"),
+        max_length=200,
+        blank=True,
+        help_text=_('Shown to those the line does not serve, e.g. "Your own IT support".'),
+    )
+    no_account_help = models.BooleanField(
+        _("does not unlock accounts or change passwords"),
+        default=False,
+        help_text=_("Such requests are sent to the support line's next opening instead."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

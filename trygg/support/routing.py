@@ -43,7 +43,16 @@ from zoneinfo import ZoneInfo
 
 from trygg.lib import workdays
 
-from .constants import DayType, LineKind, Reason, StepApplies, StepKind
+from .constants import (
+    Caller,
+    DayType,
+    LineAudience,
+    LineKind,
+    Reason,
+    StepApplies,
+    StepKind,
+    System,
+)
 
 DAY_SECONDS = 24 * 3600
 # How far ahead to look for the next opening, and how long an "open until" may run before
@@ -69,7 +78,7 @@ class Calendar:
     def day_type(self, day: dt.date) -> DayType:
         if self.is_holiday(day):
             return DayType.HOLIDAY
-        if self.is_working_day(day) and self.is_holiday(day + dt.timedelta(days=1)):
+        if workdays.is_day_before_holiday(day, self.country, self.closed):
             return DayType.BEFORE_HOLIDAY
         return DayType.REGULAR
 
@@ -116,6 +125,12 @@ class LineData:
     always_open: bool = False
     rules: tuple[OpeningRuleData, ...] = ()
     note: str = ""
+    audience: str = LineAudience.EVERYONE
+    others_instead: str = ""  # where those the line does not serve turn instead
+    no_account_help: bool = False  # does not unlock accounts or change passwords
+
+    def serves(self, caller: str) -> bool:
+        return self.audience == LineAudience.EVERYONE or caller == Caller.MUNICIPAL
 
 
 @dataclass(frozen=True)
@@ -152,6 +167,16 @@ class NextStep:
 
 
 @dataclass(frozen=True)
+class AccountHelp:
+    """Locked accounts and passwords: `refused_by` does not handle them; the support line
+    `desk` does, now (`opens` None) or from its next opening."""
+
+    refused_by: LineData
+    desk: LineData | None = None
+    opens: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
 class Answer:
     system: str
     at: dt.datetime  # local time in the municipality
@@ -166,6 +191,10 @@ class Answer:
     holiday: str | None = None
     first_steps: tuple[StepData, ...] = ()
     escalation: tuple[NextStep, ...] = field(default=())
+    # Lines for this system that do not serve the caller, with where to turn instead.
+    not_for_caller: tuple[LineData, ...] = ()
+    # A named line that does not unlock accounts, and where such requests go instead.
+    accounts: AccountHelp | None = None
 
     @property
     def out_of_hours(self) -> bool:
@@ -355,17 +384,28 @@ def who_to_call(
     lines: Sequence[LineData],
     calendar: Calendar,
     steps: Sequence[StepData] = (),
+    caller: str = Caller.MUNICIPAL,
 ) -> Answer:
     """The line to call about `system` at the moment `at`, why, and what comes next.
 
-    `district` is the team (district) the caller works in, for its out-of-hours line.
+    `district` is the team (district) the caller works in, for its out-of-hours line;
+    `caller` says whether they are the municipality's own staff or a private provider's,
+    since some lines serve only the former.
     """
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError("`at` must be an aware datetime")
     local = at.astimezone(calendar.tz)
     day_type = calendar.day_type(local.date())
-    serving = [line for line in lines if system in line.systems]
+    for_system = [line for line in lines if system in line.systems]
+    # A line that does not serve the caller is never offered, not even as a last resort:
+    # a private provider's staff are told where to turn instead.
+    serving = [line for line in for_system if line.serves(caller)]
+    not_for_caller = tuple(_by_priority(line for line in for_system if not line.serves(caller)))
+    it_desks = [line for line in lines if System.PHONES in line.systems and line.serves(caller)]
     statuses = {line.id: line_status(line, local, calendar) for line in serving}
+    for desk in it_desks:
+        if desk.id not in statuses:
+            statuses[desk.id] = line_status(desk, local, calendar)
     primaries = _by_priority(line for line in serving if line.kind == LineKind.PRIMARY)
     open_primaries = [line for line in primaries if statuses[line.id].open]
 
@@ -376,6 +416,10 @@ def who_to_call(
         reason = Reason.OPEN_SHORT_DAY if short_day else Reason.OPEN
     else:
         reason = _closed_reason(primaries, statuses, local, day_type, calendar)
+        if reason == Reason.NO_SUPPORT and any(
+            line.kind == LineKind.PRIMARY for line in not_for_caller
+        ):
+            reason = Reason.NOT_FOR_CALLER
         line = _fallback(serving, statuses, district)
         openings = [
             opening for p in primaries if (opening := statuses[p.id].next_opening) is not None
@@ -402,7 +446,44 @@ def who_to_call(
         holiday=holiday,
         first_steps=tuple(first_steps),
         escalation=tuple(escalation),
+        not_for_caller=not_for_caller,
+        accounts=_account_help(line, escalation, primaries, statuses, it_desks),
     )
+
+
+def _account_help(
+    answered: LineData | None,
+    escalation: Sequence[NextStep],
+    primaries: Sequence[LineData],
+    statuses: dict[int, LineStatus],
+    it_desks: Sequence[LineData],
+) -> AccountHelp | None:
+    """When a line named in the answer does not unlock accounts or change passwords (the
+    on-call's agreement leaves them out), send those requests to the support line: now if it
+    is open, else at its next opening."""
+    named = [answered] if answered is not None else []
+    named += [step.line for step in escalation if step.line is not None]
+    refusing = next((line for line in named if line.no_account_help), None)
+    if refusing is None:
+        return None
+    # The desk keeps office hours: a line open around the clock (the alarm centre) does not
+    # handle accounts. Without one for this system, the IT and telephony desk does.
+    desks_for_system = [line for line in primaries if not line.always_open]
+    if not desks_for_system:
+        desks_for_system = [
+            line for line in it_desks if line.kind == LineKind.PRIMARY and not line.always_open
+        ]
+    primaries = _by_priority(desks_for_system)
+    open_desks = [line for line in primaries if statuses[line.id].open]
+    if open_desks:
+        return AccountHelp(refused_by=refusing, desk=open_desks[0])
+    desks = sorted(
+        (line for line in primaries if statuses[line.id].next_opening is not None),
+        key=lambda line: (statuses[line.id].next_opening, line.priority, line.id),
+    )
+    if not desks:
+        return AccountHelp(refused_by=refusing)
+    return AccountHelp(refused_by=refusing, desk=desks[0], opens=statuses[desks[0].id].next_opening)
 
 
 def _next_steps(

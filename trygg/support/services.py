@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from trygg.core.models import Municipality, User
 
-from .constants import Currency, DayType, LineKind, Reason, System
+from .constants import Caller, Currency, DayType, LineKind, Reason, System
 from .models import CallOut, EscalationStep, OpeningRule, Service, SupportLine, split_codes
 from .routing import Answer, Calendar, LineData, OpeningRuleData, StepData, who_to_call
 
@@ -59,6 +59,9 @@ def line_data(line: SupportLine) -> LineData:
         always_open=line.always_open,
         rules=tuple(_rule_data(r) for r in line.rules.all()),
         note=line.note,
+        audience=line.audience,
+        others_instead=line.others_instead,
+        no_account_help=line.no_account_help,
     )
 
 
@@ -97,12 +100,16 @@ def answers(
     at: dt.datetime,
     district_id: int | None,
     systems: list[str] | None = None,
+    caller: str = Caller.MUNICIPAL,
 ) -> list[Answer]:
-    """Who to call now about each system (those with any support line, or `systems`)."""
+    """Who to call now about each system (those with any support line, or `systems`), for
+    a caller on the municipality's side or a private provider's staff."""
     lines, steps = routing_data(municipality)
     calendar = calendar_for(municipality)
     chosen = systems if systems is not None else systems_with_support(lines)
-    return [who_to_call(system, at, district_id, lines, calendar, steps) for system in chosen]
+    return [
+        who_to_call(system, at, district_id, lines, calendar, steps, caller) for system in chosen
+    ]
 
 
 def _clock(moment: dt.datetime, now: dt.datetime) -> str:
@@ -140,11 +147,43 @@ def describe(answer: Answer) -> str:
             text = _("Support is closed at weekends.")
         case Reason.NO_SUPPORT:
             text = _("There is no support line with opening hours for this system.")
+        case Reason.NOT_FOR_CALLER:
+            return _("This support is for the municipality's own staff only.")
         case _unknown:
             text = _("Support is closed out of hours.")
     if back:
         text += " " + _("Open again %(time)s.") % {"time": back}
     return text
+
+
+def not_for_caller_texts(answer: Answer) -> list[str]:
+    """Each line the caller may not use, and where to turn instead."""
+    texts = []
+    for line in answer.not_for_caller:
+        text = _("%(line)s is for the municipality's own staff only.") % {"line": line.name}
+        if line.others_instead:
+            text += " " + line.others_instead
+        texts.append(text)
+    return texts
+
+
+def describe_accounts(answer: Answer) -> str | None:
+    """What to do about a locked account or a password when a named line will not."""
+    help_ = answer.accounts
+    if help_ is None:
+        return None
+    text = _("%(line)s does not unlock accounts or change passwords.") % {
+        "line": help_.refused_by.name
+    }
+    if help_.desk is None:
+        return text + " " + _("Contact the service desk when it opens on a working day.")
+    desk = {"desk": help_.desk.name, "phone": help_.desk.phone}
+    if help_.opens is None:
+        return text + " " + _("Call %(desk)s, %(phone)s, open now.") % desk
+    when = _clock(help_.opens, answer.at)
+    return (
+        text + " " + _("Call %(desk)s, %(phone)s, when it opens %(time)s.") % {**desk, "time": when}
+    )
 
 
 def localised_holiday_answer(answer: Answer, municipality: Municipality) -> Answer:

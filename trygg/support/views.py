@@ -50,7 +50,8 @@ def who_to_call_page(request: HttpRequest) -> HttpResponse:
         district = access.default_district(request.user, municipality)
         form = DistrictForm(initial={"district": district}, districts=districts)
     now = timezone.now()
-    answers = services.answers(municipality, now, district.pk if district else None)
+    caller = access.caller(request.user, municipality)
+    answers = services.answers(municipality, now, district.pk if district else None, caller=caller)
     fees = {
         s.system: s
         for s in Service.objects.filter(
@@ -58,14 +59,27 @@ def who_to_call_page(request: HttpRequest) -> HttpResponse:
         ).order_by("-pk")
     }
     cards = []
+    # Lines beyond the support lines (the on-call) that do not serve this caller: said once
+    # above the cards rather than on every card they would have appeared on.
+    page_notes: dict[int, str] = {}
     for answer in answers:
         answer = services.localised_holiday_answer(answer, municipality)
         fee_service = fees.get(answer.system)
+        not_for_caller = list(
+            zip(answer.not_for_caller, services.not_for_caller_texts(answer), strict=True)
+        )
+        for line, text in not_for_caller:
+            if line.kind != LineKind.PRIMARY:
+                page_notes.setdefault(line.id, text)
         cards.append(
             {
                 "answer": answer,
                 "label": System(answer.system).label,
                 "why": services.describe(answer),
+                "not_for_caller": [
+                    text for line, text in not_for_caller if line.kind == LineKind.PRIMARY
+                ],
+                "accounts": services.describe_accounts(answer),
                 "fee": fee_service
                 if fee_service
                 and answer.out_of_hours
@@ -83,6 +97,7 @@ def who_to_call_page(request: HttpRequest) -> HttpResponse:
             "form": form,
             "district": district,
             "cards": cards,
+            "page_notes": list(page_notes.values()),
             "now": answers[0].at if answers else now,
         },
     )

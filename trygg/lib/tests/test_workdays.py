@@ -264,3 +264,35 @@ def test_a_year_closed_altogether_is_refused_not_looped_forever() -> None:
     with pytest.raises(ValueError, match="No working day"):
         next_working_day(start, "SE", everything)
     assert workdays.SUPPORTED_COUNTRIES == ("SE", "NO")
+
+
+@pytest.mark.parametrize(
+    ("day", "country", "expected"),
+    [
+        # Friday 30 October 2026: All Saints' Day is Saturday 31 October.
+        (dt.date(2026, 10, 30), "SE", True),
+        (dt.date(2026, 10, 29), "SE", False),  # the Thursday before: an ordinary day
+        (dt.date(2026, 11, 2), "SE", False),  # the Monday after
+        (dt.date(2026, 11, 6), "SE", False),  # an ordinary Friday
+        (dt.date(2026, 6, 5), "SE", True),  # National Day on a Saturday
+        (dt.date(2026, 12, 23), "SE", True),  # Christmas Eve, a de-facto closed Thursday
+        (dt.date(2026, 10, 31), "SE", False),  # a Saturday is not Monday to Friday
+        # Norway: Friday 30 April 2027 before Labour Day (Saturday 1 May 2027).
+        (dt.date(2027, 4, 30), "NO", True),
+        (dt.date(2027, 4, 29), "NO", False),
+        (dt.date(2026, 10, 30), "NO", False),  # All Saints' Day is not Norwegian
+        (dt.date(2026, 1, 2), "SE", False),  # a Friday before an ordinary weekend
+    ],
+)
+def test_the_day_before_a_holiday_includes_a_friday_before_a_saturday_holiday(
+    day: dt.date, country: str, expected: bool
+) -> None:
+    assert workdays.is_day_before_holiday(day, country) is expected
+
+
+def test_a_closed_day_makes_the_day_before_it_one_before_a_holiday() -> None:
+    bridge_day = dt.date(2025, 5, 30)
+    assert workdays.is_holiday(bridge_day, "SE", {bridge_day})
+    assert not workdays.is_holiday(dt.date(2025, 5, 31), "SE")  # an ordinary Saturday
+    assert not workdays.is_holiday(dt.date(2025, 6, 1), "SE")  # an ordinary Sunday
+    assert workdays.is_holiday(dt.date(2025, 6, 8), "SE")  # Whit Sunday is one

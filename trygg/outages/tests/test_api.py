@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.test import Client as HttpClient
 from django.utils import timezone
 
@@ -121,3 +122,32 @@ def test_announcing_through_the_api_is_idempotent(world: World) -> None:
         f"{URL}{outage_id}/announce", {}, content_type="application/json"
     )
     assert other.status_code == 404
+
+
+def test_a_holiday_in_the_window_days_is_refused_with_why(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trygg.outages.models import MaintenanceWindow
+
+    MaintenanceWindow.objects.create(
+        municipality=world.municipality,
+        system=System.TRYGG,
+        weekdays="234",
+        start_time=dt.time(8),
+        end_time=dt.time(16),
+    )
+    monkeypatch.setattr(
+        "django.utils.timezone.now", lambda: dt.datetime(2026, 12, 10, 7, tzinfo=dt.UTC)
+    )
+    response = _http(world.welfare_tech).post(
+        URL,
+        _payload(dt.date(2026, 12, 24), system=System.TRYGG),
+        content_type="application/json",
+        headers={"accept-language": "sv"},
+    )
+    assert response.status_code == 400, response.content
+    [violation] = response.json()["violations"]
+    assert violation["rule"] == "window"
+    assert "julafton" in violation["message"]
+    assert violation["earliest"].startswith("2026-12-29T07:00")
+    assert not Outage.objects.exists()

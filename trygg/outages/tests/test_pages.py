@@ -161,3 +161,31 @@ def test_the_list_costs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(12):  # type: ignore[operator]
         response = http.get("/outages/")
     assert response.status_code == 200
+
+
+def test_the_form_refuses_christmas_eve_and_says_why(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trygg.outages.models import MaintenanceWindow
+
+    MaintenanceWindow.objects.create(
+        municipality=world.municipality,
+        system="trygg",
+        weekdays="234",
+        start_time=dt.time(8),
+        end_time=dt.time(16),
+    )
+    monkeypatch.setattr(
+        "django.utils.timezone.now", lambda: dt.datetime(2026, 12, 10, 7, tzinfo=dt.UTC)
+    )
+    http = _http(world.welfare_tech)
+    refused = http.post(
+        "/outages/new/",
+        {**_form(dt.date(2026, 12, 24)), "system": "trygg"},
+        HTTP_ACCEPT_LANGUAGE="sv",
+    )
+    assert refused.status_code == 200
+    assert "form-error" in refused.text
+    assert "julafton" in refused.text
+    assert "tis 2026-12-29 08:00" in refused.text
+    assert not Outage.objects.exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from trygg.outages.constants import OutageStatus, RuleAudience, System
 from trygg.outages.models import MaintenanceWindow, NoticeRule
@@ -96,8 +97,11 @@ def test_six_days_ahead_is_too_short_for_users_and_managers(world: World) -> Non
     )
     assert [v.rule for v in violations] == ["notice_managers", "notice_users"]
     users = violations[1]
-    assert users.earliest == START + dt.timedelta(days=1)
+    # Every suggestion is the first start that meets every rule: the managers' 14 days
+    # end on Wednesday 2 April at 09:00, inside the window (not the users' 26 March).
+    assert users.earliest == violations[0].earliest == local(2025, 4, 2, 9)
     assert "7 days" in users.message
+    assert "2025-04-02 09:00" in users.message
 
 
 def test_ten_days_ahead_is_too_short_for_managers_only(world: World) -> None:
@@ -219,3 +223,90 @@ def test_a_draft_announced_too_late_needs_an_override_then(world: World) -> None
     assert outage.status == OutageStatus.ANNOUNCED
     assert outage.overridden_rules == "notice_managers"
     assert outage.override_reason == "Glömde att annonsera i tid."
+
+
+# Working days -------------------------------------------------------------------------
+
+
+def _trygg_window(world: World) -> None:
+    MaintenanceWindow.objects.create(
+        municipality=world.municipality,
+        system=System.TRYGG,
+        weekdays="234",
+        start_time=dt.time(8),
+        end_time=dt.time(16),
+    )
+
+
+def test_christmas_eve_on_a_thursday_is_outside_the_window(world: World) -> None:
+    _trygg_window(world)
+    now = local(2026, 12, 10, 8)  # exactly 14 days' notice for 24 December 08:00
+    with translation.override("sv"):
+        [violation] = check_rules(
+            world.municipality, System.TRYGG, local(2026, 12, 24, 9), local(2026, 12, 24, 11), now
+        )
+    assert violation.rule == "window"
+    assert "julafton" in violation.message
+    assert "arbetsdag" in violation.message
+    # Christmas Day, the weekend and a Monday outside the window pass: Tuesday 29th.
+    assert violation.earliest == local(2026, 12, 29, 8)
+    # The working day before is fine.
+    earlier = local(2026, 12, 1, 8)
+    assert _trygg_rules(world, local(2026, 12, 23, 9), local(2026, 12, 23, 11), earlier) == set()
+
+
+def _trygg_rules(world: World, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> set[str]:
+    return {v.rule for v in check_rules(world.municipality, System.TRYGG, start, end, now)}
+
+
+def test_a_municipalitys_own_closed_day_has_no_window(world: World) -> None:
+    _trygg_window(world)
+    bridge = dt.date(2026, 5, 12)  # a Tuesday the municipality closes
+    world.municipality.extra_closed_days.create(date=bridge)
+    now = local(2026, 4, 1, 10)
+    violations = check_rules(
+        world.municipality, System.TRYGG, local(2026, 5, 12, 9), local(2026, 5, 12, 10), now
+    )
+    [violation] = violations
+    assert violation.rule == "window"
+    assert "closed" in violation.message
+
+
+def test_a_holiday_is_refused_without_an_override_and_planned_with_one(world: World) -> None:
+    _trygg_window(world)
+    now = local(2026, 12, 1, 10)
+    times = {"starts_at": local(2026, 12, 24, 9), "ends_at": local(2026, 12, 24, 10)}
+    with pytest.raises(OutageRefused) as refused:
+        plan_outage(
+            municipality=world.municipality,
+            system=System.TRYGG,
+            title="Uppgradering",
+            by=world.welfare_tech,
+            now=now,
+            **times,
+        )
+    assert [v.rule for v in refused.value.violations] == ["window"]
+    outage = plan_outage(
+        municipality=world.municipality,
+        system=System.TRYGG,
+        title="Uppgradering",
+        by=world.welfare_tech,
+        now=now,
+        override_reason="Leverantörens enda lediga dag",
+        **times,
+    )
+    assert outage.overridden_rules == "window"
+
+
+def test_the_suggested_start_is_inside_the_window_not_at_the_end_of_the_notice(
+    world: World,
+) -> None:
+    # NOW is Monday 3 March 11:00: 14 days on is Monday the 17th 11:00, outside the
+    # Tuesday/Wednesday window; the suggestion is Tuesday the 18th at 09:00.
+    violations = check_rules(
+        world.municipality, System.VISIT_APP, local(2025, 3, 11, 9), local(2025, 3, 11, 12), NOW
+    )
+    assert [v.rule for v in violations] == ["notice_managers"]
+    assert violations[0].earliest == local(2025, 3, 18, 9)
+    assert "2025-03-18 09:00" in violations[0].message
+    assert "2025-03-17" not in violations[0].message

@@ -52,7 +52,7 @@ def test_a_time_without_zone_is_the_municipalitys_local_time(place: Place, login
 def test_without_a_system_every_system_is_answered(place: Place, login: Login) -> None:
     response = login(place.people["auditor"]).get(f"{BASE}/who-to-call")
     systems = [a["system"] for a in response.json()]
-    assert systems == ["visit_app", "locks", "alarms", "cameras", "sensors"]
+    assert systems == ["visit_app", "locks", "alarms", "cameras", "sensors", "phones"]
 
 
 @pytest.mark.parametrize(
@@ -151,3 +151,41 @@ def test_bad_call_outs_are_rejected_with_a_message(
 def test_a_cost_that_is_not_a_number_is_rejected(place: Place, login: Login) -> None:
     response = _post(login(place.people["welfare_tech"]), _payload(place, cost="lots"))
     assert response.status_code == 422
+
+
+SATURDAY_NIGHT = "2025-03-15T23:00:00"
+
+
+def test_a_private_providers_staff_are_told_the_it_support_is_not_theirs(
+    place: Place, login: Login
+) -> None:
+    response = login(place.people["care_worker"]).get(
+        f"{BASE}/who-to-call",
+        {"system": "phones", "at": SATURDAY_NIGHT},
+        headers={"accept-language": "sv"},
+    )
+    assert response.status_code == 200
+    [answer] = response.json()
+    assert answer["reason"] == "not_for_caller"
+    assert answer["line"] is None
+    assert "070-174 06 21" not in response.text  # the municipal on-call
+    names = {item["name"] for item in answer["not_for_caller"]}
+    assert names == {"IT- och telefonisupport", "Beredskap välfärdsteknik"}
+    assert any("eget företags IT-support" in i["explanation"] for i in answer["not_for_caller"])
+    assert answer["accounts"] is None
+
+
+def test_municipal_staff_get_the_on_call_and_where_accounts_go(place: Place, login: Login) -> None:
+    response = login(place.people["welfare_tech"]).get(
+        f"{BASE}/who-to-call",
+        {"system": "phones", "at": SATURDAY_NIGHT},
+        headers={"accept-language": "sv"},
+    )
+    [answer] = response.json()
+    assert answer["line"]["name"] == "Beredskap välfärdsteknik"
+    assert answer["line"]["no_account_help"] is True
+    assert answer["not_for_caller"] == []
+    accounts = answer["accounts"]
+    assert accounts["desk"]["name"] == "IT- och telefonisupport"
+    assert accounts["opens"].startswith("2025-03-17T07:00")
+    assert "låser inte upp konton" in accounts["explanation"]

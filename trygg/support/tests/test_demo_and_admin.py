@@ -20,13 +20,14 @@ pytestmark = pytest.mark.django_db
 Login = Callable[[User], HttpClient]
 
 
-def test_the_demo_has_four_services_with_roles_and_fees(place: Place) -> None:
+def test_the_demo_has_five_services_with_roles_and_fees(place: Place) -> None:
     catalogue = Service.objects.filter(municipality=place.municipality)
     assert {s.system for s in catalogue} == {
         System.CAMERAS,
         System.ALARMS,
         System.LOCKS,
         System.VISIT_APP,
+        System.PHONES,
     }
     cameras = catalogue.get(system=System.CAMERAS)
     assert cameras.manager == place.people["welfare_tech"]
@@ -91,6 +92,9 @@ def test_the_admin_saves_a_line_with_systems_and_weekdays(place: Place, login: L
             "district": "",
             "priority": "10",
             "note": "",
+            "audience": "municipal",
+            "others_instead": "Privata utförare: er egen IT-support.",
+            "no_account_help": "on",
             "is_active": "on",
             "rules-TOTAL_FORMS": "1",
             "rules-INITIAL_FORMS": "0",
@@ -106,6 +110,19 @@ def test_the_admin_saves_a_line_with_systems_and_weekdays(place: Place, login: L
     line = SupportLine.objects.get(name="Ny linje")
     assert line.systems == "visit_app,locks"
     assert OpeningRule.objects.get(line=line).weekdays == "123"
+    assert line.audience == "municipal"
+    assert line.others_instead == "Privata utförare: er egen IT-support."
+    assert line.no_account_help
+
+
+def test_the_demo_on_call_and_it_support_serve_municipal_staff_only(place: Place) -> None:
+    on_call = SupportLine.objects.get(municipality=place.municipality, kind="on_call")
+    assert on_call.audience == "municipal"
+    assert on_call.no_account_help
+    assert on_call.others_instead
+    it_support = SupportLine.objects.get(municipality=place.municipality, systems="phones")
+    assert it_support.audience == "municipal"
+    assert "IT-support" in it_support.others_instead
 
 
 def test_other_roles_are_kept_out_of_the_admin(place: Place, login: Login) -> None:

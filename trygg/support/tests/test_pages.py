@@ -254,3 +254,44 @@ def test_a_service_of_another_municipality_cannot_be_chosen(place: Place, login:
     response = http.post(NEW_CALL_OUT, _form(place, service=str(foreign.pk)))
     assert response.status_code == 400
     assert "service" in response.context["form"].errors
+
+
+def test_a_private_providers_staff_are_not_sent_to_the_municipal_on_call(
+    place: Place, login: Login, frozen_now: Freeze
+) -> None:
+    http = login(place.people["care_worker"])  # the conftest's provider is private
+    frozen_now(dt.datetime(2025, 3, 15, 23, 0, tzinfo=STOCKHOLM))
+    response = http.get(WHO, HTTP_ACCEPT_LANGUAGE="sv")
+    assert "070-174 06 21" not in response.text  # the on-call's number nowhere
+    phones = response.text.split('id="system-phones"')[1].split("</section>")[0]
+    assert "gäller bara kommunens egen personal" in phones
+    assert "eget företags IT-support" in phones
+    assert "Ingen linje är öppen nu" not in phones
+    locks = response.text.split('id="system-locks"')[1].split("</section>")[0]
+    assert "Larmorganisation Norr" in locks
+    # The on-call is not theirs: said once above the cards, with where to turn instead.
+    assert response.text.count("egen chef i beredskap") == 1
+    assert 'class="card small not-for-caller"' in response.text
+
+
+def test_municipal_staff_see_the_on_call_and_that_it_does_not_unlock_accounts(
+    place: Place, login: Login, frozen_now: Freeze
+) -> None:
+    http = login(place.people["welfare_tech"])
+    frozen_now(dt.datetime(2025, 3, 15, 23, 0, tzinfo=STOCKHOLM))
+    response = http.get(WHO, HTTP_ACCEPT_LANGUAGE="sv")
+    phones = response.text.split('id="system-phones"')[1].split("</section>")[0]
+    assert "070-174 06 21" in phones
+    assert "låser inte upp konton och byter inte lösenord" in phones
+    assert "IT- och telefonisupport" in phones
+    assert "mån 07:00" in phones
+
+
+def test_the_catalogue_says_which_lines_serve_municipal_staff_only(
+    place: Place, login: Login
+) -> None:
+    response = login(place.people["care_worker"]).get(SERVICES, HTTP_ACCEPT_LANGUAGE="sv")
+    it_service = response.text.split("IT- och telefonisupport")[1].split("</dd>")[0]
+    assert "Bara kommunens egen personal" in it_service
+    assert "eget företags IT-support" in it_service
+    assert "Låser inte upp konton och byter inte lösenord." in response.text

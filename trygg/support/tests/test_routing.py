@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from trygg.support.constants import DayType, LineKind, Reason, StepApplies, StepKind, System
+from trygg.support.constants import (
+    Caller,
+    DayType,
+    LineAudience,
+    LineKind,
+    Reason,
+    StepApplies,
+    StepKind,
+    System,
+)
 from trygg.support.routing import (
     Calendar,
     LineData,
@@ -459,3 +469,114 @@ def test_a_line_without_short_day_rules_keeps_its_hours_before_a_holiday() -> No
     assert during.reason == Reason.OPEN
     after = who_to_call(System.CAMERAS, se(2025, 4, 17, 18, 0), None, [plain], SE)
     assert after.reason == Reason.OUT_OF_HOURS  # closed as usual, not "closed early"
+
+
+@pytest.mark.parametrize(
+    ("moment", "reason", "until"),
+    [
+        # Friday 30 October 2026, before All Saints' Day on Saturday: open 07-13.
+        ((2026, 10, 30, 10, 0), Reason.OPEN_SHORT_DAY, (2026, 10, 30, 13, 0)),
+        ((2026, 10, 30, 14, 0), Reason.CLOSED_EARLY, None),
+        # The Thursday before and the Friday after keep their ordinary hours.
+        ((2026, 10, 29, 14, 0), Reason.OPEN, (2026, 10, 29, 16, 0)),
+        ((2026, 11, 6, 14, 0), Reason.OPEN, (2026, 11, 6, 15, 0)),
+    ],
+)
+def test_a_friday_before_a_saturday_holiday_is_a_short_day(
+    moment: tuple[int, ...], reason: Reason, until: tuple[int, ...] | None
+) -> None:
+    answer = who_to_call(System.LOCKS, se(*moment), NORR, LINES, SE, STEPS)
+    assert answer.reason == reason
+    if until is not None:
+        assert answer.open_until == se(*until)
+    if reason == Reason.CLOSED_EARLY:
+        assert answer.next_opening == se(2026, 11, 2, 7, 0)
+    assert SE.day_type(dt.date(2026, 10, 30)) == DayType.BEFORE_HOLIDAY
+
+
+def test_norway_keeps_the_short_day_before_a_saturday_holiday_too() -> None:
+    # Friday 30 April 2027: Labour Day is Saturday 1 May.
+    assert NO.day_type(dt.date(2027, 4, 30)) == DayType.BEFORE_HOLIDAY
+    assert NO.day_type(dt.date(2027, 4, 29)) == DayType.REGULAR
+    oslo = dt.datetime(2027, 4, 30, 14, 0, tzinfo=OSLO)
+    answer = who_to_call(System.LOCKS, oslo, NORR, LINES, NO, STEPS)
+    assert answer.reason == Reason.CLOSED_EARLY
+
+
+# Audiences and accounts -------------------------------------------------------------
+
+MUNICIPAL_ON_CALL = replace(
+    ON_CALL,
+    audience=LineAudience.MUNICIPAL,
+    others_instead="Private providers: your own manager on call.",
+    no_account_help=True,
+)
+IT_SUPPORT = LineData(
+    id=9,
+    name="IT and telephony",
+    phone="08-465 004 15",
+    kind=LineKind.PRIMARY,
+    systems=frozenset({System.PHONES}),
+    rules=OFFICE_HOURS,
+    audience=LineAudience.MUNICIPAL,
+    others_instead="Private providers: your own IT support.",
+)
+ORebro = (SUPPORT, NORR_NIGHT, GENERAL_NIGHT, LOCK_FAULT, MUNICIPAL_ON_CALL, IT_SUPPORT)
+SATURDAY_NIGHT = (2025, 3, 15, 23, 0)
+
+
+def test_a_private_providers_staff_are_never_sent_to_the_municipal_on_call() -> None:
+    answer = who_to_call(System.PHONES, se(*SATURDAY_NIGHT), None, ORebro, SE, (), Caller.EXTERNAL)
+    assert answer.line is None
+    assert answer.reason == Reason.NOT_FOR_CALLER
+    assert all(n.line is None or n.line.id != MUNICIPAL_ON_CALL.id for n in answer.escalation)
+    assert {line.id for line in answer.not_for_caller} == {IT_SUPPORT.id, MUNICIPAL_ON_CALL.id}
+    assert answer.accounts is None  # nothing named that refuses accounts
+
+
+def test_municipal_staff_get_the_on_call_at_night_with_where_accounts_go() -> None:
+    answer = who_to_call(System.PHONES, se(*SATURDAY_NIGHT), None, ORebro, SE, ())
+    assert answer.line == MUNICIPAL_ON_CALL
+    assert answer.not_for_caller == ()
+    assert answer.accounts is not None
+    assert answer.accounts.refused_by == MUNICIPAL_ON_CALL
+    assert answer.accounts.desk == IT_SUPPORT
+    assert answer.accounts.opens == se(2025, 3, 17, 7, 0)  # Monday's opening
+
+
+def test_a_private_providers_staff_still_get_their_districts_line_for_locks() -> None:
+    answer = who_to_call(
+        System.LOCKS, se(2025, 3, 11, 23, 30), NORR, ORebro, SE, STEPS, Caller.EXTERNAL
+    )
+    assert answer.line == NORR_NIGHT
+    assert MUNICIPAL_ON_CALL.id not in {n.line.id for n in answer.escalation if n.line}
+    assert [line.id for line in answer.not_for_caller] == [MUNICIPAL_ON_CALL.id]
+
+
+def test_the_on_call_in_the_escalation_names_the_service_desk_for_accounts() -> None:
+    answer = who_to_call(System.LOCKS, se(2025, 3, 11, 23, 30), NORR, ORebro, SE, STEPS)
+    assert MUNICIPAL_ON_CALL.id in {n.line.id for n in answer.escalation if n.line}
+    assert answer.accounts is not None
+    assert answer.accounts.desk == SUPPORT
+    assert answer.accounts.opens == se(2025, 3, 12, 7, 0)
+
+
+def test_while_support_is_open_accounts_go_there_now() -> None:
+    answer = who_to_call(System.LOCKS, se(2025, 3, 11, 10, 0), NORR, ORebro, SE, STEPS)
+    assert answer.line == SUPPORT
+    assert answer.accounts is not None
+    assert answer.accounts.desk == SUPPORT
+    assert answer.accounts.opens is None
+
+
+def test_accounts_are_never_sent_to_a_line_open_around_the_clock() -> None:
+    # The alarm centre answers about alarms day and night but does not handle accounts:
+    # the IT and telephony desk does, at its next opening.
+    lines = (ALARM_CENTRE, MUNICIPAL_ON_CALL, IT_SUPPORT)
+    answer = who_to_call(System.ALARMS, se(*SATURDAY_NIGHT), None, lines, SE, ())
+    assert answer.line == ALARM_CENTRE
+    assert answer.accounts is not None
+    assert answer.accounts.desk == IT_SUPPORT
+    assert answer.accounts.opens == se(2025, 3, 17, 7, 0)
+    private = who_to_call(System.ALARMS, se(*SATURDAY_NIGHT), None, lines, SE, (), Caller.EXTERNAL)
+    assert private.accounts is None  # the on-call is not named to them at all
