@@ -196,6 +196,8 @@ def param_kind(route: Route, param: str) -> str:
         return "anything"
     if route.is_admin and param == "content_type_id":
         return "content_type"
+    if param == "to_status":  # orders/<pk>/status/<to_status>/: a step's confirmation page
+        return "order_status"
     if route.is_admin and param == "object_id" and "content_type_id" in route.params:
         return "client"
     match = re.fullmatch(r"(\w+?)_(?:pk|id)", param)
@@ -231,6 +233,8 @@ def fill(route: Route, corner: Corner) -> str:
             values[param] = "no-such-page/"
         elif kind == "content_type":
             values[param] = str(ContentType.objects.get_for_model(Client).pk)
+        elif kind == "order_status":
+            values[param] = "cancelled"
         else:
             values[param] = str(objects[kind].pk)
     text = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: values[m.group(1)], route.text)
