@@ -33,7 +33,10 @@ def test_a_team_leader_picks_a_client_with_the_keyboard_on_a_phone(
     ClientFactory(provider=provider, team=own, first_name="Greta", last_name="Berglund")
     wanted = ClientFactory(provider=provider, team=neighbour, first_name="Olle", last_name="Berg")
     hidden = ClientFactory(provider=other, first_name="Hemlig", last_name="Bergström")
-    leader = make_staff(Role.TEAM_LEADER, provider=provider, teams=[own])
+    # Named, so a generated surname in the header cannot be taken for a client's.
+    leader = make_staff(
+        Role.TEAM_LEADER, provider=provider, teams=[own], first_name="Lea", last_name="Ledare"
+    )
     order_type = OrderType.objects.get(municipality=provider.municipality, code="nfc_tags")
 
     page = browser_session.new_page(phone=True)

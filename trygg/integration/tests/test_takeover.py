@@ -53,7 +53,7 @@ def foreign(setting: Setting) -> Client:
         provider=other,
         team=TeamFactory(provider=other, code="ANNAN"),
         case_system_id="K0002",
-        first_name="Agnes",
+        first_name="Hemligagnes",
         last_name=SECRET_NAME,
         national_id=SECRET_ID,
     )
@@ -72,7 +72,7 @@ def assert_refused_and_rest_imported(
         Client.objects.filter(provider=setting.provider).values_list("case_system_id", flat=True)
     )
     assert mine == {"K0001", "K0003", "K0004"}
-    for secret in (SECRET_NAME, SECRET_ID, "19121212-1212", "Annan Omsorg", "Agnes"):
+    for secret in (SECRET_NAME, SECRET_ID, "19121212-1212", "Annan Omsorg", "Hemligagnes"):
         assert secret not in shown
 
 
