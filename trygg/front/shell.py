@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 # Raise when the offline page changes: installed workers then fetch it again.
-SHELL_VERSION = "1"
+SHELL_VERSION = "2"
 
 
 def start_url() -> str:
