@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from trygg.core import record
+from trygg.core.access import scope_for
 from trygg.core.models import Client, User
 from trygg.core.record import Shown
 
@@ -24,6 +25,18 @@ from .constants import CLOSED_STATUSES, OPEN_STATUSES
 RECENT = dt.timedelta(days=180)
 OPEN_SHOWN = 20
 CLOSED_SHOWN = 5
+
+
+def _whose_view(client: Client, user: User) -> str:
+    """A note when the user sees only the orders they placed themselves (an alarm operator,
+    say); empty when they see every order of the client's that the desk shows anyone of
+    their provider or municipality."""
+    scope = scope_for(user)
+    if client.provider_id in scope.providers_with(access.ORDER_PROVIDER_ROLES):
+        return ""
+    if client.municipality_id in scope.municipalities_with(access.ORDER_FULFIL_ROLES):
+        return ""
+    return str(_("Only orders you placed yourself are shown."))
 
 
 def build(client: Client, user: User, request: HttpRequest) -> Shown | None:
@@ -48,7 +61,14 @@ def build(client: Client, user: User, request: HttpRequest) -> Shown | None:
             "zone": client.municipality.zone,
         },
         entries=[order.number for order in shown_open + closed],
-        note=_("Open orders, and those closed in the last 180 days."),
+        note=" ".join(
+            text
+            for text in (
+                str(_("Open orders, and those closed in the last 180 days.")),
+                _whose_view(client, user),
+            )
+            if text
+        ),
     )
 
 
