@@ -30,16 +30,23 @@ RECENT = dt.timedelta(days=90)
 SHOWN = 10
 
 
-def _whose_view(client: Client, user: User) -> str:
-    """A note when the user sees only part of the client's alarms; empty when all."""
+def _whose_view(client: Client, user: User) -> tuple[str, str]:
+    """A note when the user sees only part of the client's alarms (empty when all), and what
+    an empty section says to them."""
     scope = scope_for(user)
-    if client.municipality_id in scope.municipalities_with(access.ALARM_CENTRE_ROLES):
-        return ""
-    if client.provider_id in scope.providers_with(access.ALARM_PROVIDER_ROLES):
-        return ""
+    centre = client.municipality_id in scope.municipalities_with(access.ALARM_CENTRE_ROLES)
+    leads = client.provider_id in scope.providers_with(access.ALARM_PROVIDER_ROLES)
+    if centre or leads:
+        return "", str(_("No alarms in the last 90 days."))
     if scope.team_ids:
-        return str(_("Alarms sent to your teams."))
-    return str(_("Technical alarms: care alarms are handled by the alarm centre and care staff."))
+        return (
+            str(_("Alarms sent to your teams.")),
+            str(_("No alarms sent to your teams in the last 90 days.")),
+        )
+    return (
+        str(_("Technical alarms: care alarms are handled by the alarm centre and care staff.")),
+        str(_("No technical alarms in the last 90 days.")),
+    )
 
 
 def build(client: Client, user: User, request: HttpRequest) -> Shown | None:
@@ -65,7 +72,9 @@ def build(client: Client, user: User, request: HttpRequest) -> Shown | None:
         .values_list("created_at", flat=True)
         .first()
     )
-    notes = [str(_("The last 90 days, and any alarm still open.")), _whose_view(client, user)]
+    whose, empty_text = _whose_view(client, user)
+    # An empty section says it all in one sentence; a list says what it covers.
+    notes = [str(_("The last 90 days, and any alarm still open.")), whose] if alarms else []
     if last_test is not None:
         day = client.municipality.local_date(last_test)
         notes.append(str(_("Last test alarm: %(day)s.") % {"day": f"{day:%Y-%m-%d}"}))
@@ -76,6 +85,7 @@ def build(client: Client, user: User, request: HttpRequest) -> Shown | None:
             "zone": client.municipality.zone,
         },
         entries=[f"#{alarm.pk}" for alarm in alarms],
+        empty_text=empty_text,
         note=" ".join(note for note in notes if note),
     )
 

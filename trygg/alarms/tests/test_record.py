@@ -17,7 +17,7 @@ from trygg.alarms import steps
 from trygg.alarms.models import Alarm, AlarmCategory, AlarmCause, AlarmKind, AlarmStatus
 from trygg.core.constants import AccessAction, Role
 from trygg.core.models import AccessLogEntry, Client, Team, User
-from trygg.core.tests.factories import TeamFactory, make_staff
+from trygg.core.tests.factories import ClientFactory, TeamFactory, make_staff
 from trygg.devices.models import AlarmUnit
 from trygg.devices.services import place_unit
 from trygg.servicedesk import access as desk_access
@@ -160,6 +160,11 @@ def test_a_care_worker_sees_the_alarms_sent_to_their_team_and_is_told_so(
     assert record_row(handled["responder"], place.client).shown["alarms"] == [
         f"#{handled['fall'].pk}"
     ]
+    # Another client of theirs, with no alarm sent to the team: the section says just that.
+    quiet_client = ClientFactory(provider=place.provider)
+    quiet = login(handled["responder"]).get(f"/clients/{quiet_client.pk}/").content.decode()
+    assert "No alarms sent to your teams in the last 90 days." in section(quiet, "alarms")
+    assert "The last 90 days, and" not in section(quiet, "alarms")
 
 
 def test_someone_who_sees_no_alarms_gets_no_alarm_section(
