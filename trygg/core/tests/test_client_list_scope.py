@@ -9,7 +9,6 @@ import datetime as dt
 import pytest
 from django.conf import settings
 from django.test import Client as HttpClient
-from django.utils import timezone
 
 from trygg.core.constants import AccessAction, Role
 from trygg.core.models import FLAGGED_FOR_REVIEW, AccessLogEntry, Client, Team, User
@@ -155,9 +154,8 @@ def test_list_rows_written_flagged_before_the_rule_stay_out_of_the_flagged_view(
     main = everything[everything.index("<main") :]
     assert main.count("Outside own teams</span>") == 1  # the old list rows show no flag
     home = login(world.auditor).get("/").content.decode()
-    assert "flagged=any&amp;date_from=" in home
-    since = timezone.now() - dt.timedelta(days=30)
-    assert AccessLogEntry.objects.filter(at__gte=since).filter(FLAGGED_FOR_REVIEW).count() == 1
+    card = home[home.index("flagged=any&amp;date_from=") :]
+    assert card[card.index('<div class="stat">') :].startswith('<div class="stat">1</div>')
 
 
 def test_api_lists_follow_the_same_rule(world: World) -> None:
