@@ -17,6 +17,7 @@ class AlarmsConfig(AppConfig):
         from .dispatch import OUTBOX_BATCH, OUTBOX_TOPICS, deliver_alarm_messages, run_dispatcher
         from .heartbeats import raise_lost_connections
         from .ingest import api_device, dc09_keys, ingest
+        from .record import register_section
 
         # What the receivers (DC-09, SCAIP, the HTTPS device API) hand their signals to, and
         # what they need to know about alarm units before a signal reaches the ingest.
@@ -32,6 +33,7 @@ class AlarmsConfig(AppConfig):
         # That loop delivers the alarm topics of the core outbox itself; the worker's
         # `core.outbox` job leaves them alone.
         outbox.register(OUTBOX_TOPICS, deliver_alarm_messages, batch=OUTBOX_BATCH, own_loop=True)
+        register_section()  # the client record's alarms
         # Those who go out get their alarms first in the menu, one tap from anywhere; those
         # who watch get the console.
         menu.register(

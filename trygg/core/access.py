@@ -184,6 +184,26 @@ def is_outside_teams(scope: Scope, client: Client) -> bool:
     return bool(scope.team_ids) and client.team_id not in scope.team_ids
 
 
+# Roles whose everyday work is the clients of their own teams: care workers and night staff
+# go out to them. Team leaders plan across their provider's teams and stand in for each
+# other, managers run the provider, municipal staff work across providers: their lists
+# open on every client they may see, as before.
+_TEAM_FIRST_ROLES = frozenset({Role.CARE_WORKER, Role.NIGHT_SUPERVISOR})
+
+
+def list_teams_first(user: User | AnonymousUser) -> frozenset[int]:
+    """The teams whose clients the user's client list opens on; empty when it opens on
+    every client the user may see.
+
+    Care workers and night staff in teams see their teams' clients first; searching all of
+    their provider's clients is a deliberate step (the list's "search all clients"). Someone
+    who also holds a wider role (a team leader elsewhere) keeps the wider list."""
+    scope = scope_for(user)
+    if not scope.team_ids or not scope.roles or scope.roles - _TEAM_FIRST_ROLES:
+        return frozenset()
+    return scope.team_ids
+
+
 # Organisation ------------------------------------------------------------------------
 
 

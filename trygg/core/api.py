@@ -201,6 +201,12 @@ class AccessLogOut(Schema):
     own_record: bool
     colleague_record: bool
     outside_teams: bool
+    shown: dict[str, list[str]] | None = Field(
+        None,
+        description="What the page showed besides the client's particulars: the client "
+        "record's sections, each with the entries it named (serial numbers, alarm and order "
+        "numbers).",
+    )
 
 
 class AccessLogPage(Schema):
@@ -232,6 +238,7 @@ def list_access_log(request: HttpRequest, filters: Query[AccessLogFilter]) -> di
                 "own_record": e.own_record,
                 "colleague_record": e.colleague_record,
                 "outside_teams": e.outside_teams,
+                "shown": e.shown,
             }
             for e in rows
         ],

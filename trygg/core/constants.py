@@ -73,3 +73,10 @@ class AccessAction(models.TextChoices):
     API_LIST = "api_list", _("Listed through the API")
     API_DETAIL = "api_detail", _("Read through the API")
     SEARCH = "search", _("Found by national id search")
+
+
+# A name in a list or among search results, not a record opened: kept in the log (the client
+# may ask who has seen their name) but never flagged for review. A list of a whole team
+# flagged as "outside own teams" row by row would bury the deliberate reads an auditor
+# looks for.
+LIST_ACTIONS = frozenset({AccessAction.LIST, AccessAction.API_LIST, AccessAction.SEARCH})

@@ -27,6 +27,8 @@ class ClientFilterForm(forms.Form):
         required=False,
         choices=[("active", _("Active")), ("ended", _("Ended")), ("all", _("All"))],
     )
+    # For those whose list opens on their own teams: search every client they may see.
+    wide = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 class StaffFilterForm(forms.Form):

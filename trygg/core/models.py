@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from trygg.lib import national_ids, workdays
 
 from .constants import (
+    LIST_ACTIONS,
     MUNICIPAL_ROLES,
     PROVIDER_ROLES,
     AccessAction,
@@ -267,6 +268,15 @@ class ClientQuerySet(models.QuerySet["Client"]):
         return self.filter(condition)
 
 
+def is_national_id_search(text: str) -> bool:
+    """Whether a search is for one person by their national id (`ClientQuerySet.search`
+    then looks for that id alone)."""
+    text = text.strip()
+    return bool(_ID_LIKE.match(text)) and any(
+        _try_parse_national_id(text, country) is not None for country in ("SE", "NO")
+    )
+
+
 def _try_parse_national_id(text: str, country: str) -> national_ids.NationalId | None:
     try:
         return national_ids.parse_national_id(text, country)
@@ -457,6 +467,11 @@ class AccessLogQuerySet(models.QuerySet["AccessLogEntry"]):
 # A read an auditor should look at. The partial indexes below are written with this very
 # condition, and a query must use it as it is for SQLite to see that they apply.
 FLAGGED_READ = Q(own_record=True) | Q(colleague_record=True) | Q(outside_teams=True)
+# What the review's flags select: flagged reads of a record opened, not names in a list.
+# New list rows are never flagged (`services.log_client_access`); rows written before that
+# rule may be, and stay as they were written (the log is append-only), so the review leaves
+# them out here.
+FLAGGED_FOR_REVIEW = FLAGGED_READ & ~Q(action__in=sorted(LIST_ACTIONS))
 
 
 class AccessLogEntry(models.Model):
@@ -497,6 +512,10 @@ class AccessLogEntry(models.Model):
     own_record = models.BooleanField(_("own record"), default=False)
     colleague_record = models.BooleanField(_("colleague's record"), default=False)
     outside_teams = models.BooleanField(_("outside own teams"), default=False)
+    # What the page showed besides the client's own particulars: the record's sections
+    # (core.record) and what each named, {"alarms": ["412"], "orders": []}; null for a read
+    # that showed nothing more. Identifiers only, never personal data.
+    shown = models.JSONField(_("what was shown"), null=True, blank=True)
 
     objects = AccessLogQuerySet.as_manager()
 
@@ -534,6 +553,9 @@ class AccessLogEntry(models.Model):
 
     @property
     def flagged(self) -> bool:
+        """Whether the review's flags select this row (`FLAGGED_FOR_REVIEW`)."""
+        if self.action in LIST_ACTIONS:
+            return False
         return self.own_record or self.colleague_record or self.outside_teams
 
 

@@ -20,7 +20,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .constants import MUNICIPAL_ROLES, AccessAction, Country, ProviderKind, Role
+from .constants import LIST_ACTIONS, MUNICIPAL_ROLES, AccessAction, Country, ProviderKind, Role
 from .demo import (
     DEMO_PASSWORD,
     DemoLogin,
@@ -347,7 +347,7 @@ def _access_log(
 
     Written in bulk (the service writes one reader's reads at a time and stamps them now);
     the flag rules are the service's: own record, another staff member's record, a client
-    outside the reader's teams.
+    outside the reader's teams, for a record opened (never for a name in a list).
     """
     if rows <= 0:
         return 0
@@ -402,7 +402,9 @@ def _access_log(
             client = rng.choice(by_team[rng.choice(reader.teams)])
         else:
             client = rng.choice(by_provider[reader.provider_id])
-        own = client.national_id == reader.national_id
+        # A name in a list is never flagged (services.log_client_access): only records opened.
+        flagged = action not in LIST_ACTIONS
+        own = flagged and client.national_id == reader.national_id
         if action == AccessAction.LIST:
             path = "/clients/"
         elif action == AccessAction.DOOR_CODE:
@@ -419,8 +421,8 @@ def _access_log(
                 path,
                 rng.choice(reader.addresses),
                 own,
-                not own and client.national_id in staff_ids,
-                bool(reader.team_ids) and client.team_id not in reader.team_ids,
+                flagged and not own and client.national_id in staff_ids,
+                flagged and bool(reader.team_ids) and client.team_id not in reader.team_ids,
             )
         )
         if len(batch) >= LOG_BATCH:

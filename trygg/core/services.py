@@ -4,7 +4,7 @@ and the filters its review applies, on the page and in the API alike)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -13,9 +13,18 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from trygg.lib.redact import redact
+
 from . import access
-from .constants import AccessAction
-from .models import FLAGGED_READ, AccessLogEntry, AccessLogReaderProvider, Client, Consent, User
+from .constants import LIST_ACTIONS, AccessAction
+from .models import (
+    FLAGGED_FOR_REVIEW,
+    AccessLogEntry,
+    AccessLogReaderProvider,
+    Client,
+    Consent,
+    User,
+)
 
 # Staff matched by name are passed to the log's query as ids up to this many.
 _MAX_LISTED_IDS = 500
@@ -37,6 +46,7 @@ def log_client_access(
     *,
     path: str,
     remote_addr: str | None = None,
+    shown: Mapping[str, Sequence[str]] | None = None,
 ) -> list[AccessLogEntry]:
     """Record that `user` read these clients' personal data: one row per client.
 
@@ -44,28 +54,41 @@ def log_client_access(
     true at the moment of reading: the reader's own record, a colleague's record (any other
     staff member's), or a client outside the teams the reader works in. So are the client's
     municipality and the providers the reader works for, which decide who reviews the row.
+
+    A name in a list (`LIST_ACTIONS`) is logged without flags: the review is for records
+    opened, and a list of a team or a search's results would bury them. `shown` names what
+    the page showed besides the client's particulars (the record's sections, core.record).
+    National ids in `path` (a search's query) are masked: the log is read by people who
+    need not know them.
     """
     clients = list(clients)
     if not clients:
         return []
     scope = access.scope_for(user)
-    national_ids = {c.national_id for c in clients}
-    staff_ids = set(
-        User.objects.filter(national_id__in=national_ids)
-        .exclude(pk=user.pk)
-        .values_list("national_id", flat=True)
-    )
+    flagged = action not in LIST_ACTIONS
+    staff_ids: set[str] = set()
+    if flagged:
+        staff_ids = set(
+            User.objects.filter(national_id__in={c.national_id for c in clients})
+            .exclude(pk=user.pk)
+            .values_list("national_id", flat=True)
+        )
+    logged_path = redact(path)[:300]
+    logged_shown = {key: list(entries) for key, entries in shown.items()} if shown else None
     entries = [
         AccessLogEntry(
             user=user,
             client=client,
             municipality_id=client.municipality_id,
             action=action,
-            path=path[:300],
+            path=logged_path,
             remote_addr=remote_addr,
-            own_record=bool(user.national_id) and user.national_id == client.national_id,
-            colleague_record=client.national_id in staff_ids,
-            outside_teams=access.is_outside_teams(scope, client),
+            own_record=flagged
+            and bool(user.national_id)
+            and user.national_id == client.national_id,
+            colleague_record=flagged and client.national_id in staff_ids,
+            outside_teams=flagged and access.is_outside_teams(scope, client),
+            shown=logged_shown,
         )
         for client in clients
     ]
@@ -81,14 +104,35 @@ def log_client_access(
     return entries
 
 
+def loggable_path(request: HttpRequest) -> str:
+    """The request's path and query as the access log keeps them: a national id searched
+    for is masked ("q=[id]"), the rest of the query kept as typed (not percent-encoded), so
+    an auditor reads what was searched and how."""
+    if not request.GET:
+        return request.path
+    query = "&".join(
+        f"{key}={redact(value)}" for key, values in request.GET.lists() for value in values
+    )
+    return f"{request.path}?{query}"
+
+
 def log_request_access(
-    request: HttpRequest, clients: Iterable[Client], action: AccessAction
+    request: HttpRequest,
+    clients: Iterable[Client],
+    action: AccessAction,
+    *,
+    shown: Mapping[str, Sequence[str]] | None = None,
 ) -> list[AccessLogEntry]:
     """`log_client_access` for a page or API request."""
     user = request.user
     assert isinstance(user, User)
     return log_client_access(
-        user, clients, action, path=request.get_full_path(), remote_addr=client_ip(request)
+        user,
+        clients,
+        action,
+        path=loggable_path(request),
+        remote_addr=client_ip(request),
+        shown=shown,
     )
 
 
@@ -151,15 +195,16 @@ def filter_access_log(
         queryset = queryset.filter(at__lt=end)
     if data.get("action"):
         queryset = queryset.filter(action=data["action"])
+    # Every flag selects records opened, never names in a list (FLAGGED_FOR_REVIEW).
     flagged = data.get("flagged")
     if flagged == "any":
-        queryset = queryset.filter(FLAGGED_READ)
+        queryset = queryset.filter(FLAGGED_FOR_REVIEW)
     elif flagged == "own":
-        queryset = queryset.filter(own_record=True)
+        queryset = queryset.filter(FLAGGED_FOR_REVIEW, own_record=True)
     elif flagged == "colleague":
-        queryset = queryset.filter(colleague_record=True)
+        queryset = queryset.filter(FLAGGED_FOR_REVIEW, colleague_record=True)
     elif flagged == "outside":
-        queryset = queryset.filter(outside_teams=True)
+        queryset = queryset.filter(FLAGGED_FOR_REVIEW, outside_teams=True)
     return queryset
 
 

@@ -17,7 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
-from . import access, clock
+from . import access, clock, record
 from .constants import AccessAction
 from .forms import AccessLogFilterForm, ClientFilterForm, StaffFilterForm
 from .models import (
@@ -28,9 +28,10 @@ from .models import (
     RoleAssignment,
     Team,
     User,
+    is_national_id_search,
 )
 from .services import filter_access_log, log_request_access
-from .web import filter_status, render_page
+from .web import filter_status, render_page, request_user
 
 PAGE_SIZE = 50
 
@@ -61,36 +62,69 @@ def _page_counted_in_passing(
     return Page(rows, number, paginator)
 
 
+# Fewer characters than this find too many people: a search of all clients needs more.
+WIDE_SEARCH_MIN_QUERY = 2
+
+
 @login_required
 @require_GET
 def client_list(request: HttpRequest) -> HttpResponse:
+    """The clients the user may see, or, for care workers and night staff, their own teams'
+    clients: searching all of their provider's clients is a deliberate step ("wide"), and
+    shows nothing until something is searched for. Every name shown is logged, unflagged
+    (a list is not a record opened); a search by national id as such."""
+    user = request_user(request)
     form = ClientFilterForm(request.GET or None)
-    visible_teams = (
-        access.teams(request.user).select_related("provider").order_by("provider__name", "name")
-    )
-    form.fields["team"].widget.choices = [("", "—")] + [
-        (t.pk, f"{t.name} ({t.provider.name})") for t in visible_teams
-    ]
-    queryset = access.clients(request.user).select_related("team", "provider")
-    today = clock.today_for(request.user)
+    own_teams = access.list_teams_first(user)
+    wide = bool(own_teams) and request.GET.get("wide", "") not in ("", "0", "false")
+    narrowed = bool(own_teams) and not wide
+    teams = access.teams(user).select_related("provider").order_by("provider__name", "name")
+    if narrowed:
+        teams = teams.filter(pk__in=own_teams)
+    visible_teams = list(teams)
+    team_choices = [(t.pk, f"{t.name} ({t.provider.name})") for t in visible_teams]
+    form.fields["team"].widget.choices = [("", "—"), *team_choices]
+    if wide:
+        # The person chose to search: the box is where they type, and says what it covers.
+        form.fields["q"].widget.attrs.update(
+            {"autofocus": True, "aria-describedby": "list-scope-hint"}
+        )
+    queryset = access.clients(user).select_related("team", "provider")
+    if narrowed:
+        queryset = queryset.filter(team_id__in=own_teams)
+    today = clock.today_for(user)
     status = "active"
-    searching = False
+    query = ""
     if form.is_valid():
-        searching = bool(form.cleaned_data["q"].strip())
-        queryset = queryset.search(form.cleaned_data["q"])
+        query = form.cleaned_data["q"].strip()
+        queryset = queryset.search(query)
         if form.cleaned_data["team"]:
             queryset = queryset.filter(team_id=form.cleaned_data["team"])
         status = form.cleaned_data["status"] or "active"
     elif form.is_bound:
+        queryset = queryset.none()
+    too_short = wide and len(query) < WIDE_SEARCH_MIN_QUERY
+    if too_short:
         queryset = queryset.none()
     if status == "active":
         queryset = queryset.active_on(today)
     elif status == "ended":
         queryset = queryset.filter(end_date__lt=today)
     queryset = queryset.order_by("last_name", "first_name", "pk")
+    searching = bool(query)
     page = _page_counted_in_passing(request, queryset) if searching else _page(request, queryset)
-    log_request_access(request, page.object_list, AccessAction.LIST)
-    context = {"form": form, "page": page, "today": today}
+    action = AccessAction.SEARCH if is_national_id_search(query) else AccessAction.LIST
+    log_request_access(request, page.object_list, action)
+    context = {
+        "form": form,
+        "page": page,
+        "today": today,
+        "teams_first": bool(own_teams),
+        "wide": wide,
+        "too_short": too_short,
+        "own_team_names": [t.name for t in visible_teams] if narrowed else [],
+        "min_query": WIDE_SEARCH_MIN_QUERY,
+    }
     return render_page(
         request,
         "core/client_list.html",
@@ -103,8 +137,12 @@ def client_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    client = access.get_client(request.user, pk)
-    log_request_access(request, [client], AccessAction.DETAIL)
+    user = request_user(request)
+    client = access.get_client(user, pk)
+    # The apps' sections (devices, alarms, orders, ...), each by its own app's rules; one
+    # row in the log for the record, naming what every section showed.
+    sections = record.sections_for(client, user, request)
+    log_request_access(request, [client], AccessAction.DETAIL, shown=record.shown_for_log(sections))
     today = client.municipality.today()
     services = (
         GrantedService.objects.filter(client=client)
@@ -119,6 +157,7 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "client": client,
             "services": services,
             "consents": consents,
+            "sections": sections,
             "today": today,
             "can_reveal_door_code": access.can_reveal_door_code(request.user, client),
             "can_manage_consents": access.can_manage_consents(request.user, client),
@@ -280,6 +319,8 @@ def access_log(request: HttpRequest) -> HttpResponse:
     elif form.is_bound:
         queryset = queryset.none()
     page = log_page(queryset.select_related("user", "client"), request.GET)
+    for entry in page.object_list:
+        entry.shown_sections = record.describe(entry.shown)  # type: ignore[attr-defined]
     return render_page(
         request,
         "core/access_log.html",

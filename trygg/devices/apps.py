@@ -11,6 +11,9 @@ class DevicesConfig(AppConfig):
         from trygg.core import menu
 
         from .access import can_open_phones
+        from .record import register_section
+
+        register_section()  # the client record's devices
 
         menu.register(
             "phones", _("Phones"), "devices:phone_list", position=60, shown=can_open_phones

@@ -15,7 +15,7 @@ from django.views.i18n import set_language as django_set_language
 
 from trygg.core import access, clock
 from trygg.core.constants import Role
-from trygg.core.models import FLAGGED_READ, Consent, User
+from trygg.core.models import FLAGGED_FOR_REVIEW, Consent, User
 from trygg.integration import access as integration_access
 
 
@@ -70,7 +70,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if access.can_review_access_log(user):
         since = timezone.now() - dt.timedelta(days=30)
         context["flagged_reads"] = (
-            access.access_log(user).filter(at__gte=since).filter(FLAGGED_READ).count()
+            access.access_log(user).filter(at__gte=since).filter(FLAGGED_FOR_REVIEW).count()
         )
         context["flagged_since"] = (today - dt.timedelta(days=30)).isoformat()
     if scope.has_role(Role.MUNICIPAL_ADMIN):

@@ -16,6 +16,9 @@ class ServicedeskConfig(AppConfig):
 
         from . import phones  # noqa: F401  (registers the phone order's hooks)
         from .access import can_open_orders
+        from .record import register_section
+
+        register_section()  # the client record's orders
 
         menu.register(
             "orders", _("Orders"), "servicedesk:order_list", position=70, shown=can_open_orders
