@@ -222,7 +222,7 @@ def test_an_idle_dispatcher_pass_only_reads(duty: Duty) -> None:
     from django.test.utils import CaptureQueriesContext
 
     raise_alarm(duty, DAY)
-    steps.acknowledge_alarm(duty.day_worker, Alarm.objects.get().pk)
+    steps.acknowledge_alarm(duty.day_worker, Alarm.objects.get().pk, now=DAY)
     with CaptureQueriesContext(connection) as queries:
         assert dispatch.dispatch_pending() == 0
         assert dispatch.escalate_due() == 0
