@@ -22,7 +22,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -36,16 +35,12 @@ from trygg.core.web import render_page, request_user
 
 from . import access, dispatch, steps
 from .models import Alarm, AlarmAction, AlarmCategory, AlarmQuerySet, AlarmStatus
+from .phone import SEEN_KEEP, SEEN_SESSION_KEY, phone_context
 from .shifts import Duty
 
 QUEUE_LIMIT = 200
-PHONE_LIMIT = 50
 RECENT_CLOSED = dt.timedelta(hours=12)
 CLIENT_HISTORY = dt.timedelta(days=90)
-# Alarm ids whose client the person has already been logged as seeing in a queue: the
-# queue reloads on every event, and one read per alarm is what the log needs.
-SEEN_SESSION_KEY = "alarms_listed"
-SEEN_KEEP = 500
 KEEPALIVE_SECONDS = 15.0
 # How long a phone's stream trusts the person's teams and shifts before reading them again.
 DUTY_TTL = 60.0
@@ -288,60 +283,6 @@ def phone(request: HttpRequest, partial: bool = False) -> HttpResponse:
         context,
         as_fragment=partial,
     )
-
-
-def phone_context(user: User, now: dt.datetime) -> dict[str, Any]:
-    duty = access.duty_for(user)
-    mine = list(
-        access.offered_alarms(user, now)
-        .unresolved()
-        .filter(category=AlarmCategory.CARE)
-        .select_related(
-            "client", "unit", "team", "backup_team", "provider", "acknowledged_by", "assigned_to"
-        )
-        .by_priority()[:PHONE_LIMIT]
-    )
-    standing = duty.standing(now)
-    # Times as the municipality's clock reads them (the template would use the server's).
-    on_shift = [
-        {"name": team.team_name, "until": team.until.strftime("%H:%M") if team.until else ""}
-        for team in standing
-        if team.on_shift
-    ]
-    coming = duty.next_shift(now) if not on_shift else None
-    return {
-        "alarms": mine,
-        "now": now,
-        "has_teams": bool(duty.team_ids),
-        "on_shift": on_shift,
-        "next_shift": coming,
-        "next_shift_when": when_label(coming.next_start, now)
-        if coming and coming.next_start
-        else "",
-        "reload_at": duty.next_change(now),
-        "server_now": now.replace(microsecond=0),  # whole seconds: Date.parse reads them
-        "watches": access.watches_the_console(user),
-    }
-
-
-def when_label(moment: dt.datetime, now: dt.datetime) -> str:
-    """A coming time as people say it, by the clock of `moment`'s zone: "today at 22:00",
-    "tomorrow at 07:00", "Monday at 07:00", "Monday 7 December at 07:00"."""
-    today = now.astimezone(moment.tzinfo).date()
-    days = (moment.date() - today).days
-    clock = moment.strftime("%H:%M")
-    if days <= 0:
-        return _("today at %(time)s") % {"time": clock}
-    if days == 1:
-        return _("tomorrow at %(time)s") % {"time": clock}
-    weekday = date_format(moment, "l")
-    if days < 7:
-        return _("%(weekday)s at %(time)s") % {"weekday": weekday, "time": clock}
-    return _("%(weekday)s %(date)s at %(time)s") % {
-        "weekday": weekday,
-        "date": date_format(moment, "j F"),
-        "time": clock,
-    }
 
 
 # The live stream ------------------------------------------------------------------------
