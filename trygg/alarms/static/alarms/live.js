@@ -17,7 +17,8 @@
   const target = root.dataset.target ? document.getElementById(root.dataset.target) : null;
   const watch = root.dataset.watch ? Number(root.dataset.watch) : null;
   const isPhone = root.hasAttribute("data-phone");
-  const ALERTING = new Set(["raised", "escalated", "reminded"]);
+  // "routed" after the first routing: handed over to the team coming on shift.
+  const ALERTING = new Set(["raised", "routed", "escalated", "reminded"]);
   let audio = null;
   let inFlight = false;
   let again = false;
