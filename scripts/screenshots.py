@@ -36,7 +36,17 @@ SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "hei
 TOURS: dict[str, list[str]] = {
     "": ["/login/", "/status/"],
     "omsorg": ["/", "/clients/", "{first:a[href^='/clients/'][href$='/']}", "/support/"],
-    "teamledare": ["/", "/orders/", "/orders/new/", "/devices/phones/", "/notifications/"],
+    "teamledare": [
+        "/",
+        "/orders/",
+        "/orders/new/",
+        "/devices/phones/",
+        "/notifications/",
+        "/alarms/phone/",
+        "/alarms/",
+    ],
+    # Night staff: the alarm phone, with the night patrol's alarms at night.
+    "natt": ["/alarms/phone/"],
     "chef.norrsken": [
         "/",
         "/clients/",

@@ -9,6 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import NinjaAPI
 
+from trygg.alarms.api import router as alarms_router
 from trygg.core.api import router as core_router
 from trygg.devices.api import router as devices_router
 from trygg.integration.api import router as integration_router
@@ -29,6 +30,7 @@ api = NinjaAPI(
 
 api.add_router("/", core_router)
 api.add_router("/alarms/", device_router)
+api.add_router("/alarms/", alarms_router)
 api.add_router("/devices/", devices_router)
 api.add_router("/integration/", integration_router)
 api.add_router("/outages/", outages_router)

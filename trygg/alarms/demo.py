@@ -189,9 +189,11 @@ def seed_responders(municipality: Municipality) -> int:
     for shift in shifts:
         shift.municipality = municipality
     ResponderShift.objects.bulk_create(shifts)
-    # The night staff and some care workers are in the patrols.
+    # The night staff are the night patrol, and only that: whoever is in a team answers its
+    # alarms whenever the team is on shift, so night staff left in the day teams would get
+    # the day's alarms in their sleep. Some care workers also take evening shifts.
     for assignment in RoleAssignment.objects.filter(provider=own, role=Role.NIGHT_SUPERVISOR):
-        assignment.teams.add(night)
+        assignment.teams.set([night])
     for assignment in RoleAssignment.objects.filter(provider=own, role=Role.CARE_WORKER).order_by(
         "pk"
     )[:4]:

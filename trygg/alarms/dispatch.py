@@ -59,6 +59,7 @@ def event_data(alarm: Alarm, action: str) -> dict[str, Any]:
         "kind": alarm.kind,
         "status": alarm.status,
         "assigned_to": alarm.assigned_to_id,
+        "acknowledged_by": alarm.acknowledged_by_id,
     }
 
 
@@ -97,8 +98,16 @@ def _route(alarm: Alarm, roster: Roster, policy: AlarmPolicy, now: dt.datetime) 
         alarm.escalation_level = EscalationLevel.ALARM_CENTRE
         alarm.escalate_at = now + dt.timedelta(seconds=policy.remind_every)
     else:
-        alarm.escalate_at = raised_at(alarm) + dt.timedelta(seconds=policy.acknowledge_within)
-        alarm.escalate_at = max(alarm.escalate_at, now)
+        alarm.escalate_at = max(_team_deadline(raised_at(alarm), route.until, policy), now)
+
+
+def _team_deadline(
+    since: dt.datetime, until: dt.datetime | None, policy: AlarmPolicy
+) -> dt.datetime:
+    """When a team's alarm escalates: after *acknowledge within*, or when the team goes off
+    shift if that is sooner (then it is handed over to the team on shift, escalate_due)."""
+    deadline = since + dt.timedelta(seconds=policy.acknowledge_within)
+    return min(deadline, until) if until is not None else deadline
 
 
 # The alarm topics in the outbox (trygg/core/outbox.py): a new alarm that needs someone's
@@ -180,6 +189,13 @@ def _organisation(municipality_id: int) -> tuple[Roster, AlarmPolicy]:
     return cached[1], cached[2]
 
 
+def team_on_shift(alarm: Alarm, now: dt.datetime) -> Team | None:
+    """The team a call for help from this alarm's client would go to now: after a shift
+    change, who the alarm centre can send for an alarm the previous team had."""
+    roster, _policy = _organisation(alarm.municipality_id)
+    return roster.route_alarm(alarm, now).team
+
+
 def forget_organisations() -> None:
     """Reload shifts and policies at the next alarm (the admin calls this on a change)."""
     _organisations.clear()
@@ -199,8 +215,10 @@ _ROUTED = ("team", "backup_team", "routed_at", "escalation_level", "escalate_at"
 
 def escalate_due(now: dt.datetime | None = None, limit: int = 500) -> int:
     """Move every unacknowledged alarm whose time is up one level: from the responder team
-    to the backup team (if the shift has one), then to the alarm centre; at the alarm
-    centre, remind again every `remind_every` seconds until someone acknowledges it."""
+    to the backup team (if the shift has one and it is at work), then to the alarm centre;
+    at the alarm centre, remind again every `remind_every` seconds until someone
+    acknowledges it. An alarm still with a team that has gone off shift is first handed
+    over to the team on shift for the client now, which gets the full time to take it."""
     now = now or timezone.now()
     due = Alarm.objects.filter(
         status=AlarmStatus.OPEN, escalate_at__isnull=False, escalate_at__lte=now
@@ -208,42 +226,102 @@ def escalate_due(now: dt.datetime | None = None, limit: int = 500) -> int:
     if not due.exists():  # as above: no write lock when nothing is due
         return 0
     with transaction.atomic():
-        due = due.select_for_update(skip_locked=True)
+        due = due.select_for_update(skip_locked=True, of=("self",)).select_related(
+            "municipality", "client", "signal"
+        )
         alarms = list(due[:limit])
         if not alarms:
             return 0
         history = []
         said: list[events.Event] = []
         for alarm in alarms:
-            _roster, policy = _organisation(alarm.municipality_id)
-            assert alarm.escalate_at is not None  # the query asks for a due time
-            if alarm.escalation_level == EscalationLevel.TEAM and alarm.backup_team_id:
-                alarm.escalation_level = EscalationLevel.BACKUP_TEAM
-                # From when it was due, not from now: after an outage of the dispatcher an
-                # alarm long overdue goes on to the alarm centre in the same loop.
-                alarm.escalate_at += dt.timedelta(seconds=policy.acknowledge_within)
-                action = AlarmAction.ESCALATED
-                team: Team | None = alarm.backup_team
-            elif alarm.escalation_level < EscalationLevel.ALARM_CENTRE:
-                alarm.escalation_level = EscalationLevel.ALARM_CENTRE
-                alarm.escalate_at = now + dt.timedelta(seconds=policy.remind_every)
-                action = AlarmAction.ESCALATED
-                team = None
-            else:
-                alarm.reminders += 1
-                alarm.escalate_at = now + dt.timedelta(seconds=policy.remind_every)
-                action = AlarmAction.REMINDED
-                team = None
-            history.append(
-                AlarmEvent(
-                    alarm=alarm, at=now, action=action, team=team, level=alarm.escalation_level
-                )
-            )
-            said.append(announcement(alarm, str(action)))
-        Alarm.objects.bulk_update(alarms, ["escalation_level", "escalate_at", "reminders"])
+            roster, policy = _organisation(alarm.municipality_id)
+            step = _next_step(alarm, roster, policy, now)
+            if step is None:
+                continue
+            history.append(step)
+            said.append(announcement(alarm, str(step.action)))
+        Alarm.objects.bulk_update(
+            alarms, ["team", "backup_team", "escalation_level", "escalate_at", "reminders"]
+        )
         AlarmEvent.objects.bulk_create(history)
         events.publish_many(said)
     return len(alarms)
+
+
+def _next_step(
+    alarm: Alarm, roster: Roster, policy: AlarmPolicy, now: dt.datetime
+) -> AlarmEvent | None:
+    """Move one due alarm on and say what happened (None: only its time moved)."""
+    assert alarm.escalate_at is not None  # the query asks for a due time
+    if alarm.escalation_level == EscalationLevel.TEAM and alarm.team_id is not None:
+        on_shift = roster.team_stretch(alarm.team_id, now)
+        if on_shift.on_shift:
+            # Due early for a shift end that has moved (the admin changed the shift): the
+            # team keeps its full time.
+            deadline = _team_deadline(raised_at(alarm), on_shift.until, policy)
+            if deadline > now:
+                alarm.escalate_at = deadline
+                return None
+        else:
+            handed = _hand_over(alarm, roster, policy, now)
+            if handed is not None:
+                return handed
+    if (
+        alarm.escalation_level == EscalationLevel.TEAM
+        and alarm.backup_team_id
+        and roster.available_as_backup(alarm.backup_team_id, now)
+    ):
+        alarm.escalation_level = EscalationLevel.BACKUP_TEAM
+        # From when it was due, not from now: after an outage of the dispatcher an alarm
+        # long overdue goes on to the alarm centre in the same loop.
+        alarm.escalate_at += dt.timedelta(seconds=policy.acknowledge_within)
+        return AlarmEvent(
+            alarm=alarm,
+            at=now,
+            action=AlarmAction.ESCALATED,
+            team=alarm.backup_team,
+            level=alarm.escalation_level,
+        )
+    alarm.escalate_at = now + dt.timedelta(seconds=policy.remind_every)
+    if alarm.escalation_level < EscalationLevel.ALARM_CENTRE:
+        skipped = alarm.escalation_level == EscalationLevel.TEAM and alarm.backup_team_id
+        alarm.escalation_level = EscalationLevel.ALARM_CENTRE
+        return AlarmEvent(
+            alarm=alarm,
+            at=now,
+            action=AlarmAction.ESCALATED,
+            level=alarm.escalation_level,
+            note=_("The backup team %(team)s is not on shift.")
+            % {"team": alarm.backup_team.name if alarm.backup_team else ""}
+            if skipped
+            else "",
+        )
+    alarm.reminders += 1
+    return AlarmEvent(
+        alarm=alarm, at=now, action=AlarmAction.REMINDED, level=alarm.escalation_level
+    )
+
+
+def _hand_over(
+    alarm: Alarm, roster: Roster, policy: AlarmPolicy, now: dt.datetime
+) -> AlarmEvent | None:
+    """The alarm's team went off shift before anyone took the alarm: it goes to the team
+    on shift for the client now, as a new alarm would. None when no other team is."""
+    route = roster.route_alarm(alarm, now)
+    if route.team is None or route.team.pk == alarm.team_id:
+        return None
+    gone = alarm.team.name if alarm.team else ""
+    alarm.team = route.team
+    alarm.backup_team = route.backup_team
+    alarm.escalate_at = max(_team_deadline(now, route.until, policy), now)
+    return AlarmEvent(
+        alarm=alarm,
+        at=now,
+        action=AlarmAction.ROUTED,
+        team=route.team,
+        note=_("Handed over at the shift change: %(team)s is no longer on shift.") % {"team": gone},
+    )
 
 
 def next_escalation_in(now: dt.datetime | None = None) -> float | None:

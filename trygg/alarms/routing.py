@@ -5,6 +5,10 @@ a team, the times and weekdays it covers, and optionally a district (by postal c
 provider whose clients only it serves. Day teams per district, an evening team, one night
 patrol for the whole municipality: each is a shift. The most specific shift in force wins;
 with none in force the alarm goes straight to the alarm centre.
+
+A team is on shift while one of its shifts is in force (`shifts.py`): the route says until
+when, so that an alarm nobody has taken when the team goes off shift is handed over to the
+team on shift then (dispatch.escalate_due) instead of waiting at a team gone home.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from dataclasses import dataclass
 from trygg.core.models import Team
 
 from .models import Alarm, District, ResponderShift
+from .shifts import Stretch, stretch_at
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,8 @@ class Route:
     backup_team: Team | None
     shift: ResponderShift | None
     district: District | None
+    # When the team goes off shift; None when it is on around the clock (or there is none).
+    until: dt.datetime | None = None
 
 
 class Roster:
@@ -32,7 +39,7 @@ class Roster:
         self.municipality_id = municipality_id
         self.shifts = list(
             ResponderShift.objects.filter(municipality_id=municipality_id, active=True)
-            .select_related("team", "backup_team", "district")
+            .select_related("team", "backup_team", "district", "municipality")
             .order_by("priority", "pk")
         )
         self.districts = list(District.objects.filter(municipality_id=municipality_id))
@@ -72,7 +79,23 @@ class Roster:
             candidates,
             key=lambda s: (s.provider_id is None, s.district_id is None, s.priority, s.pk),
         )
-        return Route(best.team, best.backup_team, best, district)
+        until = self.team_stretch(best.team_id, at_local).until
+        return Route(best.team, best.backup_team, best, district, until)
+
+    def team_stretch(self, team_id: int, at: dt.datetime) -> Stretch:
+        """Whether the team is on one of its shifts at `at`, until when, or when next."""
+        shifts = [shift for shift in self.shifts if shift.team_id == team_id]
+        if not shifts:
+            return Stretch(False)
+        return stretch_at(shifts, shifts[0].municipality.zone, at)
+
+    def available_as_backup(self, team_id: int, at: dt.datetime) -> bool:
+        """Whether escalation may name this team now: it is on one of its shifts, or it has
+        none of its own (a standby team that is there only as others' backup). A day team
+        that went home at 16:00 is not asked at 16:02."""
+        if not any(shift.team_id == team_id for shift in self.shifts):
+            return True
+        return self.team_stretch(team_id, at).on_shift
 
     def route_alarm(self, alarm: Alarm, at: dt.datetime) -> Route:
         """The route for `alarm` raised at `at`, by its municipality's clock."""

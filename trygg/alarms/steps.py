@@ -3,8 +3,9 @@ responder, mark them on site, close it with a cause, add a note.
 
 Every step locks the alarm row, checks that the step still makes sense (someone else may
 have taken it a moment ago), records an AlarmEvent with who and when, and announces the
-change on the event bus, all in one transaction. Who may take a step is decided by the
-access rules; the functions here check what the step itself requires.
+change on the event bus, all in one transaction. Who may take a step is the access rules'
+(`access.refusal`: the responders on shift, the one sent, the alarm centre), asked here
+under the row's lock, so that a page and the API refuse alike and a refusal changes nothing.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from trygg.core.models import User
+from trygg.core.models import Team, User
 
-from .dispatch import announce
+from . import access
+from .dispatch import announce, team_on_shift
 from .models import (
     TECHNICAL_CAUSES,
     Alarm,
@@ -38,13 +40,25 @@ class AlarmConflict(AlarmError):
     """Someone else got there first: the alarm is no longer in the state the step needs."""
 
 
+class AlarmRefused(AlarmError):
+    """The person may not take this step on this alarm (not its responder, read-only)."""
+
+
 def _locked(alarm_id: int) -> Alarm:
     # Only the alarm's row: FOR UPDATE would otherwise lock the municipality's row too.
     return (
         Alarm.objects.select_for_update(of=("self",))
-        .select_related("municipality", "acknowledged_by", "closed_by", "assigned_to")
+        .select_related(
+            "municipality", "client", "team", "acknowledged_by", "closed_by", "assigned_to"
+        )
         .get(pk=alarm_id)
     )
+
+
+def _allowed(actor: User, alarm: Alarm, step: str, now: dt.datetime) -> None:
+    reason = access.refusal(actor, alarm, step, now)
+    if reason is not None:
+        raise AlarmRefused(reason)
 
 
 def _who(user: User | None) -> str:
@@ -117,6 +131,7 @@ def acknowledge_alarm(actor: User, alarm_id: int, *, now: dt.datetime | None = N
     with transaction.atomic():
         alarm = _locked(alarm_id)
         _not_closed(alarm)
+        _allowed(actor, alarm, AlarmAction.ACKNOWLEDGED, now)
         if not _acknowledge(alarm, actor, now):
             if alarm.acknowledged_by_id == actor.pk:
                 return alarm
@@ -127,9 +142,14 @@ def acknowledge_alarm(actor: User, alarm_id: int, *, now: dt.datetime | None = N
         return _done(alarm, actor, now, AlarmAction.ACKNOWLEDGED)
 
 
-def responders(alarm: Alarm) -> list[User]:
-    """Who can be sent: active staff in the alarm's team and backup team."""
-    team_ids = [t for t in (alarm.team_id, alarm.backup_team_id) if t]
+def responders(alarm: Alarm, now: dt.datetime | None = None) -> list[User]:
+    """Who can be sent: active staff in the alarm's team and backup team, and in the team
+    on shift for the client now (the alarm came before a shift change)."""
+    team_ids = {t for t in (alarm.team_id, alarm.backup_team_id) if t}
+    if alarm.category == AlarmCategory.CARE:
+        current: Team | None = team_on_shift(alarm, now or timezone.now())
+        if current is not None:
+            team_ids.add(current.pk)
     if not team_ids:
         return []
     return list(
@@ -147,7 +167,8 @@ def assign_responder(
     with transaction.atomic():
         alarm = _locked(alarm_id)
         _not_closed(alarm)
-        if responder.pk not in {u.pk for u in responders(alarm)}:
+        _allowed(actor, alarm, AlarmAction.ASSIGNED, now)
+        if responder.pk not in {u.pk for u in responders(alarm, now)}:
             raise AlarmError(
                 _("%(who)s is not in the alarm's responder teams.") % {"who": _who(responder)}
             )
@@ -161,6 +182,7 @@ def accept_alarm(actor: User, alarm_id: int, *, now: dt.datetime | None = None) 
     with transaction.atomic():
         alarm = _locked(alarm_id)
         _not_closed(alarm)
+        _allowed(actor, alarm, access.ACCEPT, now)
         if alarm.assigned_to_id == actor.pk:
             return alarm
         if alarm.assigned_to_id is not None:
@@ -183,6 +205,7 @@ def mark_on_site(actor: User, alarm_id: int, *, now: dt.datetime | None = None) 
     with transaction.atomic():
         alarm = _locked(alarm_id)
         _not_closed(alarm)
+        _allowed(actor, alarm, AlarmAction.ON_SITE, now)
         if alarm.on_site_at is not None:
             return alarm
         acknowledged = _acknowledge(alarm, actor, now)
@@ -217,6 +240,7 @@ def close_alarm(
     with transaction.atomic():
         alarm = _locked(alarm_id)
         _not_closed(alarm)
+        _allowed(actor, alarm, AlarmAction.CLOSED, now)
         if cause not in {value for value, _label in causes_for(alarm)}:
             raise AlarmError(_("Choose the cause of the alarm."))
         if cause == AlarmCause.OTHER and not note:
@@ -247,6 +271,7 @@ def add_alarm_note(
         raise AlarmError(_("The note can be at most 2,000 characters."))
     with transaction.atomic():
         alarm = _locked(alarm_id)
+        _allowed(actor, alarm, AlarmAction.NOTE, now)
         AlarmEvent.objects.create(
             alarm=alarm, at=now, action=AlarmAction.NOTE, actor=actor, note=note
         )

@@ -10,6 +10,7 @@ urlpatterns = [
     path("stream/", views.stream, name="stream"),
     path("phone/", views.phone, name="phone"),
     path("phone/list/", views.phone, {"partial": True}, name="phone_list"),
+    path("phone/stream/", views.stream, {"phone": True}, name="phone_stream"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/door-code/", views.door_code, name="door_code"),
     path("<int:pk>/acknowledge/", views.step, {"name": "acknowledge"}, name="acknowledge"),

@@ -9,12 +9,14 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -25,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from trygg.core import events
+from trygg.core.access import forget_scope
 from trygg.core.constants import AccessAction
 from trygg.core.models import User
 from trygg.core.services import log_listed_once, log_request_access
@@ -32,16 +35,15 @@ from trygg.core.web import render_page, request_user
 
 from . import access, dispatch, steps
 from .models import Alarm, AlarmAction, AlarmCategory, AlarmQuerySet, AlarmStatus
+from .phone import SEEN_KEEP, SEEN_SESSION_KEY, phone_context
+from .shifts import Duty
 
 QUEUE_LIMIT = 200
-PHONE_LIMIT = 50
 RECENT_CLOSED = dt.timedelta(hours=12)
 CLIENT_HISTORY = dt.timedelta(days=90)
-# Alarm ids whose client the person has already been logged as seeing in a queue: the
-# queue reloads on every event, and one read per alarm is what the log needs.
-SEEN_SESSION_KEY = "alarms_listed"
-SEEN_KEEP = 500
 KEEPALIVE_SECONDS = 15.0
+# How long a phone's stream trusts the person's teams and shifts before reading them again.
+DUTY_TTL = 60.0
 
 
 def _open(user: User) -> AlarmQuerySet:
@@ -95,7 +97,11 @@ def _queue_context(request: HttpRequest) -> dict[str, Any]:
     user = request_user(request)
     lists = queues(user)
     _log_listed(request, lists["care"] + lists["technical"] + lists["closed"])
-    return {**lists, "now": timezone.now()}
+    now = timezone.now()
+    # The rows this person may act on; the others (a team leader following the
+    # provider's alarms) are read-only.
+    handles = access.handled_ids(user, lists["care"] + lists["technical"], now)
+    return {**lists, "now": now, "handles": handles}
 
 
 @login_required
@@ -123,6 +129,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, alarm: Alarm, **extra: Any) -> dict[str, Any]:
     user = request_user(request)
+    now = timezone.now()
+    may_handle = access.may_handle(user, alarm, now)
     history = []
     if alarm.client_id is not None:
         history = list(
@@ -135,11 +143,13 @@ def _detail_context(request: HttpRequest, alarm: Alarm, **extra: Any) -> dict[st
         "alarm": alarm,
         "events": alarm.events.select_related("actor", "team", "responder"),
         "client_alarms": history,
-        "responders": steps.responders(alarm),
+        "may_handle": may_handle,
+        "may_accept": access.may_accept(user, alarm, now),
+        "responders": steps.responders(alarm, now) if may_handle else [],
         "causes": steps.causes_for(alarm),
-        "can_reveal_door_code": access.can_reveal_alarm_door_code(user, alarm),
+        "can_reveal_door_code": access.can_reveal_alarm_door_code(user, alarm, now),
         "back": _back_url(request),
-        "now": timezone.now(),
+        "now": now,
         **extra,
     }
 
@@ -217,6 +227,10 @@ def step(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     alarm = access.get_alarm(request.user, pk)
     try:
         done = take(request_user(request), alarm, request.POST)
+    except steps.AlarmRefused as exc:
+        # Not this person's alarm to handle (now): the alarm as they may see it, and why.
+        context = _detail_context(request, access.get_alarm(request.user, pk), step_error=str(exc))
+        return render(request, "alarms/detail.html", context, status=403)
     except steps.AlarmConflict as exc:
         messages.warning(request, str(exc))
         return _after_step(request, alarm)
@@ -255,16 +269,18 @@ def _responder(alarm: Alarm, value: str) -> User:
 @login_required
 @require_GET
 def phone(request: HttpRequest, partial: bool = False) -> HttpResponse:
-    """The responder's phone: the open care alarms of their teams, in the console's order."""
+    """The responder's phone: the care alarms offered to this person now (their teams on
+    shift, escalated to their team, sent to them, taken by them), in the console's order;
+    off shift, when their team's next shift starts instead."""
     if not access.can_open_alarms(request.user):
         raise PermissionDenied
-    mine = _care_queue(request_user(request), PHONE_LIMIT)
-    _log_listed(request, mine)
+    context = phone_context(request_user(request), timezone.now())
+    _log_listed(request, context["alarms"])
     return render_page(
         request,
         "alarms/phone.html",
         "alarms/partials/phone_list.html",
-        {"alarms": mine, "now": timezone.now()},
+        context,
         as_fragment=partial,
     )
 
@@ -276,10 +292,12 @@ def _sse(event: str, data: dict[str, Any]) -> str:
     return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
 
 
-async def stream(request: HttpRequest) -> StreamingHttpResponse | HttpResponse:
+async def stream(request: HttpRequest, phone: bool = False) -> StreamingHttpResponse | HttpResponse:
     """Server-sent events: one `alarm` event per change to an alarm the person may see,
     `resync` when events may have been missed (reload everything), comments to keep the
-    connection open through proxies."""
+    connection open through proxies. The phone's stream (`phone=True`) carries only the
+    alarms offered to the person (access.offers): a day-team leader's phone does not sound
+    for the night patrol's alarm, though their console shows it."""
     user = await request.auser()
     if not user.is_authenticated:
         return redirect_to_login(request.get_full_path())
@@ -288,6 +306,9 @@ async def stream(request: HttpRequest) -> StreamingHttpResponse | HttpResponse:
         return HttpResponse(status=403)
     municipalities = await sync_to_async(access.alarm_municipalities)(user)
     channels = [dispatch.channel(mid) for mid in sorted(municipalities)]
+    hears = PhoneFilter(user) if phone else None
+    if hears is not None:
+        await hears.reload()
 
     async def body() -> AsyncIterator[str]:
         # Subscribed only once the response is being sent: a response never sent holds
@@ -303,6 +324,9 @@ async def stream(request: HttpRequest) -> StreamingHttpResponse | HttpResponse:
                     yield ": keep-alive\n\n"
                 elif event.is_resync:
                     yield _sse("resync", {})
+                elif hears is not None:
+                    if await hears.passes(event.data):
+                        yield _sse("alarm", {**event.data, "sent": timezone.now().timestamp()})
                 elif access.sees_alarm_event(user, event.data):
                     yield _sse("alarm", {**event.data, "sent": timezone.now().timestamp()})
         finally:
@@ -312,3 +336,38 @@ async def stream(request: HttpRequest) -> StreamingHttpResponse | HttpResponse:
     response["Cache-Control"] = "no-store"
     response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
     return response
+
+
+class PhoneFilter:
+    """Which events a phone hears: those about alarms offered to the person at the moment
+    of the event, and any later change to an alarm it heard about (taken by a colleague,
+    sent elsewhere), so that the card leaves the list. The person's teams and shifts are
+    reloaded every DUTY_TTL seconds: an open phone follows a changed roster."""
+
+    def __init__(self, user: User | AnonymousUser) -> None:
+        self.user = user
+        self.duty = Duty(user_id=None, team_ids=frozenset(), shifts=())
+        self.loaded = 0.0
+        self.heard: dict[int, None] = {}  # an ordered set of alarm ids, the latest kept
+
+    async def reload(self) -> None:
+        def load() -> Duty:
+            if isinstance(self.user, User):
+                forget_scope(self.user)
+            return access.load_duty(self.user)
+
+        self.duty = await sync_to_async(load)()
+        self.loaded = time.monotonic()
+
+    async def passes(self, data: dict[str, Any]) -> bool:
+        if time.monotonic() - self.loaded > DUTY_TTL:
+            await self.reload()
+        alarm = data.get("alarm")
+        if not isinstance(alarm, int):
+            return False
+        if alarm in self.heard or self.duty.offers_event(data, timezone.now()):
+            self.heard[alarm] = None
+            while len(self.heard) > SEEN_KEEP:
+                del self.heard[next(iter(self.heard))]
+            return True
+        return False

@@ -24,6 +24,7 @@ from trygg.alarms.models import (
     AlarmKind,
     AlarmStatus,
     EscalationLevel,
+    ResponderShift,
 )
 from trygg.core.constants import AccessAction, Role
 from trygg.core.models import AccessLogEntry, Team, User
@@ -37,6 +38,19 @@ from .conftest import Place
 def night_team(place: Place) -> Team:
     """The municipal night patrol, at the client's provider's neighbour."""
     return TeamFactory(provider=place.other_provider, name="Nattpatrullen")
+
+
+def on_duty(team: Team, place: Place) -> Team:
+    """The team on a shift around the clock: its members answer its alarms whenever the
+    test runs (test_shifts.py is about the times)."""
+    ResponderShift.objects.create(
+        municipality=place.municipality,
+        name="Alltid",
+        team=team,
+        starts=dt.time(0),
+        ends=dt.time(0),
+    )
+    return team
 
 
 def make_alarm(
@@ -176,7 +190,7 @@ def test_the_night_patrol_gets_another_providers_door_code_only_while_it_handles
     place.client.door_code = "1234"
     place.client.save()
     patrol = make_staff(Role.NIGHT_SUPERVISOR, provider=place.other_provider, teams=[night_team])
-    alarm = make_alarm(place, team=night_team)
+    alarm = make_alarm(place, team=on_duty(night_team, place))
     http = login(patrol)
     assert "1234" in http.post(reverse("alarms:door_code", args=[alarm.pk])).content.decode()
     steps.close_alarm(patrol, alarm.pk, AlarmCause.HELP_GIVEN)
@@ -244,7 +258,7 @@ def test_closing_with_a_cause_and_a_note(place: Place) -> None:
 
 
 def test_a_responder_accepts_on_the_phone_and_marks_on_site(place: Place) -> None:
-    team = TeamFactory(provider=place.provider)
+    team = on_duty(TeamFactory(provider=place.provider), place)
     worker = make_staff(Role.CARE_WORKER, provider=place.provider, teams=[team])
     alarm = make_alarm(place, team=team)
     http = login(worker)

@@ -192,6 +192,71 @@ def test_the_policy_sets_the_times(duty: Duty, place: Place) -> None:
     assert alarm.escalate_at == DAY + dt.timedelta(seconds=30)
 
 
+# Shift changes ---------------------------------------------------------------------------
+
+
+def _at(hour: int, minute: int = 0, second: int = 0) -> dt.datetime:
+    return DAY.replace(hour=hour, minute=minute, second=second)
+
+
+def test_an_alarm_nobody_took_passes_to_the_next_team_when_its_team_goes_off_shift(
+    duty: Duty,
+) -> None:
+    """Raised at 06:59:30 to the night patrol: at 07:00 the night patrol goes home and the
+    day team, on shift now, gets it with its full two minutes; nobody waits for an answer
+    from a team that has left."""
+    alarm = raise_alarm(duty, _at(6, 59, 30))
+    assert alarm.team == duty.night_team
+    assert alarm.escalate_at == _at(7)
+    assert dispatch.escalate_due(_at(6, 59, 59)) == 0
+    assert dispatch.escalate_due(_at(7)) == 1
+    alarm.refresh_from_db()
+    assert alarm.team == duty.day_team
+    assert alarm.backup_team == duty.backup_team
+    assert alarm.escalation_level == EscalationLevel.TEAM
+    assert alarm.escalate_at == _at(7, 2)
+    handed = AlarmEvent.objects.filter(alarm=alarm, action=AlarmAction.ROUTED).last()
+    assert handed is not None
+    assert handed.team == duty.day_team
+    assert "Nattpatrullen" in handed.note
+    # From there on it escalates as any day alarm does.
+    dispatch.escalate_due(_at(7, 2))
+    alarm.refresh_from_db()
+    assert alarm.escalation_level == EscalationLevel.BACKUP_TEAM
+
+
+def test_with_no_team_on_shift_after_it_the_alarm_escalates_at_the_shift_end(
+    duty: Duty,
+) -> None:
+    alarm = raise_alarm(duty, _at(15, 59))
+    assert alarm.escalate_at == _at(16)
+    dispatch.escalate_due(_at(16))
+    alarm.refresh_from_db()
+    assert alarm.team == duty.day_team
+    # The backup team has no shifts of its own: a standby team, always asked.
+    assert alarm.escalation_level == EscalationLevel.BACKUP_TEAM
+
+
+def test_a_backup_team_gone_home_is_skipped(duty: Duty, place: Place) -> None:
+    ResponderShift.objects.create(
+        municipality=place.municipality,
+        name="Söder förmiddag",
+        team=duty.backup_team,
+        starts=dt.time(7),
+        ends=dt.time(12),
+        district=None,
+        provider=place.other_provider,  # its own clients only: not this alarm's route
+    )
+    dispatch.forget_organisations()
+    alarm = raise_alarm(duty, _at(13))
+    assert alarm.backup_team == duty.backup_team
+    dispatch.escalate_due(_at(13, 2))
+    alarm.refresh_from_db()
+    assert alarm.escalation_level == EscalationLevel.ALARM_CENTRE
+    escalated = AlarmEvent.objects.get(alarm=alarm, action=AlarmAction.ESCALATED)
+    assert "Söder dag" in escalated.note
+
+
 # The dispatcher loop ------------------------------------------------------------------
 
 
@@ -222,7 +287,7 @@ def test_an_idle_dispatcher_pass_only_reads(duty: Duty) -> None:
     from django.test.utils import CaptureQueriesContext
 
     raise_alarm(duty, DAY)
-    steps.acknowledge_alarm(duty.day_worker, Alarm.objects.get().pk)
+    steps.acknowledge_alarm(duty.day_worker, Alarm.objects.get().pk, now=DAY)
     with CaptureQueriesContext(connection) as queries:
         assert dispatch.dispatch_pending() == 0
         assert dispatch.escalate_due() == 0

@@ -5,7 +5,9 @@
 // shown is always what the server renders under the person's access rules; the events
 // themselves carry only ids and states. A new, escalated or repeated alarm beeps once sound
 // is on (browsers allow audio only after a tap), vibrates on phones, and shows a
-// notification when the page is in the background.
+// notification when the page is in the background. The phone's list says when the
+// person's team next goes on or off shift (data-reload-at, with the server's clock in
+// data-server-now): the list reloads then, so a shift's alarms appear as it starts.
 (function () {
   "use strict";
   const root = document.querySelector("[data-live]");
@@ -15,11 +17,13 @@
   const target = root.dataset.target ? document.getElementById(root.dataset.target) : null;
   const watch = root.dataset.watch ? Number(root.dataset.watch) : null;
   const isPhone = root.hasAttribute("data-phone");
-  const ALERTING = new Set(["raised", "escalated", "reminded"]);
+  // "routed" after the first routing: handed over to the team coming on shift.
+  const ALERTING = new Set(["raised", "routed", "escalated", "reminded"]);
   let audio = null;
   let inFlight = false;
   let again = false;
   let timer = null;
+  let boundary = null;
 
   function setState(state) {
     if (!live) return;
@@ -46,6 +50,7 @@
       if (response.ok && !response.redirected) {
         target.innerHTML = await response.text();
         ages();
+        watchBoundary();
         document.dispatchEvent(new CustomEvent("trygg:reloaded"));
       } else if (response.redirected || response.status === 403) {
         window.location.reload(); // logged out or no longer allowed: the server decides
@@ -56,6 +61,16 @@
       inFlight = false;
       if (again) { again = false; schedule(); }
     }
+  }
+
+  function watchBoundary() {
+    if (boundary !== null) { window.clearTimeout(boundary); boundary = null; }
+    const marked = target ? target.querySelector("[data-reload-at]") : null;
+    if (!marked) return;
+    // Measured on the server's clock: a phone whose clock is off still reloads on time.
+    const wait = Date.parse(marked.dataset.reloadAt) - Date.parse(marked.dataset.serverNow);
+    if (!(wait >= 0)) return;
+    boundary = window.setTimeout(schedule, Math.min(wait + 1000, 2147483000));
   }
 
   function schedule() {
@@ -153,5 +168,6 @@
     }
   });
   ages();
+  watchBoundary();
   window.setInterval(ages, 15000);
 })();
