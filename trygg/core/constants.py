@@ -9,6 +9,12 @@ class Country(models.TextChoices):
     NORWAY = "NO", _("Norway")
 
 
+# Each country's one time zone, and what people call it: a page says "svensk tid", not
+# "Europe/Stockholm".
+COUNTRY_TIME_ZONE = {Country.SWEDEN: "Europe/Stockholm", Country.NORWAY: "Europe/Oslo"}
+CLOCK_NAMES = {Country.SWEDEN: _("Swedish time"), Country.NORWAY: _("Norwegian time")}
+
+
 class ProviderKind(models.TextChoices):
     MUNICIPAL = "municipal", _("Municipal (own management)")
     PRIVATE = "private", _("Private (LOV)")
