@@ -68,7 +68,9 @@ def test_in_the_evening_the_care_worker_gets_their_districts_line(
     assert "Larmorganisation Norr" in locks
     assert 'href="tel:07017406' in locks
     assert "Använd reservnyckeln." in locks  # the backup key first
-    assert "Låsfellinjen" in locks  # then the lock fault line
+    # Then the lock fault line, its step's words with its number, its name not repeated.
+    assert "Ring låsfellinjen <a" in locks
+    assert "Ring låsfellinjen: Låsfellinjen" not in locks
 
 
 def test_a_district_can_be_chosen(place: Place, login: Login, frozen_now: Freeze) -> None:
@@ -107,7 +109,10 @@ def test_the_camera_card_shows_the_call_out_fee_out_of_hours(
     response = http.get(WHO)
     cameras = response.text.split('id="system-cameras"')[1].split("</section>")[0]
     assert "Nattöga service" in cameras
-    assert "SEK 9" in cameras
+    # Money as Swedes write it, on one line: "9 800 kr", not "SEK 9 800".
+    assert "Utryckningsavgift utanför kontorstid: 9\u00a0800\u00a0kr" in cameras
+    assert "SEK" not in cameras
+    assert 'class="badge bad fee"' in cameras  # the badge that wraps instead of clipping
 
 
 def test_during_opening_hours_the_support_line_answers(
@@ -143,7 +148,8 @@ def test_the_catalogue_shows_roles_hours_levels_and_fees(place: Place, login: Lo
     assert response.status_code == 200
     text = response.text
     assert "Digital tillsyn (kamera och sensor)" in text
-    assert "SEK 9" in text
+    assert "<dd>9\u00a0800\u00a0kr</dd>" in text
+    assert "SEK" not in text
     assert "Nattöga AB driftcenter" in text
     assert str(place.people["welfare_tech"].get_full_name()) in text
     assert "07:00\u201316:00" in text
