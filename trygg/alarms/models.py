@@ -301,7 +301,10 @@ class Alarm(models.Model):
             if self.kind == AlarmKind.RESTORE:
                 return str(_("Connection restored"))
             return self.get_kind_display()
-        return event_names.event_name(self.unit.protocol, self.code) or self.get_kind_display()
+        name = event_names.event_name(self.unit.protocol, self.code)
+        if name is None and self.kind == AlarmKind.OTHER:
+            return str(_("An event code Trygg does not know"))
+        return name or self.get_kind_display()
 
     @property
     def event_code(self) -> str:

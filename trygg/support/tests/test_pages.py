@@ -112,7 +112,7 @@ def test_the_camera_card_shows_the_call_out_fee_out_of_hours(
     # Money as Swedes write it, on one line: "9 800 kr", not "SEK 9 800".
     assert "Utryckningsavgift utanför kontorstid: 9\u00a0800\u00a0kr" in cameras
     assert "SEK" not in cameras
-    assert 'class="badge bad fee"' in cameras  # the badge that wraps instead of clipping
+    assert 'class="badge bad wrap fee"' in cameras  # the badge that wraps instead of clipping
 
 
 def test_during_opening_hours_the_support_line_answers(
@@ -193,7 +193,9 @@ def test_the_register_shows_totals_and_the_record_button(
     response = login(place.people[who]).get(CALL_OUTS)
     assert response.status_code == 200
     assert NEW_CALL_OUT in response.text
-    assert "24" in response.text  # 9,800 + 4,500 + 9,800 = 24,100
+    # 9 800 + 4 500 + 9 800, written as Swedes write money.
+    assert "<dt>Totalt</dt><dd>24\u00a0100\u00a0kr</dd>" in response.text
+    assert "SEK" not in response.text.split("<table", 1)[1].split("</table>", 1)[0]
 
 
 def _form(place: Place, **overrides: str) -> dict[str, str]:
@@ -301,3 +303,26 @@ def test_the_catalogue_says_which_lines_serve_municipal_staff_only(
     assert "Bara kommunens egen personal" in it_service
     assert "eget företags IT-support" in it_service
     assert "Låser inte upp konton och byter inte lösenord." in response.text
+
+
+def test_an_out_of_hours_line_is_not_said_to_be_open_around_the_clock(
+    place: Place, login: Login
+) -> None:
+    text = login(place.people["care_worker"]).get(SERVICES).text
+    # The district's alarm organisation answers day and night but is offered only while
+    # support is closed: tagged out-of-hours, it must not say "Dygnet runt".
+    line = text.split("Larmorganisation Norr", 1)[1].split("</div>", 1)[0]
+    assert "Jourlinje (utanför kontorstid)" in line
+    assert "När supportlinjen är stängd" in line
+    assert "Dygnet runt" not in line
+    # A vendor line open around the clock still says so, once, not also in its name.
+    vendor = text.split("Nattöga service", 1)[1].split("</div>", 1)[0]
+    assert "Dygnet runt" in vendor
+    assert "(dygnet runt)" not in text
+
+
+def test_the_chooser_that_lists_teams_is_called_a_team_chooser(place: Place, login: Login) -> None:
+    text = login(place.people["care_worker"]).get(WHO).text
+    assert "Ditt arbetslag" in text
+    assert "Inget arbetslag: de allmänna linjerna" in text
+    assert "Distrikt" not in text
