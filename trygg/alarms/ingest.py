@@ -82,6 +82,7 @@ from trygg.receivers.incoming import (
     Protocol,
 )
 
+from . import event_names
 from .models import (
     CARE_KINDS,
     CONNECTION_RESTORED_CODE,
@@ -373,9 +374,11 @@ def _store(
                 alarms.append(alarm)
                 closes = RESTORE_CLOSES.get(event.restores) if kind == AlarmKind.RESTORE else None
                 if closes is not None:
-                    note = gettext("The unit reported: %(code)s %(text)s.") % {
-                        "code": alarm.code,
-                        "text": alarm.text,
+                    protocol = seen.unit.protocol
+                    reported = event_names.event_name(protocol, alarm.code)
+                    note = gettext("The unit reported: %(event)s (%(code)s).") % {
+                        "event": reported or alarm.text or alarm.code,
+                        "code": event_names.shown_code(protocol, alarm.code),
                     }
                     restores.append(
                         _Restore(seen.unit.pk, closes, alarm.zone, alarm, len(alarms) - 1, note)

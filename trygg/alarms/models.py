@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from trygg.core.models import Client, Municipality, Provider, Team, User
 from trygg.devices.models import AlarmPlacement, AlarmProtocol, AlarmUnit
 
+from . import event_names
+
 
 class AlarmCategory(models.TextChoices):
     CARE = "care", _("Care")  # someone may need help: the alarm operators
@@ -72,7 +74,7 @@ CARE_KINDS = frozenset({AlarmKind.ALARM, AlarmKind.FIRE})
 # Kept in the unit's history but needing nobody's action: recorded closed at once.
 RECORD_ONLY_KINDS = frozenset({AlarmKind.TEST, AlarmKind.RESTORE})
 # What the ingest writes as `code` for the restore of a lost connection.
-CONNECTION_RESTORED_CODE = "connection"
+CONNECTION_RESTORED_CODE = event_names.CONNECTION_CODE
 
 
 class Signal(models.Model):
@@ -287,6 +289,32 @@ class Alarm(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.code} ({self.unit_id})"
+
+    # What the unit reported, for pages: named in the reader's language, the code kept for
+    # the technician. Each reads the unit's protocol: load `unit` with the alarm.
+
+    @property
+    def event_name(self) -> str:
+        """The event in the reader's language ("Medicinskt larm", "Larmknappen tryckt");
+        the alarm's kind when the code is Trygg's own or one Trygg does not know."""
+        if self.code == CONNECTION_RESTORED_CODE:
+            if self.kind == AlarmKind.RESTORE:
+                return str(_("Connection restored"))
+            return self.get_kind_display()
+        name = event_names.event_name(self.unit.protocol, self.code)
+        if name is None and self.kind == AlarmKind.OTHER:
+            return str(_("An event code Trygg does not know"))
+        return name or self.get_kind_display()
+
+    @property
+    def event_code(self) -> str:
+        """The unit's code as a technician looks it up ("SIA MA"); empty for Trygg's own."""
+        return event_names.shown_code(self.unit.protocol, self.code)
+
+    @property
+    def unit_text(self) -> str:
+        """Words the unit itself sent with the event (a room, a sensor's name), if any."""
+        return event_names.unit_text(self.unit.protocol, self.code, self.text)
 
 
 class AlarmAction(models.TextChoices):

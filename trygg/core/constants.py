@@ -1,12 +1,25 @@
 """Choices shared across Trygg: countries, roles, technologies, service categories."""
 
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
 class Country(models.TextChoices):
     SWEDEN = "SE", _("Sweden")
     NORWAY = "NO", _("Norway")
+
+
+# Each country's one time zone, and what people call it: a page says "svensk tid", not
+# "Europe/Stockholm".
+COUNTRY_TIME_ZONE: dict[str, str] = {
+    Country.SWEDEN: "Europe/Stockholm",
+    Country.NORWAY: "Europe/Oslo",
+}
+CLOCK_NAMES: dict[str, Promise] = {
+    Country.SWEDEN: _("Swedish time"),
+    Country.NORWAY: _("Norwegian time"),
+}
 
 
 class ProviderKind(models.TextChoices):

@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from trygg.lib import national_ids, workdays
 
 from .constants import (
+    CLOCK_NAMES,
+    COUNTRY_TIME_ZONE,
     LIST_ACTIONS,
     MUNICIPAL_ROLES,
     PROVIDER_ROLES,
@@ -55,6 +57,14 @@ class Municipality(models.Model):
     def zone(self) -> ZoneInfo:
         """The municipality's time zone (Europe/Stockholm, Europe/Oslo)."""
         return ZoneInfo(self.time_zone)  # ZoneInfo keeps one instance per key
+
+    @property
+    def clock_name(self) -> str:
+        """What people call the municipality's time ("svensk tid", "norsk tid"), in the
+        active language; the zone's name only for a zone not its country's own."""
+        if COUNTRY_TIME_ZONE.get(self.country) == self.time_zone:
+            return str(CLOCK_NAMES[self.country])
+        return self.time_zone
 
     def localtime(self, moment: dt.datetime | None = None) -> dt.datetime:
         """`moment` (aware; default now) as the municipality's wall-clock time."""

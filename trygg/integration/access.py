@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from trygg.core.access import scope_for
 from trygg.core.constants import Role
@@ -59,17 +60,17 @@ def import_refusal(actor: Importer, provider: Provider | None = None) -> str | N
     provider: why they may not import at all."""
     if isinstance(actor, ApiToken):
         if not actor.has_scope(IMPORT_SCOPE):
-            return "This token does not have the import scope."
+            return _("This token does not have the import scope.")
         if provider is not None and not (
             actor.municipality_id == provider.municipality_id
             and actor.provider_id in (None, provider.pk)
         ):
-            return "This token may import only for its own provider."
+            return _("This token may import only for its own provider.")
         return None
     if isinstance(actor, User | AnonymousUser):
         if not scope_for(actor).has_role(Role.PROVIDER_MANAGER, Role.MUNICIPAL_ADMIN):
-            return "Only provider managers and administrators import."
+            return _("Only provider managers and administrators import.")
         if provider is not None and not importable_providers(actor).filter(pk=provider.pk).exists():
-            return "You may not import for this provider."
+            return _("You may not import for this provider.")
         return None
     return None

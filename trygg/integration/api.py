@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.responses import Status
 
@@ -122,7 +123,7 @@ def import_clients(request: HttpRequest) -> Status[dict[str, Any]]:
         return _rejected(exc.detail, [e.as_dict() for e in exc.errors])
     if not result.ok:
         return _rejected(
-            "The document was rejected; nothing was imported.",
+            _("The document was rejected; nothing was imported."),
             [e.as_dict() for e in result.errors],
         )
     return Status(200, result.as_dict())

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -41,6 +44,110 @@ SERVICE_COLUMNS: tuple[str, ...] = (
     "service_to",
 )
 CSV_COLUMNS: tuple[str, ...] = CLIENT_COLUMNS + SERVICE_COLUMNS
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the case system's file, as the import page explains it."""
+
+    name: str  # as written in the header row: the case system's, never translated
+    label: Promise
+    meaning: Promise
+    required: bool  # a value is needed (on a row with a service, for the service columns)
+
+
+# What the file must contain, in column order: shown once above a rejected file's problems
+# and on the import page, rather than repeated in every problem.
+COLUMN_GUIDE: tuple[Column, ...] = (
+    Column(
+        "client_id",
+        _("Client id"),
+        _("The client's id in the case system, the same on each of the client's rows."),
+        True,
+    ),
+    Column(
+        "national_id",
+        _("National id"),
+        _("Personnummer or samordningsnummer (Sweden), fødselsnummer or D-nummer (Norway)."),
+        True,
+    ),
+    Column("first_name", _("First name"), _("At most 100 characters."), True),
+    Column("last_name", _("Last name"), _("At most 100 characters."), True),
+    Column("street", _("Street address"), _("At most 200 characters."), True),
+    Column("postal_code", _("Postal code"), _("At most 10 characters."), True),
+    Column("city", _("City"), _("At most 100 characters."), True),
+    Column("phone", _("Phone"), _("The client's phone number; may be empty."), False),
+    Column(
+        "door_code",
+        _("Door code"),
+        _("May be empty. Kept secret: never shown in an import's result."),
+        False,
+    ),
+    Column(
+        "languages",
+        _("Languages"),
+        _("Language codes (ISO 639-1), most preferred first, separated by commas: sv,fi."),
+        False,
+    ),
+    Column(
+        "team",
+        _("Team"),
+        _("The code of one of the provider's teams, such as NORR; may be empty."),
+        False,
+    ),
+    Column("start_date", _("Start date"), _("The day the client starts: YYYY-MM-DD."), True),
+    Column(
+        "end_date",
+        _("End date"),
+        _("YYYY-MM-DD, not before the start date; empty while the client continues."),
+        False,
+    ),
+    Column(
+        "service_id",
+        _("Service id"),
+        _(
+            "The granted service's id in the case system. A client without granted services "
+            "has one row with all the service columns empty."
+        ),
+        True,
+    ),
+    Column(
+        "service_type",
+        _("Service type"),
+        _("The service's code in the municipality's service catalogue, such as PERS."),
+        True,
+    ),
+    Column(
+        "granted_minutes",
+        _("Granted minutes"),
+        _("Whole minutes per period, above zero."),
+        True,
+    ),
+    Column(
+        "period",
+        _("Period"),
+        _("day, week or month (written in English, as the case system sends it)."),
+        True,
+    ),
+    Column("service_from", _("Service from"), _("The day the service starts: YYYY-MM-DD."), True),
+    Column(
+        "service_to",
+        _("Service to"),
+        _("YYYY-MM-DD, not before the service's start; empty while it continues."),
+        False,
+    ),
+)
+COLUMN_LABELS: dict[str, Promise] = {column.name: column.label for column in COLUMN_GUIDE}
+assert tuple(COLUMN_LABELS) == CSV_COLUMNS
+# What a problem is about, in words: a column, the file as a whole, or a JSON document's key.
+FIELD_LABELS: dict[str, Promise] = {
+    **COLUMN_LABELS,
+    "file": _("The file"),
+    "provider": _("Provider"),
+    "end_missing": _("End clients not in the file"),
+    "clients": _("Clients"),
+    "services": _("Granted services"),
+}
 
 # Granted time cannot exceed the period it is granted for.
 MAX_MINUTES_PER_PERIOD = {"day": 24 * 60, "week": 7 * 24 * 60, "month": 31 * 24 * 60}

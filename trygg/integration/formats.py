@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from .constants import CLIENT_COLUMNS, CSV_COLUMNS, SERVICE_COLUMNS
+from .constants import CLIENT_COLUMNS, CSV_COLUMNS, FIELD_LABELS, SERVICE_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,17 @@ class Issue:
         if self.path is not None:
             where = {"path": self.path}
         return {**where, "field": self.field, "message": self.message}
+
+    @property
+    def field_label(self) -> str:
+        """What the problem is about, in the reader's language ("Personnummer")."""
+        label = FIELD_LABELS.get(self.field)
+        return str(label) if label is not None else self.field
+
+    @property
+    def column(self) -> str:
+        """The column's name as the file writes it, when the problem is about a column."""
+        return self.field if self.field in CSV_COLUMNS else ""
 
     @property
     def where(self) -> str:
@@ -217,9 +229,13 @@ def _numbered_rows(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]
 
 
 def _check_header(header: list[str]) -> list[Issue]:
+    """The header row's problems, a few lines at most: the unknown columns together, the
+    missing ones together. What the columns are is explained once, above the problems
+    (`constants.COLUMN_GUIDE`), not repeated in each."""
     errors: list[Issue] = []
     known = set(CSV_COLUMNS)
     seen: set[str] = set()
+    unknown: list[str] = []
     for name in header:
         if name in seen:
             errors.append(
@@ -230,25 +246,47 @@ def _check_header(header: list[str]) -> list[Issue]:
                 )
             )
         seen.add(name)
-        if name not in known:
-            errors.append(
-                Issue(
-                    field=name or "?",
-                    row=1,
-                    message=_("Unknown column %(name)s. The columns are: %(columns)s.")
-                    % {"name": repr(name), "columns": ", ".join(CSV_COLUMNS)},
-                )
+        if name not in known and name not in unknown:
+            unknown.append(name)
+    if not seen & known:
+        # Not a header at all (a file starting with a client's row, say): its cells may be
+        # personal data, so none is repeated.
+        return [
+            Issue(
+                field="file",
+                row=1,
+                message=_(
+                    "The first row must be the header row, naming the columns; none of its "
+                    "cells is a column's name."
+                ),
             )
-    for name in CSV_COLUMNS:
-        if name not in seen:
-            errors.append(
-                Issue(
-                    field=name,
-                    row=1,
-                    message=_("The column %(name)s is missing from the header row.")
-                    % {"name": name},
+        ]
+    if unknown:
+        names = ", ".join(
+            f"“{name[:40]}”" if name else _("(a column without a name)") for name in unknown
+        )
+        errors.append(
+            Issue(
+                field=(unknown[0] or "?") if len(unknown) == 1 else "file",
+                row=1,
+                message=ngettext(
+                    "Unknown column: %(names)s.", "Unknown columns: %(names)s.", len(unknown)
                 )
+                % {"names": names},
             )
+        )
+    missing = [name for name in CSV_COLUMNS if name not in seen]
+    if missing:
+        errors.append(
+            Issue(
+                field=missing[0] if len(missing) == 1 else "file",
+                row=1,
+                message=ngettext(
+                    "Missing column: %(names)s.", "Missing columns: %(names)s.", len(missing)
+                )
+                % {"names": ", ".join(missing)},
+            )
+        )
     return errors
 
 

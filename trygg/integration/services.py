@@ -86,6 +86,11 @@ class ImportResult:
     run: ImportRun | None = None
     provider: Provider | None = None
 
+    @property
+    def header_wrong(self) -> bool:
+        """The file's header row is wrong: the page then explains the columns first."""
+        return any(issue.row == 1 for issue in self.errors)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "ok": self.ok,
@@ -743,21 +748,24 @@ def provider_named_for(token: ApiToken) -> ProviderFor:
 
     def find(parsed: ParsedFile) -> Provider:
         if parsed.provider is None:
-            raise ImportRefused("The document is not valid.", errors=parsed.errors)
+            raise ImportRefused(_("The document is not valid."), errors=parsed.errors)
         provider = find_provider(token.municipality, parsed.provider)
         if provider is not None:
             return provider
         if token.provider_id is not None:
             # Whatever the number, it is not the token's own provider: no hint what exists.
-            raise ImportRefused("This token may import only for its own provider.", forbidden=True)
+            raise ImportRefused(
+                _("This token may import only for its own provider."), forbidden=True
+            )
         raise ImportRefused(
-            "Unknown provider.",
+            _("Unknown provider."),
             errors=[
                 Issue(
                     path="$",
                     field="provider",
-                    message="No provider with this organisation number in the "
-                    "token's municipality.",
+                    message=_(
+                        "No provider with this organisation number in the token's municipality."
+                    ),
                 )
             ],
         )

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 from trygg.core.web import request_user
 
 from . import access
-from .constants import ImportSource
+from .constants import COLUMN_GUIDE, ImportSource
 from .forms import ImportForm
 from .models import ImportRun
 from .services import ImportRefused, ImportResult, import_file
@@ -53,5 +53,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
         .order_by("-started_at", "-id")[:RECENT_RUNS]
     )
     return render(
-        request, "integration/import.html", {"form": form, "result": result, "runs": runs}
+        request,
+        "integration/import.html",
+        {"form": form, "result": result, "runs": runs, "columns": COLUMN_GUIDE},
     )

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from trygg.core.constants import ProviderKind
 from trygg.core.languages import language_of
 from trygg.core.models import Municipality, Provider, RoleAssignment, User
+from trygg.core.moments import moment_text
 from trygg.lib import workdays
 from trygg.notifications.services import notify
 
@@ -96,9 +97,9 @@ def _local(moment: dt.datetime, tz: ZoneInfo) -> dt.datetime:
 
 
 def format_local(moment: dt.datetime, tz: ZoneInfo) -> str:
-    """A moment as the municipality's clock shows it, weekday first: "Tue 2025-04-08 09:00"."""
-    local = _local(moment, tz)
-    return f"{formats.date_format(local, 'D')} {local:%Y-%m-%d %H:%M}"
+    """A moment as the municipality's clock shows it, weekday first, as people say it:
+    "tis 8 apr 09:00" (the year too when it is not this year's)."""
+    return moment_text(_local(moment, tz), weekday=True)
 
 
 def format_span(starts_at: dt.datetime, ends_at: dt.datetime, tz: ZoneInfo) -> str:
@@ -352,7 +353,7 @@ def _compose(outage: Outage, kind: str) -> tuple[str, str]:
     else:
         subject = _("Planned outage: %(system)s %(when)s") % values
         lead = _("%(system)s will be unavailable %(when)s.") % values
-    zone = _("Times are in %(zone)s.") % {"zone": outage.municipality.time_zone}
+    zone = _("All times are %(clock)s.") % {"clock": outage.municipality.clock_name}
     parts = [lead, outage.title, outage.description.strip(), zone]
     return subject, "\n\n".join(p for p in parts if p)
 

@@ -246,7 +246,7 @@ def _create(municipality: Municipality, today: dt.date) -> dict[str, int]:
     )
     _line(
         municipality,
-        "Nattöga service (dygnet runt)",
+        "Nattöga service",
         "08-465 004 14",
         LineKind.VENDOR,
         [System.CAMERAS, System.SENSORS],

@@ -23,10 +23,12 @@ from .services import parse_cost
 
 class DistrictForm(forms.Form):
     district = forms.ModelChoiceField(
-        label=_("District"),
+        # The choice is a team: its district's out-of-hours line (the team's alarm
+        # organisation) comes first. Called a team, since teams are what is listed.
+        label=_("Your team"),
         queryset=Team.objects.none(),
         required=False,
-        empty_label=_("No district: general lines"),
+        empty_label=_("No team: the general lines"),
     )
 
     def __init__(self, *args: Any, districts: QuerySet[Team], **kwargs: Any) -> None:

@@ -165,6 +165,12 @@ class NextStep:
     line: LineData | None = None
     status: LineStatus | None = None
 
+    @property
+    def names_line(self) -> bool:
+        """The step's words already name its line ("Call the lock fault line" for the Lock
+        fault line): the page then shows them with the number, not the name again."""
+        return self.line is not None and self.line.name.casefold() in self.text.casefold()
+
 
 @dataclass(frozen=True)
 class AccountHelp:

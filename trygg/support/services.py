@@ -209,6 +209,10 @@ class LineHours:
 def hours_text(line: SupportLine) -> list[str]:
     """The opening rules as short lines of text: "Mon-Thu 07:00-16:00", "Closed 12:00-13:00"."""
     if line.always_open:
+        if line.kind == LineKind.OUT_OF_HOURS:
+            # Answered day and night, but offered only while the support line is closed:
+            # "Around the clock" under an out-of-hours tag contradicts itself.
+            return [_("Whenever the support line is closed")]
         return [_("Around the clock")]
     names = dict(_weekday_abbreviations())
     result = []

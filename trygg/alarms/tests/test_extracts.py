@@ -22,6 +22,7 @@ from openpyxl import load_workbook
 from trygg.alarms import extracts
 from trygg.core.constants import AccessAction, Role
 from trygg.core.models import AccessLogEntry, Client, ClosedDay, Provider, User
+from trygg.core.moments import moment_text
 from trygg.core.tests.factories import (
     TEST_PASSWORD,
     ClientFactory,
@@ -797,7 +798,8 @@ def test_the_worker_ticks_the_steps_trygg_carried_out(place: Place) -> None:
     page = login(place.tech).get(f"/orders/{placed.pk}/").content.decode()
     done_at = steps["Bifoga fil"].done_at
     assert done_at is not None
-    assert f"Trygg · {timezone.localtime(done_at):%Y-%m-%d %H:%M}" in page
+    with translation.override("sv"):
+        assert f"Trygg · {moment_text(timezone.localtime(done_at))}" in page
 
 
 def test_a_person_making_it_again_ticks_only_what_is_unticked(place: Place) -> None:

@@ -37,13 +37,40 @@ def test_it_rejects_a_missing_column() -> None:
     parsed = parse_csv(to_csv(standard_rows(1), columns=columns))
     assert parsed.records == []
     assert [(e.row, e.field) for e in parsed.errors] == [(1, "door_code")]
-    assert "missing" in parsed.errors[0].message
+    assert parsed.errors[0].message == "Missing column: door_code."
 
 
 def test_it_rejects_an_unknown_column() -> None:
     parsed = parse_csv(to_csv(standard_rows(1), columns=(*CSV_COLUMNS, "shoe_size")))
     assert [(e.row, e.field) for e in parsed.errors] == [(1, "shoe_size")]
     assert "Unknown column" in parsed.errors[0].message
+
+
+def test_header_problems_are_one_line_each_not_the_column_list_per_column() -> None:
+    # Ten columns renamed: ten unknown and ten missing columns, which used to be 20
+    # problems, the unknown ones each repeating all 19 column names.
+    renamed = tuple(f"{c}_x" if i % 2 == 0 else c for i, c in enumerate(CSV_COLUMNS))
+    parsed = parse_csv(to_csv(standard_rows(2), columns=renamed))
+    assert parsed.records == []
+    assert [(e.row, e.field) for e in parsed.errors] == [(1, "file"), (1, "file")]
+    unknown, missing = (e.message for e in parsed.errors)
+    assert unknown.startswith("Unknown columns: “client_id_x”, “first_name_x”")
+    assert missing.startswith("Missing columns: client_id, first_name, street")
+    # Each column is named once, where it is wrong; the list of all columns is shown once
+    # by the page, above the problems.
+    assert "national_id" not in unknown
+    assert "national_id" not in missing
+
+
+def test_a_first_row_that_is_not_a_header_is_one_problem_and_repeats_nothing() -> None:
+    # A file without its header row: the first row is a client's, personal data.
+    data = to_csv(standard_rows(2)).split(b"\r\n", 1)[1]
+    parsed = parse_csv(data)
+    assert [(e.row, e.field) for e in parsed.errors] == [(1, "file")]
+    message = parsed.errors[0].message
+    assert "header row" in message
+    first_row = data.split(b"\r\n", 1)[0].decode().split(";")
+    assert not any(cell and cell in message for cell in first_row if len(cell) > 2)
 
 
 def test_it_rejects_text_that_is_not_utf8() -> None:

@@ -102,7 +102,9 @@ def test_it_rejects_invalid_input_with_errors_per_path_and_field(setting: Settin
 
     assert response.status_code == 400
     body = response.json()
-    assert "nothing was imported" in body["detail"]
+    # In Swedish, like the messages: the language of the municipality's staff.
+    assert body["detail"] == "Dokumentet avvisades: ingenting importerades."
+    assert body["errors"][0]["message"] == "Måste vara ett heltal större än noll."
     assert [(e["path"], e["field"]) for e in body["errors"]] == [
         ("clients[0].services[1]", "granted_minutes"),
         ("clients[1]", "door_code"),

@@ -11,7 +11,7 @@ from django.test import Client as HttpClient
 from trygg.core.constants import Role
 from trygg.core.models import Client, GrantedService, User
 from trygg.core.tests.factories import TEST_PASSWORD, ProviderFactory, make_staff
-from trygg.integration.constants import ImportSource, ImportStatus
+from trygg.integration.constants import CSV_COLUMNS, ImportSource, ImportStatus
 from trygg.integration.models import ImportRun
 
 from .helpers import (
@@ -164,3 +164,54 @@ def test_recent_runs_show_only_importable_providers(setting: Setting) -> None:
 
     assert list(page.context["runs"]) == []
     assert "Hemligt AB" not in page.text
+
+
+def _main(text: str) -> str:
+    return text.split("<main", 1)[1].split("</main>", 1)[0]
+
+
+def test_a_wrong_header_shows_what_the_file_must_contain_once_then_what_was_wrong(
+    setting: Setting,
+) -> None:
+    # The case system's export with Swedish column names and 28 rows: once 28 problems,
+    # each repeating the 19 English column names.
+    http = login(make_staff(Role.PROVIDER_MANAGER, provider=setting.provider))
+    swedish = tuple(
+        {"national_id": "personnummer", "first_name": "förnamn", "last_name": "efternamn"}.get(
+            name, name
+        )
+        for name in CSV_COLUMNS
+    )
+
+    response = upload(http, setting, to_csv(standard_rows(28), columns=swedish))
+
+    main = _main(response.content.decode())
+    assert "Filen avvisades: ingenting importerades" in main
+    # One summary of the columns, in Swedish, with what each means.
+    assert main.count("Vad filen ska innehålla") == 1
+    assert main.count('id="column-national_id"') == 1
+    assert "Personnummer eller samordningsnummer" in main
+    # Then what was wrong: two lines, in Swedish, each column named once.
+    problems = main.split("Vad som var fel", 1)[1].split("</table>", 1)[0]
+    assert problems.count("<tr>") == 1 + 2  # the heading row and two problems
+    assert "Okända kolumner: “personnummer”, “förnamn”, “efternamn”." in problems
+    assert "Kolumner saknas: national_id, first_name, last_name." in problems
+    assert problems.count("service_type") == 0
+    for english in ("Unknown column", "Missing column", "The columns are", "file</code>"):
+        assert english not in main
+    assert Client.objects.count() == 0
+
+
+def test_a_rejected_row_says_why_in_swedish_by_the_column_s_name(setting: Setting) -> None:
+    http = login(make_staff(Role.PROVIDER_MANAGER, provider=setting.provider))
+    rows = standard_rows(2)
+    rows[-1] = row(client_fields(3, start_date="2024-13-01"))
+
+    response = upload(http, setting, to_csv(rows))
+
+    main = _main(response.content.decode())
+    assert "Rätta det här problemet i filen från verksamhetssystemet" in main
+    assert "Startdatum <code>start_date</code>" in main
+    assert "Inte ett datum: skriv det som ÅÅÅÅ-MM-DD." in main
+    # The columns are offered, folded away: the header was right.
+    assert '<details class="card" id="column-guide">' in main

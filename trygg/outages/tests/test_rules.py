@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import translation
@@ -58,7 +59,7 @@ def test_the_refusal_names_the_earliest_slot_that_meets_every_rule(world: World)
     # Managers need 14 days from Monday 3 March, 11:00: Monday the 17th is out of the
     # window, so Tuesday the 18th at 09:00.
     assert violation.earliest == local(2025, 3, 18, 9)
-    assert "2025-03-18 09:00" in violation.message
+    assert re.search(r"Tue 18 Mar (2025 )?09:00", violation.message)
     assert "09:00\u201314:00" in violation.message
 
 
@@ -101,7 +102,7 @@ def test_six_days_ahead_is_too_short_for_users_and_managers(world: World) -> Non
     # end on Wednesday 2 April at 09:00, inside the window (not the users' 26 March).
     assert users.earliest == violations[0].earliest == local(2025, 4, 2, 9)
     assert "7 days" in users.message
-    assert "2025-04-02 09:00" in users.message
+    assert re.search(r"Wed 2 Apr (2025 )?09:00", users.message)
 
 
 def test_ten_days_ahead_is_too_short_for_managers_only(world: World) -> None:
@@ -308,5 +309,5 @@ def test_the_suggested_start_is_inside_the_window_not_at_the_end_of_the_notice(
     )
     assert [v.rule for v in violations] == ["notice_managers"]
     assert violations[0].earliest == local(2025, 3, 18, 9)
-    assert "2025-03-18 09:00" in violations[0].message
+    assert re.search(r"Tue 18 Mar (2025 )?09:00", violations[0].message)
     assert "2025-03-17" not in violations[0].message

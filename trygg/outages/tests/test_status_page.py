@@ -115,3 +115,20 @@ def test_a_cancelled_outage_stays_in_the_feed_as_cancelled_with_the_same_uid(
     assert before["UID"] == after["UID"]
     assert str(after["STATUS"]) == "CANCELLED"
     assert int(after["SEQUENCE"]) > int(before["SEQUENCE"])
+
+
+def test_times_are_called_swedish_time_never_a_zone_name(world: World) -> None:
+    make_outage(world.municipality, in_days=3, title="Besöksappen uppgraderas")
+    text = HttpClient(headers={"cookie": "trygg_language=sv"}).get("/status/").text
+    assert "Alla tider är svensk tid." in text
+    assert "Europe/" not in text
+
+
+def test_a_norwegian_municipality_keeps_norwegian_time(world: World) -> None:
+    world.municipality.country = "NO"
+    world.municipality.time_zone = "Europe/Oslo"
+    world.municipality.save()
+    make_outage(world.municipality, in_days=3, title="Besøksappen oppgraderes")
+    text = HttpClient(headers={"cookie": "trygg_language=nb"}).get("/status/").text
+    assert "Alle tider er norsk tid." in text
+    assert "Europe/" not in text

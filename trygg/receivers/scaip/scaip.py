@@ -44,6 +44,9 @@ from enum import IntEnum, StrEnum
 from typing import Any
 from xml.sax.saxutils import escape
 
+# Marks labels for translation and returns them unchanged: the codec stays plain data.
+from trygg.lib.translatable import gettext_noop
+
 CONTENT_TYPE = "application/scaip+xml"
 REQUEST_ROOT = "mrq"
 RESPONSE_ROOT = "mrs"
@@ -231,6 +234,43 @@ STATUS_CODE_KINDS: dict[str, EventKind] = {
     "0116": EventKind.RESTORE,  # redundant communication link re-established
     "0124": EventKind.RESTORE,  # radio test transmission re-established
 }
+
+# What each status code above means, and what the message types without one mean: English,
+# marked for translation, so the alarm pages name the event in the reader's language
+# (`trygg.alarms.event_names`) rather than show "0010".
+STATUS_CODE_LABELS: dict[str, str] = {
+    "0009": gettext_noop("Automatic alarm (fall detector or sensor)"),
+    "0010": gettext_noop("Alarm button pressed"),
+    "0011": gettext_noop("Alert"),
+    "0110": gettext_noop("Assistance requested"),
+    "0102": gettext_noop("Test transmission, primary channel"),
+    "0103": gettext_noop("Test transmission, backup channel"),
+    "0014": gettext_noop("Battery failure"),
+    "0016": gettext_noop("Battery low"),
+    "0125": gettext_noop("Tamper alarm"),
+    "0085": gettext_noop("Power failure"),
+    "0015": gettext_noop("Battery OK"),
+    "0019": gettext_noop("Alarm cancelled by the user"),
+    "0070": gettext_noop("Normal state"),
+    "0086": gettext_noop("Power restored"),
+    "0091": gettext_noop("Re-established"),
+    "0092": gettext_noop("Automatic reset"),
+    "0093": gettext_noop("Manual reset"),
+    "0094": gettext_noop("Restored"),
+    "0112": gettext_noop("IP connection re-established"),
+    "0113": gettext_noop("Mobile network connection re-established"),
+    "0114": gettext_noop("Telephone line connection re-established"),
+    "0115": gettext_noop("Primary communication link re-established"),
+    "0116": gettext_noop("Backup communication link re-established"),
+    "0124": gettext_noop("Radio test transmission re-established"),
+}
+MESSAGE_TYPE_LABELS: dict[str, str] = {
+    MessageType.MESSAGE: gettext_noop("Alarm (no status code)"),
+    MessageType.RESET: gettext_noop("Reset at the unit"),
+    MessageType.INFORMATION: gettext_noop("Information about an alarm"),
+    MessageType.HEARTBEAT: gettext_noop("Heartbeat"),
+}
+assert set(STATUS_CODE_LABELS) == set(STATUS_CODE_KINDS)
 
 
 # The restore codes that say which condition ended; the others ("0070" normal state, "0094"

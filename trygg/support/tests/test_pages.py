@@ -68,7 +68,9 @@ def test_in_the_evening_the_care_worker_gets_their_districts_line(
     assert "Larmorganisation Norr" in locks
     assert 'href="tel:07017406' in locks
     assert "Använd reservnyckeln." in locks  # the backup key first
-    assert "Låsfellinjen" in locks  # then the lock fault line
+    # Then the lock fault line, its step's words with its number, its name not repeated.
+    assert "Ring låsfellinjen <a" in locks
+    assert "Ring låsfellinjen: Låsfellinjen" not in locks
 
 
 def test_a_district_can_be_chosen(place: Place, login: Login, frozen_now: Freeze) -> None:
@@ -107,7 +109,10 @@ def test_the_camera_card_shows_the_call_out_fee_out_of_hours(
     response = http.get(WHO)
     cameras = response.text.split('id="system-cameras"')[1].split("</section>")[0]
     assert "Nattöga service" in cameras
-    assert "SEK 9" in cameras
+    # Money as Swedes write it, on one line: "9 800 kr", not "SEK 9 800".
+    assert "Utryckningsavgift utanför kontorstid: 9\u00a0800\u00a0kr" in cameras
+    assert "SEK" not in cameras
+    assert 'class="badge bad wrap fee"' in cameras  # the badge that wraps instead of clipping
 
 
 def test_during_opening_hours_the_support_line_answers(
@@ -143,7 +148,8 @@ def test_the_catalogue_shows_roles_hours_levels_and_fees(place: Place, login: Lo
     assert response.status_code == 200
     text = response.text
     assert "Digital tillsyn (kamera och sensor)" in text
-    assert "SEK 9" in text
+    assert "<dd>9\u00a0800\u00a0kr</dd>" in text
+    assert "SEK" not in text
     assert "Nattöga AB driftcenter" in text
     assert str(place.people["welfare_tech"].get_full_name()) in text
     assert "07:00\u201316:00" in text
@@ -187,7 +193,9 @@ def test_the_register_shows_totals_and_the_record_button(
     response = login(place.people[who]).get(CALL_OUTS)
     assert response.status_code == 200
     assert NEW_CALL_OUT in response.text
-    assert "24" in response.text  # 9,800 + 4,500 + 9,800 = 24,100
+    # 9 800 + 4 500 + 9 800, written as Swedes write money.
+    assert "<dt>Totalt</dt><dd>24\u00a0100\u00a0kr</dd>" in response.text
+    assert "SEK" not in response.text.split("<table", 1)[1].split("</table>", 1)[0]
 
 
 def _form(place: Place, **overrides: str) -> dict[str, str]:
@@ -295,3 +303,26 @@ def test_the_catalogue_says_which_lines_serve_municipal_staff_only(
     assert "Bara kommunens egen personal" in it_service
     assert "eget företags IT-support" in it_service
     assert "Låser inte upp konton och byter inte lösenord." in response.text
+
+
+def test_an_out_of_hours_line_is_not_said_to_be_open_around_the_clock(
+    place: Place, login: Login
+) -> None:
+    text = login(place.people["care_worker"]).get(SERVICES).text
+    # The district's alarm organisation answers day and night but is offered only while
+    # support is closed: tagged out-of-hours, it must not say "Dygnet runt".
+    line = text.split("Larmorganisation Norr", 1)[1].split("</div>", 1)[0]
+    assert "Jourlinje (utanför kontorstid)" in line
+    assert "När supportlinjen är stängd" in line
+    assert "Dygnet runt" not in line
+    # A vendor line open around the clock still says so, once, not also in its name.
+    vendor = text.split("Nattöga service", 1)[1].split("</div>", 1)[0]
+    assert "Dygnet runt" in vendor
+    assert "(dygnet runt)" not in text
+
+
+def test_the_chooser_that_lists_teams_is_called_a_team_chooser(place: Place, login: Login) -> None:
+    text = login(place.people["care_worker"]).get(WHO).text
+    assert "Ditt arbetslag" in text
+    assert "Inget arbetslag: de allmänna linjerna" in text
+    assert "Distrikt" not in text
