@@ -4,6 +4,7 @@ the pages are where training is planned; the admin is for corrections."""
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import models
 
 from trygg.core.admin import ScopedAdmin, site
 
@@ -17,6 +18,7 @@ class TrainingSessionAdmin(ScopedAdmin):
     search_fields = ["title"]
     # Who planned it is kept as it was; a staff picker would list every login there is.
     readonly_fields = ["created_by", "created_at"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(StartPlan, site=site)

@@ -113,7 +113,7 @@ class SessionIn(Schema):
     ends_at: BoundedDateTime
     place: str = Field("", max_length=200)
     link: str = Field("", max_length=500)
-    systems: list[System] = Field(..., min_length=1)
+    systems: list[System] = Field(..., description="At least one")
     agenda: str = Field(..., min_length=1, max_length=4000)
     seats: int = Field(..., ge=1, le=MAX_SEATS)
     repeat_weeks: int = Field(0, ge=0, le=12, description="Weeks between repeated sessions")
@@ -126,7 +126,7 @@ class SessionChangeIn(Schema):
     ends_at: BoundedDateTime
     place: str = Field("", max_length=200)
     link: str = Field("", max_length=500)
-    systems: list[System] = Field(..., min_length=1)
+    systems: list[System] = Field(..., description="At least one")
     agenda: str = Field(..., min_length=1, max_length=4000)
     seats: int = Field(..., ge=1, le=MAX_SEATS)
 
