@@ -211,6 +211,12 @@ class WebCourseForm(forms.Form):
         self.fields["person"].queryset = people  # type: ignore[attr-defined]
 
 
+class OwnWebCourseForm(forms.Form):
+    """The web course a staff member records for themself."""
+
+    completed_on = BoundedDateField(label=_("Completed on"), widget=_DATE)
+
+
 class PersonForm(forms.Form):
     person = PersonField(label=_("Person"), queryset=User.objects.none())
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from trygg.core.models import Municipality, Provider, User
+from trygg.core.models import Municipality, Provider
 from trygg.core.web import request_user
 
 from . import access, services
@@ -29,6 +29,7 @@ from .forms import (
     BookingForm,
     MoveForm,
     NewSessionForm,
+    OwnWebCourseForm,
     PersonForm,
     SessionForm,
     StartPlanForm,
@@ -636,7 +637,7 @@ def me(request: HttpRequest) -> HttpResponse:
     errors: dict[int, str] = {}
     if request.method == "POST":
         provider = next((p for p in own if str(p.pk) == request.POST.get("provider")), None)
-        form = WebCourseForm(request.POST, people=User.objects.filter(pk=user.pk))
+        form = OwnWebCourseForm(request.POST)
         if provider is None:
             status = 400
             messages.error(request, _("Choose one of your providers."))
