@@ -287,7 +287,7 @@ def _aware(moment: dt.datetime, municipality: Municipality) -> dt.datetime:
 
 @router.get(
     "/providers",
-    response=list[ProviderTrainingOut],
+    response={200: list[ProviderTrainingOut]},
     summary="Starting providers and their readiness (the caller's own provider for a manager)",
 )
 def list_providers(request: HttpRequest) -> list[dict[str, Any]]:
@@ -310,7 +310,7 @@ def _provider_detail(provider: Provider) -> dict[str, Any]:
 
 @router.get(
     "/providers/{provider_id}",
-    response=ProviderDetailOut,
+    response={200: ProviderDetailOut, 404: Error},
     summary="A provider's start, people, bookings and web courses",
 )
 def get_provider(request: HttpRequest, provider_id: BoundedInt) -> dict[str, Any]:
@@ -319,7 +319,7 @@ def get_provider(request: HttpRequest, provider_id: BoundedInt) -> dict[str, Any
 
 @router.put(
     "/providers/{provider_id}/start",
-    response={200: ProviderDetailOut, 400: Error, 403: Error},
+    response={200: ProviderDetailOut, 400: Error, 403: Error, 404: Error},
     summary="Record the provider's approval and agreed start of operations",
 )
 def put_start(
@@ -414,7 +414,7 @@ def my_training(request: HttpRequest) -> list[dict[str, Any]]:
 # Sessions and bookings ----------------------------------------------------------------
 
 
-@router.get("/sessions", response=SessionPage, summary="The training schedule")
+@router.get("/sessions", response={200: SessionPage, 403: Error}, summary="The training schedule")
 def list_sessions(request: HttpRequest, filters: Query[SessionFilter]) -> dict[str, Any]:
     if not access.can_see_sessions(request.user):
         raise PermissionError("Only the service desk and providers' managers.")
@@ -484,7 +484,7 @@ def _session_detail(request: HttpRequest, session: TrainingSession) -> dict[str,
 
 @router.get(
     "/sessions/{session_id}",
-    response=SessionDetailOut,
+    response={200: SessionDetailOut, 403: Error, 404: Error},
     summary="A session and the bookings on it the caller may see",
 )
 def get_session(request: HttpRequest, session_id: BoundedInt) -> dict[str, Any]:
@@ -502,7 +502,7 @@ def _trainer_session(request: HttpRequest, session_id: int) -> TrainingSession:
 
 @router.put(
     "/sessions/{session_id}",
-    response={200: SessionDetailOut, 400: Error, 403: Error},
+    response={200: SessionDetailOut, 400: Error, 403: Error, 404: Error},
     summary="Change a session not yet held (everyone booked is told)",
 )
 def change_session(
@@ -530,7 +530,7 @@ def change_session(
 
 @router.post(
     "/sessions/{session_id}/cancel",
-    response={200: SessionDetailOut, 400: Error, 403: Error},
+    response={200: SessionDetailOut, 400: Error, 403: Error, 404: Error},
     summary="Cancel a session not yet held (everyone booked is told)",
 )
 def cancel_session(request: HttpRequest, session_id: BoundedInt) -> Status[dict[str, Any]]:
@@ -545,7 +545,7 @@ def cancel_session(request: HttpRequest, session_id: BoundedInt) -> Status[dict[
 
 @router.post(
     "/sessions/{session_id}/bookings",
-    response={201: BookingOut, 400: Error, 403: Error},
+    response={201: BookingOut, 400: Error, 403: Error, 404: Error},
     summary="Book one of a provider's people on a session (the provider is told)",
 )
 def create_booking(
@@ -583,7 +583,7 @@ def _reloaded(booking: Booking) -> dict[str, Any]:
 
 @router.post(
     "/bookings/{booking_id}/move",
-    response={200: BookingOut, 400: Error, 403: Error},
+    response={200: BookingOut, 400: Error, 403: Error, 404: Error},
     summary="Move a booking to another session (the provider is told)",
 )
 def move_booking(
@@ -609,7 +609,7 @@ def move_booking(
 
 @router.delete(
     "/bookings/{booking_id}",
-    response={200: BookingOut, 400: Error, 403: Error},
+    response={200: BookingOut, 400: Error, 403: Error, 404: Error},
     summary="Cancel a booking (the provider is told)",
 )
 def delete_booking(request: HttpRequest, booking_id: BoundedInt) -> Status[dict[str, Any]]:
@@ -623,7 +623,7 @@ def delete_booking(request: HttpRequest, booking_id: BoundedInt) -> Status[dict[
 
 @router.put(
     "/bookings/{booking_id}/attendance",
-    response={200: BookingOut, 400: Error, 403: Error},
+    response={200: BookingOut, 400: Error, 403: Error, 404: Error},
     summary="Record whether the person attended, once the session has begun",
 )
 def put_attendance(

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +23,9 @@ from . import notices
 from .constants import MAX_REPEATS, MAX_SEATS, TEACHER_LED_ROLES, SessionKind, System
 from .models import Booking, StartPlan, SupportUser, TrainingSession, WebCourseCompletion
 from .notices import Change
+
+# Links are shown to people as links: only web addresses, never javascript: or the like.
+_LINK = URLValidator(schemes=["https", "http"])
 
 
 class TrainingError(Exception):
@@ -119,6 +124,13 @@ def _check_session(
         raise TrainingError(_("A session lasts at most 12 hours; plan a second one."), "ends_at")
     if not place.strip() and not link.strip():
         raise TrainingError(_("Give a place or a link to the session."), "place")
+    if link.strip():
+        try:
+            _LINK(link.strip())
+        except ValidationError as exc:
+            raise TrainingError(
+                _("Give the link as a web address starting with https://."), "link"
+            ) from exc
     if not systems:
         raise TrainingError(_("Choose the IT systems the session covers."), "systems")
     unknown = [code for code in systems if code not in System.values]

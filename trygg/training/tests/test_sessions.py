@@ -66,6 +66,7 @@ def test_a_fixed_schedule_keeps_the_local_time_across_summer_time(world: World) 
         ),
         ({"ends_at": at(TODAY + dt.timedelta(days=7), 12)}, "ends_at"),
         ({"link": "", "place": "  "}, "place"),
+        ({"link": "javascript:alert(1)"}, "link"),
         ({"systems": []}, "systems"),
         ({"systems": ["fax"]}, "systems"),
         ({"agenda": " "}, "agenda"),
