@@ -12,6 +12,6 @@ class TrainingConfig(AppConfig):
 
         from .access import shown_in_menu
 
-        # The municipality's trainers, and the staff of providers that start under the
-        # contract (their managers see the provider, everyone else their own training).
+        # The municipality's trainers, and every provider's staff (their managers see the
+        # provider, everyone else their own training).
         menu.register("training", _("Training"), "training:index", position=95, shown=shown_in_menu)

@@ -46,7 +46,9 @@ class StartPlan(models.Model):
         ordering = ["starts_on", "provider__name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(starts_on__gte=F("approved_on")), name="startplan_start_after_approval"
+                condition=Q(starts_on__gte=F("approved_on")),
+                name="startplan_start_after_approval",
+                violation_error_message=_("The start of operations cannot be before the approval."),
             )
         ]
 
@@ -83,9 +85,15 @@ class TrainingSession(models.Model):
         indexes = [models.Index(fields=["municipality", "starts_at"])]
         constraints = [
             models.CheckConstraint(
-                condition=Q(ends_at__gt=F("starts_at")), name="trainingsession_ends_after_start"
+                condition=Q(ends_at__gt=F("starts_at")),
+                name="trainingsession_ends_after_start",
+                violation_error_message=_("The session must end after it starts."),
             ),
-            models.CheckConstraint(condition=Q(seats__gte=1), name="trainingsession_has_seats"),
+            models.CheckConstraint(
+                condition=Q(seats__gte=1),
+                name="trainingsession_has_seats",
+                violation_error_message=_("A session has at least one seat."),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -47,9 +47,10 @@ def starting(world: World) -> TrainingSession:
 def test_the_menu_shows_training_to_those_it_concerns(world: World, starting: object) -> None:
     for user in (world.service_desk, world.admin, world.manager_a, world.worker_a):
         assert 'href="/training/"' in http_as(user).get("/").text, user.username
-    # The municipality's own provider does not start under the contract; auditors plan no
-    # training.
-    for user in (world.own_manager, world.auditor):
+    # The municipality's own provider runs home care too: its staff take the web course.
+    assert 'href="/training/"' in http_as(world.own_manager).get("/").text
+    # Auditors plan no training and have no provider.
+    for user in (world.auditor,):
         assert 'href="/training/"' not in http_as(user).get("/").text, user.username
 
 
@@ -264,3 +265,13 @@ def test_another_municipality_is_out_of_reach(world: World, starting: TrainingSe
     booking = Booking.objects.get(person=world.manager_a)
     assert http.post(f"/training/bookings/{booking.pk}/cancel/").status_code == 404
     assert "Morgonljus" not in _main(http.get("/training/").text)
+
+
+def test_the_admin_refuses_a_start_before_the_approval(world: World) -> None:
+    response = http_as(world.admin).post(
+        "/admin/training/startplan/add/",
+        {"provider": world.provider_b.pk, "approved_on": "2026-05-04", "starts_on": "2026-05-01"},
+    )
+    assert response.status_code == 200  # the form again, with the reason
+    assert "Verksamhetsstarten kan inte ligga före godkännandet." in response.text
+    assert not StartPlan.objects.exists()
