@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "trygg.outages",
     "trygg.support",
     "trygg.servicedesk",
+    "trygg.training",
     "trygg.front",
     # Last: the composition root (serve, worker, receive, token), above every app.
     "trygg",

@@ -65,6 +65,8 @@ LOGOUT_URL_NAMES = frozenset({"logout", "admin:logout"})
 ROLE_ONLY_PATHS = {
     "/audit/access-log/": {Role.AUDITOR, Role.PROVIDER_MANAGER},
     "/import/": {Role.PROVIDER_MANAGER, Role.MUNICIPAL_ADMIN},
+    "/training/sessions/": {Role.WELFARE_TECH, Role.MUNICIPAL_ADMIN, Role.PROVIDER_MANAGER},
+    "/training/sessions/new/": {Role.WELFARE_TECH, Role.MUNICIPAL_ADMIN},
 }
 ADMIN_ROLES = frozenset({Role.MUNICIPAL_ADMIN})
 # What an `<kind>_id`, `<kind>_pk` or a `pk` after `/<kind>s/` names.
@@ -97,6 +99,10 @@ KINDS = frozenset(
         "district",
         "respondershift",
         "alarmpolicy",
+        "session",
+        "trainingsession",
+        "startplan",
+        "booking",
     }
 )
 # Parameter names that say less than the kind: orders/new/<type_pk>/ names an order type.
@@ -120,6 +126,8 @@ MUNICIPAL_KINDS = frozenset(
         "district",
         "respondershift",
         "alarmpolicy",
+        "session",
+        "trainingsession",
     }
 )
 PERSONAS = [*Role.values, NO_ROLE]

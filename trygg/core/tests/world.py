@@ -49,6 +49,8 @@ from trygg.servicedesk.models import Order, OrderType
 from trygg.servicedesk.services import add_attachment, place_order
 from trygg.support import demo as support_demo
 from trygg.support.models import CallOut, EscalationStep, Service, SupportLine
+from trygg.training.constants import SessionKind
+from trygg.training.models import Booking, StartPlan, TrainingSession, WebCourseCompletion
 
 from .factories import (
     ClientFactory,
@@ -85,6 +87,8 @@ class Corner:
     alarm: Alarm
     order: Order
     shared: dict[str, Model]  # the municipality's own: catalogue, outages, support lines
+    start_plan: StartPlan
+    booking: Booking
 
     def objects(self) -> dict[str, Model]:
         """Objects by the kind a URL parameter names."""
@@ -110,6 +114,8 @@ class Corner:
             "servicetype": self.service_type,
             "apitoken": self.api_token,
             "notification": self.notification,
+            "startplan": self.start_plan,
+            "booking": self.booking,
         }
 
 
@@ -238,6 +244,17 @@ def _corner(
     add_attachment(
         staff, order, SimpleUploadedFile("kvitto.txt", b"Kvittens", content_type="text/plain")
     )
+    shared = _shared(municipality, staff)
+    # The provider starts under the contract: its care worker is booked on a training session.
+    start_plan = StartPlan.objects.create(
+        provider=provider, approved_on=dt.date(2030, 1, 2), starts_on=dt.date(2030, 3, 1)
+    )
+    session = shared["session"]
+    assert isinstance(session, TrainingSession)
+    booking = Booking.objects.create(session=session, provider=provider, person=staff)
+    WebCourseCompletion.objects.create(
+        municipality=municipality, person=staff, completed_on=dt.date(2029, 12, 1)
+    )
     return Corner(
         municipality,
         provider,
@@ -252,7 +269,9 @@ def _corner(
         alarm_unit,
         alarm,
         order,
-        _shared(municipality, staff),
+        shared,
+        start_plan,
+        booking,
     )
 
 
@@ -294,7 +313,23 @@ def _shared(municipality: Municipality, recorder: User) -> dict[str, Model]:
             ends=dt.time(7),
         )
     AlarmPolicy.objects.get_or_create(municipality=municipality)
+    session = TrainingSession.objects.filter(municipality=municipality).first()
+    if session is None:
+        starts = now + dt.timedelta(days=30)
+        session = TrainingSession.objects.create(
+            municipality=municipality,
+            kind=SessionKind.STARTUP,
+            title="Uppstartsutbildning",
+            starts_at=starts,
+            ends_at=starts + dt.timedelta(hours=3),
+            place="Stadshuset",
+            systems="visit_app,locks",
+            agenda="Besöksappen och låsen",
+            seats=10,
+        )
     objects: dict[str, Model | None] = {
+        "session": session,
+        "trainingsession": session,
         "district": district,
         "respondershift": ResponderShift.objects.filter(municipality=municipality).first(),
         "alarmpolicy": AlarmPolicy.objects.filter(municipality=municipality).first(),
