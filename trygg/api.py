@@ -16,6 +16,7 @@ from trygg.outages.api import router as outages_router
 from trygg.receivers.api import router as device_router
 from trygg.servicedesk.api import router as servicedesk_router
 from trygg.support.api import router as support_router
+from trygg.visits.api import router as visits_router
 
 api = NinjaAPI(
     title="Trygg API",
@@ -34,6 +35,7 @@ api.add_router("/integration/", integration_router)
 api.add_router("/outages/", outages_router)
 api.add_router("/servicedesk/", servicedesk_router)
 api.add_router("/support/", support_router)
+api.add_router("/visits/", visits_router)
 
 
 @api.exception_handler(PermissionError)
