@@ -9,12 +9,12 @@ other's visits.
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from trygg.core.access import clients as visible_clients
 from trygg.core.access import scope_for
 from trygg.core.constants import PROVIDER_ROLES, Role
-from trygg.core.models import ClientQuerySet, User
+from trygg.core.models import ClientQuerySet, RoleAssignment, User
 
 from .models import Visit, VisitQuerySet
 
@@ -54,3 +54,20 @@ def clients_for_the_day(user: User) -> ClientQuerySet:
     if scope.team_ids:
         return mine.filter(team_id__in=scope.team_ids)
     return mine
+
+
+def colleagues(user: User) -> QuerySet[User]:
+    """Who the phone offers as the second staff member on a visit (double staffing): the
+    active staff of the user's providers in the user's teams, or every one of their
+    providers' staff for someone in no team."""
+    scope = scope_for(user)
+    assignments = RoleAssignment.objects.filter(
+        provider_id__in=scope.providers_with(PROVIDER_ROLES), role__in=PROVIDER_ROLES
+    )
+    if scope.team_ids:
+        assignments = assignments.filter(teams__in=scope.team_ids)
+    return (
+        User.objects.filter(is_active=True, pk__in=assignments.values("user_id"))
+        .exclude(pk=user.pk)
+        .order_by("first_name", "last_name", "pk")
+    )

@@ -144,9 +144,18 @@ class Choice(Schema):
     label: str
 
 
+class PersonOut(Schema):
+    id: int
+    name: str
+
+
 class DayOut(Schema):
     date: dt.date
+    user: PersonOut = Field(description="Whose day this is: the phone keeps it under this id.")
     clients: list[DayClientOut]
+    colleagues: list[PersonOut] = Field(
+        description="Who may be named as the second staff member (double staffing)."
+    )
     tasks: list[Choice] = Field(description="Every task (service type) of the municipality.")
     no_tag_reasons: list[Choice]
 
@@ -169,7 +178,9 @@ def day(request: HttpRequest) -> Any:
     except PermissionError as exc:
         return Status(403, {"detail": str(exc)})
     today = registrar.municipality.today()
-    clients = list(access.clients_for_the_day(user).order_by("last_name", "first_name"))
+    clients = list(
+        access.clients_for_the_day(user).active_on(today).order_by("last_name", "first_name")
+    )
     ids = [client.pk for client in clients]
     services: dict[int, list[dict[str, Any]]] = {}
     for grant in (
@@ -193,6 +204,11 @@ def day(request: HttpRequest) -> Any:
     log_request_access(request, clients, AccessAction.API_LIST)
     return {
         "date": today,
+        "user": {"id": user.pk, "name": user.get_full_name() or user.username},
+        "colleagues": [
+            {"id": person.pk, "name": person.get_full_name() or person.username}
+            for person in access.colleagues(user)
+        ],
         "clients": [
             {
                 "id": client.pk,
