@@ -286,7 +286,7 @@ def test_the_phone_s_data_stays_with_the_person_logged_in(
 
     # Logging out with a registration not yet sent: the phone warns, and keeps it.
     page.get_by_role("button", name="Logga ut").click()
-    expect(page.locator("#confirm-text")).to_contain_text("1 registreringar är inte skickade än")
+    expect(page.locator("#confirm-text")).to_contain_text("En registrering är inte skickad än")
     browser_session.shot(page, "logout-warning")
     page.locator("#confirm").get_by_role("button", name="Nej, tillbaka").click()
     expect(page.locator("#view-day")).to_be_visible()
@@ -307,7 +307,9 @@ def test_the_phone_s_data_stays_with_the_person_logged_in(
     waiting(page).to_have_text("Allt är skickat")
     expect(page.locator("#done-list li")).to_have_count(0)
     page.locator("#queue-button").click()
-    expect(page.locator("#other-users")).to_contain_text("1 registreringar av en annan person")
+    expect(page.locator("#other-users")).to_contain_text(
+        "En registrering av en annan person väntar"
+    )
     expect(page.locator("#waiting-list li")).to_have_count(0)
     page.locator("#view-queue").get_by_role("button", name="Tillbaka").click()
     page.get_by_role("button", name="Logga ut").click()
@@ -350,6 +352,10 @@ def test_the_phone_s_data_stays_with_the_person_logged_in(
 
 def test_a_visit_after_an_alarm_carries_the_alarm(browser_session: Session, round_: Round) -> None:
     astrid, *_rest = round_.clients
+    safety_alarm = ServiceTypeFactory(
+        municipality=astrid.municipality, code="LARM", name="Trygghetslarm", category="safety_alarm"
+    )
+    GrantedServiceFactory(client=astrid, service_type=safety_alarm, provider=round_.provider)
     unit = register_alarm_unit(
         round_.tech,
         round_.provider.municipality,
@@ -381,9 +387,13 @@ def test_a_visit_after_an_alarm_carries_the_alarm(browser_session: Session, roun
     page.get_by_role("button", name="Skanna taggen").click()
     scan_code(page, round_.codes[0])
     expect(page.locator("#visit-alarm")).to_be_visible()
-    page.get_by_label("Personlig omvårdnad").check()
+    # Answering the alarm is the task ticked in advance; the planned care is not.
+    expect(page.get_by_label("Trygghetslarm")).to_be_checked()
+    expect(page.get_by_label("Personlig omvårdnad")).not_to_be_checked()
     page.get_by_role("button", name="Gå: skanna taggen").click()
     scan_code(page, round_.codes[0])
     expect(page.locator("#done-list .badge.ok")).to_have_text("Skickad", timeout=15_000)
-    assert Visit.objects.get().alarm_id == alarm.pk
+    visit = Visit.objects.get()
+    assert visit.alarm_id == alarm.pk
+    assert [task.service_type.code for task in visit.tasks.all()] == ["LARM"]
     expect(page.locator("#alarm-banner")).to_be_hidden()

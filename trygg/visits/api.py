@@ -21,7 +21,7 @@ from trygg.devices.models import NfcTag
 
 from . import access
 from .models import NoTagReason
-from .services import TOKEN_SCOPE, Registrar
+from .services import TOKEN_SCOPE, Registrar, planned_on_alarm_visit, planned_on_visit
 from .sync import BatchError, sync
 from .wire import MAX_ITEMS, SyncBatch, item_schema
 
@@ -126,6 +126,8 @@ class ServiceOut(Schema):
     name: str
     granted_minutes: int
     period: str
+    planned: bool = Field(description="A planned task of an ordinary visit (ticked in advance).")
+    on_alarm: bool = Field(description="The task of a visit after the client's alarm.")
 
 
 class DayClientOut(Schema):
@@ -195,6 +197,8 @@ def day(request: HttpRequest) -> Any:
                     "name": grant.service_type.name,
                     "granted_minutes": grant.granted_minutes,
                     "period": grant.period,
+                    "planned": planned_on_visit(grant.service_type.category),
+                    "on_alarm": planned_on_alarm_visit(grant.service_type.category),
                 }
             )
     tags: dict[int, list[str]] = {}

@@ -43,7 +43,7 @@ TAG_LINK_PREFIX = "/t/"
 
 def strings() -> dict[str, str]:
     """What the app's script says, in the person's language. `{name}` marks what the script
-    fills in."""
+    fills in; a key ending in `_one` is the text for a count of one."""
     words = {
         "online": gettext_lazy("Online"),
         "offline": gettext_lazy("No network"),
@@ -58,6 +58,7 @@ def strings() -> dict[str, str]:
         ),
         "no_clients": gettext_lazy("No clients match."),
         "client_count": gettext_lazy("{count} clients"),
+        "client_count_one": gettext_lazy("1 client"),
         "no_tag_at_door": gettext_lazy("No tag at the door"),
         "visited": gettext_lazy("Visited {time}"),
         "arrived": gettext_lazy("Arrived {time}"),
@@ -116,6 +117,10 @@ def strings() -> dict[str, str]:
         "outcome_declined": gettext_lazy("Declined"),
         "fix": gettext_lazy("Change and send again"),
         "discard": gettext_lazy("Throw away"),
+        "other_users_waiting_one": gettext_lazy(
+            "A registration by another person is waiting on this phone: it is sent when that "
+            "person logs in here."
+        ),
         "other_users_waiting": gettext_lazy(
             "{count} registrations by another person are waiting on this phone: they are "
             "sent when that person logs in here."
@@ -124,8 +129,15 @@ def strings() -> dict[str, str]:
             "You are logged out, so today's clients are removed from the phone. Log in again "
             "to go on."
         ),
+        "signed_out_waiting_one": gettext_lazy(
+            "One of your registrations is kept on the phone and sent when you have logged in."
+        ),
         "signed_out_waiting": gettext_lazy(
             "{count} of your registrations are kept on the phone and sent when you have logged in."
+        ),
+        "logout_waiting_one": gettext_lazy(
+            "A registration has not been sent yet. It stays on the phone and is sent when you "
+            "log in again. Log out anyway?"
         ),
         "logout_waiting": gettext_lazy(
             "{count} registrations have not been sent yet. They stay on the phone and are "

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from trygg.core.access import scope_for
-from trygg.core.constants import PROVIDER_ROLES
+from trygg.core.constants import PROVIDER_ROLES, ServiceCategory
 from trygg.core.models import ApiToken, Municipality, RoleAssignment, User
 from trygg.lib import workdays
 
@@ -126,3 +126,19 @@ class Locks:
         if through is None or day > through:
             return False
         return not any(first <= day <= last for first, last in self.open.get(provider_id, ()))
+
+
+# The safety alarm is granted like a service but performed only when the client raises it:
+# on the phone it is the task of a visit after an alarm, and not planned on any other.
+ALARM_TASK_CATEGORIES = frozenset({ServiceCategory.SAFETY_ALARM})
+
+
+def planned_on_visit(category: str) -> bool:
+    """Whether a granted service of this category is a planned task of an ordinary visit
+    (ticked in advance on the phone)."""
+    return category not in ALARM_TASK_CATEGORIES
+
+
+def planned_on_alarm_visit(category: str) -> bool:
+    """Whether a granted service of this category is the task of a visit after an alarm."""
+    return category in ALARM_TASK_CATEGORIES

@@ -18,7 +18,12 @@ from django.utils import timezone
 
 from trygg.alarms.models import Alarm, AlarmCategory, AlarmKind, AlarmStatus
 from trygg.core.constants import Role
-from trygg.core.tests.factories import ClientFactory, GrantedServiceFactory, make_staff
+from trygg.core.tests.factories import (
+    ClientFactory,
+    GrantedServiceFactory,
+    ServiceTypeFactory,
+    make_staff,
+)
 from trygg.devices.models import AlarmProtocol
 from trygg.devices.services import register_alarm_unit
 
@@ -221,3 +226,16 @@ def test_the_worker_forgets_the_session_s_data_on_logout() -> None:
     assert 'SESSION_DATABASES = "trygg-session-"' in script
     assert 'headers.get("X-Trygg-Offline") === "keep"' in script
     assert 'STATIC_PREFIX = "/static/"' in script
+
+
+def test_the_safety_alarm_is_the_task_of_a_visit_after_an_alarm_only(place: Place) -> None:
+    alarm_service = ServiceTypeFactory(
+        municipality=place.municipality, code="LARM", name="Trygghetslarm", category="safety_alarm"
+    )
+    GrantedServiceFactory(client=place.client, service_type=alarm_service, provider=place.provider)
+    clients = login(place.worker).get("/api/v1/visits/day").json()["clients"]
+    services = {
+        s["code"]: s for s in next(c for c in clients if c["id"] == place.client.pk)["services"]
+    }
+    assert (services["PERS"]["planned"], services["PERS"]["on_alarm"]) == (True, False)
+    assert (services["LARM"]["planned"], services["LARM"]["on_alarm"]) == (False, True)

@@ -28,7 +28,6 @@ const state = {
   done: [], // what was registered today
   alarm: null, // {alarm, client}: a visit after an alarm, waiting for the arrival scan
   view: "starting",
-  back: "day",
   fixing: null,
   signedOut: false,
   sync: "idle",
@@ -112,6 +111,7 @@ function renderBar() {
   if (waiting) parts.push(t("waiting", { count: waiting }));
   if (refused) parts.push(t("refused_count", { count: refused }));
   button.textContent = parts.length ? parts.join(" · ") : t("all_sent");
+  button.disabled = state.signedOut;
 }
 
 async function refreshQueue() {
@@ -211,6 +211,7 @@ async function signOut() {
   $("signed-out-waiting").textContent = t("signed_out_waiting", { count: kept });
   show($("signed-out-waiting"), kept > 0);
   root.dataset.state = "signed-out";
+  renderBar();
   go("signed-out");
 }
 
@@ -294,7 +295,6 @@ async function openScan(noTagClient = null) {
     radio.checked = departure && radio.value === state.current.no_tag_reason;
   }
   $("no-tag").open = Boolean(noTagClient);
-  state.back = departure ? "visit" : "day";
   go("scan");
   if (!nfc.reading && nfcAvailable()) await nfc.start();
   renderNfc();
@@ -316,9 +316,10 @@ async function begin(client, arrival, noTagReason) {
     address: `${client.street}, ${client.postal_code} ${client.city}`,
     services: client.services.map((service) => ({ value: service.code, label: service.name })),
     tags: client.tags,
-    // The planned tasks are the client's granted services; a visit after an alarm was not
-    // planned, so nothing is ticked for it.
-    tasks: alarm ? [] : client.services.map((service) => service.code),
+    // Ticked in advance: the planned tasks of the client's granted services, or on a visit
+    // after an alarm, the safety alarm (the day's list says which is which).
+    tasks: client.services.filter((service) => (alarm ? service.on_alarm : service.planned))
+      .map((service) => service.code),
     arrival,
     no_tag_reason: noTagReason,
     partner_id: null,
@@ -450,7 +451,6 @@ async function renderQueueView() {
 
 async function openQueue() {
   if (state.signedOut) return;
-  if (["day", "visit"].includes(state.view)) state.back = state.view;
   await refreshQueue();
   await renderQueueView();
   go("queue");
@@ -498,7 +498,6 @@ function openFix(entry) {
     item.partner_id || "");
   show($("fix-error"), false);
   fixFields();
-  state.back = "queue";
   go("fix");
 }
 
@@ -648,10 +647,13 @@ function wire() {
     begin(client, now, reason);
   });
   for (const button of document.querySelectorAll("#visit-app [data-back]")) {
+    // From changing a registration back to the queue; from the queue or a scan back to the
+    // visit in progress or the day.
     button.addEventListener("click", async () => {
-      if (state.back === "queue") { await openQueue(); return; }
-      if (state.back === "day") await renderDay();
-      go(state.current && state.back !== "queue" ? "visit" : state.back);
+      if (state.view === "fix") { await openQueue(); return; }
+      if (state.current) { go("visit"); return; }
+      await renderDay();
+      go("day");
     });
   }
   $("queue-button").addEventListener("click", openQueue);

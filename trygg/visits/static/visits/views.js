@@ -4,9 +4,12 @@ const STRINGS = JSON.parse(document.getElementById("visit-strings").textContent)
 const LANGUAGE = document.documentElement.lang || "sv";
 const CLOCK = new Intl.DateTimeFormat(LANGUAGE, { hour: "2-digit", minute: "2-digit" });
 
-// A string of the interface, with `{name}` filled in.
+const PLURAL = new Intl.PluralRules(LANGUAGE);
+
+// A string of the interface, with `{name}` filled in; for a count of one, its `_one` form.
 export function t(key, values = {}) {
-  const text = STRINGS[key] || key;
+  const one = "count" in values && PLURAL.select(Number(values.count)) === "one" ? STRINGS[`${key}_one`] : null;
+  const text = one || STRINGS[key] || key;
   return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
 }
 
@@ -50,11 +53,14 @@ export function renderClients(list, clients, visitedAt, query, onNoTag) {
   const shown = needle ? clients.filter((client) => searchable(client).includes(needle)) : clients;
   const rows = shown.map((client) => {
     const visited = visitedAt.get(client.id);
+    const badges = [
+      visited ? element("span", { class: "badge ok", text: t("visited", { time: clock(visited) }) }) : null,
+      client.tags.length ? null : element("span", { class: "badge warn", text: t("no_tag_at_door") }),
+    ].filter(Boolean);
     const summary = element("summary", {},
       element("span", { class: "client-name", text: client.name }),
       element("span", { class: "client-street", text: client.street }),
-      visited ? element("span", { class: "badge ok", text: t("visited", { time: clock(visited) }) }) : null,
-      client.tags.length ? null : element("span", { class: "badge warn", text: t("no_tag_at_door") }));
+      badges.length ? element("span", { class: "client-badges" }, ...badges) : null);
     const services = element("ul", { class: "services" },
       ...client.services.map((service) => element("li", { text: service.name })));
     const facts = element("div", { class: "client-facts" },
