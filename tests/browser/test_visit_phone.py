@@ -397,3 +397,45 @@ def test_a_visit_after_an_alarm_carries_the_alarm(browser_session: Session, roun
     assert visit.alarm_id == alarm.pk
     assert [task.service_type.code for task in visit.tasks.all()] == ["LARM"]
     expect(page.locator("#alarm-banner")).to_be_hidden()
+
+
+# Web NFC as Chrome on Android has it, with the reading permission already given: the
+# page's script sees the same API, and the test holds "the phone" against the tag.
+FAKE_NFC = """
+window.NDEFReader = class {
+    async scan() { window.__reader = this; }
+};
+const realQuery = navigator.permissions.query.bind(navigator.permissions);
+navigator.permissions.query = (what) =>
+    what && what.name === "nfc" ? Promise.resolve({ state: "granted" }) : realQuery(what);
+"""
+HOLD_TO_TAG = """(link) => window.__reader.onreading({
+    serialNumber: "04:a2:3b:4c:5d:6e:7f",
+    message: { records: [{ recordType: "url", data: new TextEncoder().encode(link) }] },
+})"""
+
+
+def test_with_nfc_a_visit_is_two_scans_and_no_tap(browser_session: Session, round_: Round) -> None:
+    astrid, *_rest = round_.clients
+    page = browser_session.new_page(phone=True)
+    page.context.add_init_script(FAKE_NFC)
+    browser_session.login(page, round_.worker)
+    open_app(browser_session, page, "nfc-ready")
+    expect(page.locator("#nfc-state")).to_have_text("Håll telefonen mot taggen.")
+    link = f"{browser_session.base_url}/t/{round_.codes[0]}"
+
+    page.evaluate(HOLD_TO_TAG, link)
+    expect(page.locator("#visit-name")).to_have_text(astrid.full_name)
+    expect(page.locator("#visit-since")).to_contain_text("tagg skannad")
+    expect(page.get_by_label("Personlig omvårdnad")).to_be_checked()
+    page.evaluate(HOLD_TO_TAG, link)
+    expect(page.locator("#done-list .badge.ok")).to_have_text("Skickad", timeout=15_000)
+
+    visit = Visit.objects.get()
+    assert (visit.client_id, visit.arrival, visit.departure) == (
+        astrid.pk,
+        Presence.TAG,
+        Presence.TAG,
+    )
+    assert visit.tag is not None
+    assert visit.tag.code == round_.codes[0]
