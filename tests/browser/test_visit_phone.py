@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 from dataclasses import dataclass
 from typing import Any
 
@@ -439,3 +440,38 @@ def test_with_nfc_a_visit_is_two_scans_and_no_tap(browser_session: Session, roun
     )
     assert visit.tag is not None
     assert visit.tag.code == round_.codes[0]
+
+
+def test_the_phone_reads_tag_codes_as_trygg_does(browser_session: Session) -> None:
+    """The phone's check of a typed code (visits/static/visits/tagcode.js) agrees with
+    lib.tagcodes, so a code the phone lets through is one the server knows how to read."""
+    rng = random.Random(13)
+    texts: list[str] = []
+    for _ in range(40):
+        code = tagcodes.generate()
+        compact = code.replace("-", "")
+        position = rng.randrange(8)
+        typo = compact[:position] + rng.choice(tagcodes.ALPHABET) + compact[position + 1 :]
+        swap = rng.randrange(7)
+        swapped = compact[:swap] + compact[swap + 1] + compact[swap] + compact[swap + 2 :]
+        texts += [code, compact.lower(), f"https://trygg.example/t/{code}", typo, swapped]
+    texts += ["", "7K3M", "7K3M-Q9XU", "7k3m q9xb", "OOOO-OOOO", "https://x/t/7K3MQ9XB/?a=1"]
+
+    def python(text: str) -> str:
+        try:
+            return tagcodes.parse(text)
+        except tagcodes.InvalidTagCode:
+            return "invalid"
+
+    page = browser_session.new_page()
+    browser_session.goto(page, "/login/")
+    phone = page.evaluate(
+        """async (texts) => {
+            const { parse } = await import("/static/visits/tagcode.js");
+            return texts.map((text) => {
+                try { return parse(text); } catch (error) { return "invalid"; }
+            });
+        }""",
+        texts,
+    )
+    assert phone == [python(text) for text in texts]
