@@ -429,6 +429,11 @@ def test_with_nfc_a_visit_is_two_scans_and_no_tap(browser_session: Session, roun
     expect(page.locator("#visit-name")).to_have_text(astrid.full_name)
     expect(page.locator("#visit-since")).to_contain_text("tagg skannad")
     expect(page.get_by_label("Personlig omvårdnad")).to_be_checked()
+    # Read again at once (held a moment too long): the same scan, not the departure.
+    page.evaluate(HOLD_TO_TAG, link)
+    page.wait_for_timeout(300)
+    expect(page.locator("#view-visit")).to_be_visible()
+    page.wait_for_timeout(5_000)
     page.evaluate(HOLD_TO_TAG, link)
     expect(page.locator("#done-list .badge.ok")).to_have_text("Skickad", timeout=15_000)
 

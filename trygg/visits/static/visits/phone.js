@@ -217,8 +217,19 @@ async function signOut() {
 
 // Scanning ------------------------------------------------------------------------------
 
+// A tag held to the phone a moment too long, or brought back by a shaking hand, is read
+// again: the same tag within a few seconds is the same scan, not the departure.
+const REREAD_MS = 5000;
+let lastRead = { texts: "", at: 0 };
+
 const nfc = new NfcReader(
-  ({ texts, uid }) => scanned(texts, "tag", uid),
+  ({ texts, uid }) => {
+    const key = texts.join("\n");
+    const now = Date.now();
+    const again = key === lastRead.texts && now - lastRead.at < REREAD_MS;
+    lastRead = { texts: key, at: now };
+    if (!again) scanned(texts, "tag", uid);
+  },
   (nfcState) => { state.nfc = nfcState; renderNfc(); if (nfcState === "unreadable") buzz([60, 60, 60]); },
 );
 const qr = new QrReader($("qr-video"));
@@ -708,6 +719,9 @@ function wire() {
 
 async function start() {
   wire();
+  // Registrations waiting for the network must not be evicted when the phone runs short of
+  // space: ask the browser to keep this site's storage.
+  if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
   await store.forgetOthers().catch(() => {});
   const row = await store.day().catch(() => null);
   if (row) {
