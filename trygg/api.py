@@ -18,6 +18,7 @@ from trygg.receivers.api import router as device_router
 from trygg.servicedesk.api import router as servicedesk_router
 from trygg.support.api import router as support_router
 from trygg.training.api import router as training_router
+from trygg.visits.api import router as visits_router
 
 api = NinjaAPI(
     title="Trygg API",
@@ -38,6 +39,7 @@ api.add_router("/outages/", outages_router)
 api.add_router("/servicedesk/", servicedesk_router)
 api.add_router("/support/", support_router)
 api.add_router("/training/", training_router)
+api.add_router("/visits/", visits_router)
 
 
 @api.exception_handler(PermissionError)

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "trygg.integration",
     "trygg.devices",
     "trygg.alarms",
+    "trygg.visits",
     "trygg.notifications",
     "trygg.outages",
     "trygg.support",

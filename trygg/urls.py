@@ -4,6 +4,7 @@ from django.urls import include, path
 from trygg.api import api
 from trygg.core.admin import site as admin_site
 from trygg.front import views as front_views
+from trygg.visits import phone as visit_phone
 
 handler403 = front_views.forbidden
 handler404 = front_views.not_found
@@ -23,6 +24,9 @@ urlpatterns = [
     path("support/", include("trygg.support.urls")),
     path("orders/", include("trygg.servicedesk.urls")),
     path("training/", include("trygg.training.urls")),
+    path("visits/", include("trygg.visits.urls")),
+    # The link written on every NFC tag (lib.tagcodes): `<site>/t/<code>`.
+    path("t/<str:code>", visit_phone.tag_link, name="tag_link"),
     path("api/v1/", api.urls),
     path("admin/", admin_site.urls),
 ]

@@ -491,3 +491,79 @@ class AlarmPlacement(models.Model):
 
     def is_active_on(self, day: dt.date) -> bool:
         return self.active_from <= day and (self.active_to is None or self.active_to >= day)
+
+
+class NfcTagQuerySet(models.QuerySet["NfcTag"]):
+    def in_place_on(self, day: dt.date) -> NfcTagQuerySet:
+        """Tags mounted at a client's door on `day` (both dates inclusive)."""
+        return self.filter(
+            client__isnull=False,
+            placed_on__lte=day,
+        ).filter(Q(retired_on__isnull=True) | Q(retired_on__gte=day))
+
+
+class NfcTag(InventoryItem):
+    """An NFC tag inside a client's door: holding the phone to it proves the visitor was
+    there (no position tracking). The code is written on the tag as a link and printed on
+    it as text and a QR code (`lib.tagcodes`); the chip's own serial number (uid) is
+    recorded when the tag is first scanned. A tag is in stock until it is placed at a
+    client's door, and retired when taken down; the same tag is never placed twice."""
+
+    code = models.CharField(_("tag code"), max_length=9)
+    uid = models.CharField(_("chip number"), max_length=20, blank=True)
+    client = models.ForeignKey(
+        Client,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="nfc_tags",
+        verbose_name=_("client"),
+    )
+    location = models.CharField(
+        _("where at the door"),
+        max_length=100,
+        blank=True,
+        help_text=_("For example: inside the front door, at eye height."),
+    )
+    placed_on = models.DateField(_("placed on"), null=True, blank=True)
+    retired_on = models.DateField(_("retired on"), null=True, blank=True)
+    registered_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = NfcTagQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("NFC tag")
+        verbose_name_plural = _("NFC tags")
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "code"], name="nfctag_code_unique"),
+            models.UniqueConstraint(
+                fields=["municipality", "uid"],
+                condition=~Q(uid=""),
+                name="nfctag_uid_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(client__isnull=True) | Q(placed_on__isnull=False),
+                name="nfctag_placed_with_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(retired_on__isnull=True)
+                | Q(placed_on__isnull=True)
+                | Q(retired_on__gte=models.F("placed_on")),
+                name="nfctag_valid_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["client", "placed_on"], name="nfctag_client")]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def is_in_place_on(self, day: dt.date) -> bool:
+        return (
+            self.client_id is not None
+            and self.placed_on is not None
+            and self.placed_on <= day
+            and (self.retired_on is None or self.retired_on >= day)
+        )

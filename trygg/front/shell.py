@@ -1,7 +1,8 @@
 """The staff PWA shell: the web-app manifest, the service worker and the offline page.
 
-Every phone page (the alarm phone today, the visit app next) extends `front/app.html` and
-with it becomes part of one installable app with one service worker for the whole site.
+Every phone page (the alarm phone, the visit app) extends `front/app.html` and with it
+becomes part of one installable app with one service worker for the whole site. A page that
+works offline asks the worker to keep it (`X-Trygg-Offline: keep`; see front/sw.js).
 None of these responses holds data: they are public, like the login page. The manifest is
 fetched with the session's cookies (`crossorigin="use-credentials"`) only so that its name
 is in the person's language.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -19,8 +21,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-# Raise when the offline page changes: installed workers then fetch it again.
-SHELL_VERSION = "2"
+# Raise when the offline page or the worker's caching changes: installed workers then start
+# afresh, with new caches (3: pages kept for offline use, the visit app).
+SHELL_VERSION = "3"
 
 
 def start_url() -> str:
@@ -63,6 +66,8 @@ def service_worker(request: HttpRequest) -> HttpResponse:
         {
             "offline_url": reverse("front:offline"),
             "start_url": start_url(),
+            "logout_url": reverse("logout"),
+            "static_prefix": settings.STATIC_URL,
             "version": SHELL_VERSION,
         },
         content_type="text/javascript",

@@ -206,6 +206,8 @@ def param_kind(route: Route, param: str) -> str:
         return "content_type"
     if param == "to_status":  # orders/<pk>/status/<to_status>/: a step's confirmation page
         return "order_status"
+    if param == "code" and route.name == "tag_link":  # t/<code>: the link on an NFC tag
+        return "tag_code"
     if route.is_admin and param == "object_id" and "content_type_id" in route.params:
         return "client"
     match = re.fullmatch(r"(\w+?)_(?:pk|id)", param)
@@ -243,6 +245,8 @@ def fill(route: Route, corner: Corner) -> str:
             values[param] = str(ContentType.objects.get_for_model(Client).pk)
         elif kind == "order_status":
             values[param] = "cancelled"
+        elif kind == "tag_code":
+            values[param] = "7K3M-Q9XB"
         else:
             values[param] = str(objects[kind].pk)
     text = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: values[m.group(1)], route.text)

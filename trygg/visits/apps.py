@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class VisitsConfig(AppConfig):
+    name = "trygg.visits"
+    label = "visits"
+    verbose_name = _("Visits")
+
+    def ready(self) -> None:
+        from trygg.alarms import links as alarm_links
+        from trygg.core import menu
+
+        from .access import registers_visits
+        from .phone import alarm_visit_url, registers_alarm_visit
+
+        # Next to "My alarms": the phone pages of those who go out to the clients.
+        menu.register(
+            "visit_phone", _("Register visits"), "visits:phone", position=6, shown=registers_visits
+        )
+        # An alarm the person took on the alarm phone: the visit it led to, one tap away.
+        alarm_links.register(
+            "visit", _("Register visit"), url=alarm_visit_url, shown=registers_alarm_visit
+        )
