@@ -4,12 +4,15 @@ unlock tokens, managers seeing who holds keys and revoking them."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
+from ninja.responses import Status
 
 from trygg.core import access as core_access
 from trygg.core.apiauth import session_auth
@@ -18,7 +21,9 @@ from trygg.core.services import log_request_access
 from trygg.core.web import request_user
 from trygg.lib.bounds import BoundedInt
 
-from . import access, services, tokens
+from . import access, keystore, services, tokens
+
+logger = logging.getLogger(__name__)
 
 router = Router(tags=["locks"], auth=session_auth)
 
@@ -54,7 +59,7 @@ class DetailOut(Schema):
 
 @router.get(
     "/tokens",
-    response={200: TokensOut, 403: DetailOut},
+    response={200: TokensOut, 403: DetailOut, 503: DetailOut},
     summary="Your unlock tokens for this shift",
     description=(
         "The phone fetches these before going out: for every door you hold a digital key "
@@ -69,7 +74,11 @@ def get_tokens(request: HttpRequest) -> Any:
     try:
         issued = tokens.issue_tokens(user)
     except tokens.NoTokens as exc:
-        return 403, {"detail": str(exc)}
+        return Status(403, {"detail": str(exc)})
+    except keystore.KeyStoreError:
+        # The operator's message (which file, what to do) goes to the server's log.
+        logger.exception("Unlock tokens could not be signed")
+        return Status(503, {"detail": _("Keys cannot be issued just now. Try again in a while.")})
     visible = set(
         core_access.clients(user)
         .filter(pk__in={c.pk for d in issued.doors for c in d.lock.clients_behind()})
@@ -94,7 +103,9 @@ def get_tokens(request: HttpRequest) -> Any:
             }
         )
     log_request_access(request, list(shown.values()), AccessAction.API_LIST)
-    return 200, {"issued_at": issued.issued_at, "key_version": issued.key_version, "doors": doors}
+    return Status(
+        200, {"issued_at": issued.issued_at, "key_version": issued.key_version, "doors": doors}
+    )
 
 
 class KeyOut(Schema):
@@ -193,7 +204,7 @@ def revoke(request: HttpRequest, digitalkey_id: int, body: RevokeIn) -> Any:
         key = services.revoke_key(user, key, note=body.reason)
     except services.KeyActionError as exc:
         raise HttpError(409, str(exc)) from exc
-    return 200, _key_out(access.get_key(user, key.pk))
+    return Status(200, _key_out(access.get_key(user, key.pk)))
 
 
 @router.post(
@@ -209,4 +220,4 @@ def lift(request: HttpRequest, digitalkey_id: int) -> Any:
         key = services.lift_revocation(user, key)
     except services.KeyActionError as exc:
         raise HttpError(409, str(exc)) from exc
-    return 200, _key_out(access.get_key(user, key.pk))
+    return Status(200, _key_out(access.get_key(user, key.pk)))

@@ -20,6 +20,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
+from ninja.responses import Status
 from pydantic import AwareDatetime, ConfigDict, field_validator
 
 from trygg.core.apiauth import BearerToken
@@ -69,6 +70,12 @@ class ContactOut(Schema):
 
 class DetailOut(Schema):
     detail: str
+
+
+class RefusedOut(Schema):
+    detail: str | list[dict[str, Any]] = Field(
+        description="Why nothing was stored: which event and what to change."
+    )
 
 
 @router.post(
@@ -126,7 +133,7 @@ class EventsOut(Schema):
 
 @router.post(
     "/events",
-    response={200: EventsOut, 401: DetailOut, 403: DetailOut, 422: DetailOut},
+    response={200: EventsOut, 401: DetailOut, 403: DetailOut, 422: RefusedOut},
     summary="A lock's events",
     description=(
         f"Up to {MAX_EVENTS} events: unlocked, locked, failed (with the refusal), "
@@ -153,9 +160,8 @@ def post_events(request: HttpRequest, body: EventsIn) -> Any:
     try:
         recorded = services.record_lock_events(lock, events, now=timezone.now())
     except services.EventError as exc:
-        return 422, {"detail": str(exc)}
-    return 200, {
-        "stored": recorded.stored,
-        "duplicates": recorded.duplicates,
-        "ids": recorded.event_ids,
-    }
+        return Status(422, {"detail": str(exc)})
+    return Status(
+        200,
+        {"stored": recorded.stored, "duplicates": recorded.duplicates, "ids": recorded.event_ids},
+    )
