@@ -87,7 +87,7 @@ def _locks_in_service(now: dt.datetime, lock_ids: Iterable[int] | None) -> dict[
         candidates = candidates.filter(pk__in=list(lock_ids))
     return {
         lock.pk: lock
-        for lock in candidates.only(
+        for lock in candidates.order_by().only(
             "pk", "placed_on", "removed_on", "client_id", "door_kind", "municipality__time_zone"
         )
         if lock.is_in_service(lock.municipality.local_date(now))
@@ -106,6 +106,23 @@ def _door_clients(locks: dict[int, DoorLock]) -> dict[int, list[int]]:
     return behind
 
 
+def _doors_of(holder_ids: list[int], now: dt.datetime) -> set[int]:
+    """The locks on the doors of the clients of the holders' teams and of the alarms they
+    answer (however things stand otherwise: `entitlements` decides)."""
+    team_ids = RoleAssignment.teams.through.objects.filter(
+        roleassignment__user_id__in=holder_ids, roleassignment__role__in=sorted(KEY_ROLES)
+    ).values("team_id")
+    alarm_clients = Alarm.objects.filter(
+        Q(status__in=[AlarmStatus.OPEN, AlarmStatus.ACKNOWLEDGED])
+        | Q(closed_at__gt=now - ALARM_KEY_MARGIN),
+        assigned_to_id__in=holder_ids,
+    ).values("client_id")
+    clients = Client.objects.filter(Q(team_id__in=team_ids) | Q(pk__in=alarm_clients)).values("pk")
+    flat = DoorLock.objects.filter(client_id__in=clients).values_list("pk", flat=True)
+    entrance = DoorLock.entrance_clients.through.objects.filter(client_id__in=clients)
+    return set(flat) | set(entrance.values_list("doorlock_id", flat=True))
+
+
 def entitlements(
     *,
     now: dt.datetime,
@@ -114,12 +131,16 @@ def entitlements(
 ) -> dict[tuple[int, int], list[Entitlement]]:
     """(holder, lock) -> every reason the holder may hold a key to the lock now."""
     holders = None if holder_ids is None else sorted(set(holder_ids))
+    if holders is not None and lock_ids is None:
+        # A phone's fetch: only the doors these people could have keys to, not the city's.
+        lock_ids = _doors_of(holders, now)
     locks = _locks_in_service(now, lock_ids)
     behind = _door_clients(locks)
     client_ids = sorted({c for ids in behind.values() for c in ids})
     clients = {
         c.pk: c
         for c in Client.objects.filter(pk__in=client_ids)
+        .order_by()
         .select_related("municipality")
         .only("pk", "team_id", "provider_id", "start_date", "end_date", "municipality__time_zone")
     }
@@ -201,7 +222,7 @@ def reconcile_keys(
     holders = None if holder_ids is None else sorted(set(holder_ids))
     lock_list = None if lock_ids is None else sorted(set(lock_ids))
     wanted = entitlements(now=now, holder_ids=holders, lock_ids=lock_list)
-    open_keys = DigitalKey.objects.open()
+    open_keys = DigitalKey.objects.open().order_by()
     if holders is not None:
         open_keys = open_keys.filter(holder_id__in=holders)
     if lock_list is not None:

@@ -75,15 +75,14 @@ def _window_end(
     longest = now + dt.timedelta(seconds=unlock.MAX_WINDOW)
     if key.reason == KeyReason.ALARM:
         # Answering an alarm is work whatever the roster says: the key is good until the
-        # alarm is closed (and the margin has passed), fetched anew while it is open.
+        # alarm is closed (and the margin has passed), fetched anew while it is open; never
+        # longer, so a closed alarm's door is shut to the responder soon after.
         alarm = key.alarm
         assert alarm is not None
         if alarm.closed_at is not None:
             end = alarm.closed_at + ALARM_KEY_MARGIN
         else:
             end = now + ALARM_TOKEN_WINDOW
-        if shift_end is not None:
-            end = max(end, shift_end)
         return min(end, longest) if end > now else None
     if shift_end is None:
         return None

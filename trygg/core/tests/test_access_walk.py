@@ -83,6 +83,7 @@ KINDS = frozenset(
         "phone",
         "alarmunit",
         "alarm",
+        "digitalkey",
         "order",
         "step",
         "attachment",

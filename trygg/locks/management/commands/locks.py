@@ -122,7 +122,8 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"No user {username!r}.")
         lock = self._lock(serial)
-        simulated = SimulatedLock(lock.lock_id)
+        # The lock has just set its clock from the server's at this contact.
+        simulated = SimulatedLock(lock.lock_id, clock=lambda: int(timezone.now().timestamp()))
         simulated.receive(services.lock_contact(lock, **_hello(simulated)).as_wire())
         try:
             issued = tokens.issue_tokens(user)
