@@ -45,6 +45,7 @@ TOURS: dict[str, list[str]] = {
         "{first:a[href^='/orders/'][href$='/']}",
         "/audit/access-log/",
         "/import/",
+        "/locks/",
     ],
     "vft": [
         "/",
@@ -57,6 +58,8 @@ TOURS: dict[str, list[str]] = {
         "/support/call-outs/",
         "/devices/phones/",
         "{first:a[href^='/devices/phones/'][href$='/']}",
+        "/locks/",
+        "{first:a[href^='/locks/keys/']}",
         "/teams/",
         "/providers/",
     ],

@@ -63,7 +63,7 @@ def seed_demo(municipality: Municipality, today: dt.date | None = None) -> int:
                 tech,
                 municipality,
                 serial_number=f"DEMO-LOCK-{number:03d}",
-                model_name="Demo door lock",
+                model_name="Demolås",
                 firmware="2.4.1",
             )
             since = max(client.start_date, today - dt.timedelta(days=rng.randint(30, 700)))

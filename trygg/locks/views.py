@@ -72,10 +72,19 @@ class KeyRow:
 
 
 @dataclass
+class KeyGroup:
+    """The keys to one door held through one team, or for alarms being answered."""
+
+    team: Any  # Team | None: None for alarm keys
+    keys: list[KeyRow]
+    without_hours: bool
+
+
+@dataclass
 class LockRow:
     lock: DoorLock
     clients: list[Client]  # behind the door, those the viewer may see
-    keys: list[KeyRow]
+    groups: list[KeyGroup]
 
 
 def _rows(user: User, locks: list[Any], visible_clients: Any) -> list[LockRow]:
@@ -98,11 +107,20 @@ def _rows(user: User, locks: list[Any], visible_clients: Any) -> list[LockRow]:
         clients = list(lock.visible_entrance_clients)
         if lock.client_id in visible_ids:
             clients.insert(0, lock.client)
-        keys = [
-            KeyRow(key, key.team_id is not None and key.team_id not in on_duty, key.pk in revocable)
-            for key in lock.visible_keys
+        by_team: dict[int | None, list[KeyRow]] = {}
+        for key in lock.visible_keys:
+            without_hours = key.team_id is not None and key.team_id not in on_duty
+            by_team.setdefault(key.team_id, []).append(
+                KeyRow(key, without_hours, key.pk in revocable)
+            )
+        # Alarm keys first (few, and worth noticing), then each team's, by name.
+        groups = [
+            KeyGroup(keys[0].key.team, keys, keys[0].without_hours)
+            for keys in sorted(
+                by_team.values(), key=lambda ks: (ks[0].key.team is not None, str(ks[0].key.team))
+            )
         ]
-        rows.append(LockRow(lock, clients, keys))
+        rows.append(LockRow(lock, clients, groups))
     return rows
 
 

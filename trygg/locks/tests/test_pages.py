@@ -149,8 +149,11 @@ def test_a_team_without_shifts_is_flagged(home: Home) -> None:
     member = make_staff(Role.CARE_WORKER, provider=home.place.provider, teams=[idle])
     reconcile_keys(now=DAY)
     page = main(login(home.place.manager).get(OVERVIEW))
-    row = page[page.index(f'id="key-{key_of(home, member, home.lock).pk}"') :]
-    assert "no working hours" in row[: row.index("</li>")]
+    groups = page.split('<details class="key-group"')[1:]
+    (idle_group,) = [g for g in groups if f'id="key-{key_of(home, member, home.lock).pk}"' in g]
+    assert "no working hours" in idle_group
+    (day_group,) = [g for g in groups if f'id="key-{key_of(home, home.worker, home.lock).pk}"' in g]
+    assert "no working hours" not in day_group
 
 
 def test_the_search_finds_by_holder_and_address_but_not_by_hidden_clients(
