@@ -70,11 +70,16 @@ def keys(user: User | AnonymousUser, *, to_revoke: bool = False) -> DigitalKeyQu
         return DigitalKey.objects.none()
     if municipalities:
         condition |= Q(lock__municipality_id__in=municipalities)
+    # A provider sees the keys held for it to its own clients' doors: a key its patrol
+    # holds to another provider's client's door (an alarm) is that client's business and
+    # the municipality's, not the patrol's managers'.
     if providers:
-        condition |= Q(provider_id__in=providers)
+        condition |= Q(provider_id__in=providers, client__provider_id__in=providers)
     if teams:
         led = scope.providers_with({Role.TEAM_LEADER})
-        condition |= Q(provider_id__in=led) & (Q(team_id__in=teams) | Q(alarm__team_id__in=teams))
+        condition |= Q(provider_id__in=led, client__provider_id__in=led) & (
+            Q(team_id__in=teams) | Q(alarm__team_id__in=teams)
+        )
     return DigitalKey.objects.filter(condition)
 
 

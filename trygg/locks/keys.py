@@ -240,7 +240,7 @@ def reconcile_keys(
     if not to_end and not to_start:
         return result
     with transaction.atomic():
-        continuing = {pair for pair in wanted}
+        continuing = set(wanted)
         reasons = _end_reasons(to_end, now)
         for reason, keys in reasons.items():
             result.ended += end_keys(

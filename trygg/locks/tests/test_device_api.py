@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client as HttpClient
 from django.utils import timezone
 
@@ -36,9 +37,11 @@ def plain(home: Home) -> str:
     return plain
 
 
-def post(url: str, body: Any, token: str | None) -> Any:
+def post(url: str, body: Any, token: str | None, language: str = "en") -> Any:
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
-    return HttpClient().post(url, json.dumps(body), content_type="application/json", **headers)
+    http = HttpClient()
+    http.cookies[settings.LANGUAGE_COOKIE_NAME] = language  # the tests read English sources
+    return http.post(url, json.dumps(body), content_type="application/json", **headers)
 
 
 def test_a_lock_makes_contact_and_is_given_its_keys(home: Home, plain: str) -> None:
@@ -120,6 +123,13 @@ def test_a_bad_event_stores_nothing_and_says_which(
     assert "Event 3 (ev-3)" in response.json()["detail"]
     assert says in response.json()["detail"]
     assert not LockEvent.objects.exists()
+
+
+def test_a_refusal_is_in_swedish_by_default(home: Home, plain: str) -> None:
+    response = post(EVENTS, {"events": [event(1, kind="failed")]}, plain, language="")
+    assert response.json()["detail"] == (
+        "Händelse 1 (ev-1): ett misslyckat försök anger varför låset nekade."
+    )
 
 
 @pytest.mark.parametrize(

@@ -140,17 +140,18 @@ def test_revoking_on_the_page(home: Home, keys: None) -> None:
     assert "The key ended" in main(again)
 
 
-def test_a_team_without_shifts_is_flagged(home: Home) -> None:
+def test_a_team_without_shifts_is_flagged(home: Home, keys: None) -> None:
     from trygg.core.tests.factories import TeamFactory
 
+    from .conftest import new_client
+
     idle = TeamFactory(provider=home.place.provider, name="Utan pass")
-    home.client.team = idle
-    home.client.save()
+    idle_lock = home.new_lock(client=new_client(home, team=idle))
     member = make_staff(Role.CARE_WORKER, provider=home.place.provider, teams=[idle])
     reconcile_keys(now=DAY)
     page = main(login(home.place.manager).get(OVERVIEW))
     groups = page.split('<details class="key-group"')[1:]
-    (idle_group,) = [g for g in groups if f'id="key-{key_of(home, member, home.lock).pk}"' in g]
+    (idle_group,) = [g for g in groups if f'id="key-{key_of(home, member, idle_lock).pk}"' in g]
     assert "no working hours" in idle_group
     (day_group,) = [g for g in groups if f'id="key-{key_of(home, home.worker, home.lock).pk}"' in g]
     assert "no working hours" not in day_group
@@ -211,3 +212,17 @@ def test_the_key_api_lists_and_revokes(home: Home, keys: None) -> None:
     other = key_of(home, home.other_worker, home.other_lock)
     assert http.post(f"/api/v1/locks/keys/{other.pk}/lift").status_code == 404
     assert login(home.worker).get("/api/v1/locks/keys").status_code == 403
+
+
+def test_a_patrols_key_to_another_providers_client_stays_with_the_municipality(
+    home: Home, keys: None
+) -> None:
+    home.alarm(home.night_worker, client=home.other_client)
+    reconcile_keys(now=DAY)
+    key = key_of(home, home.night_worker, home.other_lock)
+    other_manager = make_staff(Role.PROVIDER_MANAGER, provider=home.place.other_provider)
+    for manager in (home.place.manager, other_manager):
+        ids = {i["id"] for i in login(manager).get("/api/v1/locks/keys").json()["items"]}
+        assert key.pk not in ids
+    ids = {i["id"] for i in login(home.place.tech).get("/api/v1/locks/keys").json()["items"]}
+    assert key.pk in ids

@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.conf import settings
 
 from trygg.core.constants import AccessAction
 from trygg.core.models import AccessLogEntry
@@ -129,7 +130,7 @@ def test_the_api_refuses_with_the_reason(home: Home, clock: Any) -> None:
 
 def test_the_refusal_is_in_swedish_for_a_swedish_phone(home: Home, clock: Any) -> None:
     http = login(home.place.auditor)
-    http.cookies["django_language"] = "sv"
+    http.cookies[settings.LANGUAGE_COOKIE_NAME] = "sv"
     response = http.get("/api/v1/locks/tokens")
     assert response.json() == {"detail": "Du har inga digitala nycklar."}
 
