@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import F, Max, Q
@@ -72,6 +72,9 @@ class Entitlement:
 class Reconciled:
     started: int = 0
     ended: int = 0
+    # Every reason each (holder, lock) had at the time: a key stands on one of them, but
+    # its tokens may run as long as the longest (a team member answering an alarm at night).
+    entitled: dict[tuple[int, int], list[Entitlement]] = field(default_factory=dict)
 
 
 def _locks_in_service(now: dt.datetime, lock_ids: Iterable[int] | None) -> dict[int, DoorLock]:
@@ -236,7 +239,7 @@ def reconcile_keys(
         else:
             to_end.append(key)
     to_start = [_best(wanted[pair]) for pair in wanted if pair not in kept]
-    result = Reconciled()
+    result = Reconciled(entitled=dict(wanted))
     if not to_end and not to_start:
         return result
     with transaction.atomic():

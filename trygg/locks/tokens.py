@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from trygg.alarms.models import Alarm
 from trygg.core.models import Client, RoleAssignment, User
 from trygg.devices.models import DoorLock
 from trygg.lib import unlock
@@ -26,7 +27,7 @@ from trygg.lib import unlock
 from . import keystore
 from .constants import ALARM_KEY_MARGIN, ALARM_TOKEN_WINDOW, KEY_ROLES, TOKENS_PER_DOOR, KeyReason
 from .hours import WorkingHours
-from .keys import reconcile_keys
+from .keys import Entitlement, reconcile_keys
 from .models import DigitalKey, TokenIssue
 
 NONCE_BYTES = 12
@@ -69,24 +70,25 @@ def _seconds(moment: dt.datetime) -> int:
 
 
 def _window_end(
-    key: DigitalKey, now: dt.datetime, shift_end: dt.datetime | None
+    reasons: list[Entitlement],
+    alarms: dict[int, Alarm],
+    now: dt.datetime,
+    shift_end: dt.datetime | None,
 ) -> dt.datetime | None:
-    """Until when the key's tokens may be valid from `now`; None: no tokens now."""
-    longest = now + dt.timedelta(seconds=unlock.MAX_WINDOW)
-    if key.reason == KeyReason.ALARM:
-        # Answering an alarm is work whatever the roster says: the key is good until the
-        # alarm is closed (and the margin has passed), fetched anew while it is open; never
-        # longer, so a closed alarm's door is shut to the responder soon after.
-        alarm = key.alarm
-        assert alarm is not None
-        if alarm.closed_at is not None:
-            end = alarm.closed_at + ALARM_KEY_MARGIN
-        else:
-            end = now + ALARM_TOKEN_WINDOW
-        return min(end, longest) if end > now else None
-    if shift_end is None:
+    """Until when tokens for a door may be valid from `now`, by the longest of the
+    holder's reasons for it; None: no tokens now."""
+    ends = []
+    for reason in reasons:
+        if reason.reason == KeyReason.TEAM and shift_end is not None:
+            ends.append(shift_end)
+        elif reason.reason == KeyReason.ALARM and reason.alarm_id in alarms:
+            # Answering an alarm is work whatever the roster says: until the alarm is
+            # closed (and the margin has passed), fetched anew while it is open.
+            closed = alarms[reason.alarm_id].closed_at
+            ends.append(closed + ALARM_KEY_MARGIN if closed else now + ALARM_TOKEN_WINDOW)
+    if not ends or max(ends) <= now:
         return None
-    return min(shift_end, longest)
+    return min(max(ends), now + dt.timedelta(seconds=unlock.MAX_WINDOW))
 
 
 def holder_hours(holder: User) -> WorkingHours:
@@ -107,7 +109,9 @@ def issue_tokens(
     now = (now or timezone.now()).replace(microsecond=0)
     # Keys follow teams and alarms as they are this moment: an alarm accepted a minute ago
     # gives its key now, a team left a minute ago takes it.
-    reconcile_keys(now=now, holder_ids=[holder.pk])
+    reasons = reconcile_keys(now=now, holder_ids=[holder.pk]).entitled
+    alarm_ids = {e.alarm_id for found in reasons.values() for e in found if e.alarm_id}
+    alarms = {a.pk: a for a in Alarm.objects.filter(pk__in=alarm_ids).only("pk", "closed_at")}
     shift_end = holder_hours(holder).until(now)
     signer = keystore.signing_key(now)
     doors: list[DoorTokens] = []
@@ -126,7 +130,7 @@ def issue_tokens(
             raise NoKeys(_("You hold no digital keys."))
         issues = []
         for key in keys:
-            until = _window_end(key, now, shift_end)
+            until = _window_end(reasons.get((holder.pk, key.lock_id), []), alarms, now, shift_end)
             if until is None or until <= now:
                 continue
             nonces = [secrets.token_bytes(NONCE_BYTES) for _ in range(per_door)]

@@ -77,6 +77,13 @@ def test_a_responder_gets_tokens_for_the_alarms_door_outside_their_shift(home: H
     # The team keys of the night patrol's own doors wait for its shift.
 
 
+def test_a_team_member_answering_an_alarm_off_shift_opens_the_door(home: Home) -> None:
+    home.alarm(home.worker, created_at=EVENING - dt.timedelta(minutes=5))
+    (door,) = tokens.issue_tokens(home.worker, now=EVENING).doors
+    assert (door.lock, door.key.reason) == (home.lock, "team")
+    assert door.not_after == EVENING + ALARM_TOKEN_WINDOW
+
+
 def test_a_closed_alarm_gives_tokens_only_for_its_margin(home: Home) -> None:
     home.alarm(home.night_worker, status="closed", closed_at=DAY - dt.timedelta(minutes=10))
     (door,) = tokens.issue_tokens(home.night_worker, now=DAY).doors
