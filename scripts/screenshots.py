@@ -56,6 +56,7 @@ TOURS: dict[str, list[str]] = {
         "/audit/access-log/",
         "/import/",
         "/training/",
+        "/locks/",
     ],
     "omsorg.norrsken": ["/training/me/"],
     "vft": [
@@ -69,6 +70,8 @@ TOURS: dict[str, list[str]] = {
         "/support/call-outs/",
         "/devices/phones/",
         "{first:a[href^='/devices/phones/'][href$='/']}",
+        "/locks/",
+        "{first:a[href^='/locks/keys/']}",
         "/teams/",
         "/providers/",
         "/training/",

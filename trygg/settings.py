@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "trygg.support",
     "trygg.servicedesk",
     "trygg.training",
+    "trygg.locks",
     "trygg.front",
     # Last: the composition root (serve, worker, receive, token), above every app.
     "trygg",
@@ -231,6 +232,11 @@ DC09_PORT = envint("DC09_PORT", "7100")
 SCAIP_PORT = envint("SCAIP_PORT", "5060")
 # A receiver dedicated to one municipality's units (its id); empty: units of all.
 RECEIVER_MUNICIPALITY_ID = envint("RECEIVER_MUNICIPALITY_ID", "0") or None
+
+# The key store of the unlock signing keys (docs/locks.md): one file per key version,
+# readable by the server's user alone, made on first use. Never in the database, never in
+# a backup that leaves the server's care.
+UNLOCK_KEY_DIR = Path(os.getenv("UNLOCK_KEY_DIR", str(DATA_DIR / "keys")))
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 500

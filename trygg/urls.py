@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("trygg.integration.urls")),
     path("alarms/", include("trygg.alarms.urls")),
     path("devices/", include("trygg.devices.urls")),
+    path("locks/", include("trygg.locks.urls")),
     path("notifications/", include("trygg.notifications.urls")),
     path("", include("trygg.outages.urls")),
     path("support/", include("trygg.support.urls")),

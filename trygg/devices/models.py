@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -567,3 +568,137 @@ class NfcTag(InventoryItem):
             and self.placed_on <= day
             and (self.retired_on is None or self.retired_on >= day)
         )
+
+
+# Door locks ------------------------------------------------------------------------------
+# A keyless door lock (digitalt lås) in the inventory. What it does (digital keys, unlock
+# tokens, its events) belongs to trygg.locks; here is what the welfare-technology team
+# registers, places on a door and takes down. Choices live here: they belong to this model.
+
+
+class DoorKind(models.TextChoices):
+    FLAT = "flat", _("The client's own door")
+    ENTRANCE = "entrance", _("Building entrance")
+
+
+class DoorLockQuerySet(models.QuerySet["DoorLock"]):
+    def in_service(self, day: dt.date) -> DoorLockQuerySet:
+        """Locks on a door on `day`: placed on or before it and not taken down by then
+        (`removed_on` is the day it came down, from which it opens for nobody)."""
+        return self.filter(
+            Q(placed_on__lte=day), Q(removed_on__isnull=True) | Q(removed_on__gt=day)
+        )
+
+
+class DoorLock(InventoryItem):
+    """A keyless door lock (digitalt lås / digital lås, Phoniro- or CareLock-type), mounted
+    inside a client's own door or a building's entrance that several clients share. Staff
+    open it with unlock tokens on their phone; the client and relatives keep their keys.
+
+    `lock_id` is what unlock tokens name (trygg.lib.unlock): fixed for the lock's life,
+    unlike its serial number, which a person types. The door is a client's flat (`client`)
+    or an entrance (an address and the clients behind it, `entrance_clients`).
+    """
+
+    lock_id = models.UUIDField(_("lock id"), default=uuid.uuid4, unique=True, editable=False)
+    serial_number = models.CharField(_("serial number"), max_length=64)
+    firmware = models.CharField(_("firmware"), max_length=64, blank=True)
+    battery_level = models.PositiveSmallIntegerField(
+        _("battery (%)"), null=True, blank=True, help_text=_("As the lock last reported it.")
+    )
+    battery_reported_at = models.DateTimeField(_("battery reported"), null=True, blank=True)
+    door_kind = models.CharField(_("door"), max_length=16, choices=DoorKind.choices, blank=True)
+    client = models.ForeignKey(
+        Client,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="door_locks",
+        verbose_name=_("client"),
+        help_text=_("For a lock on the client's own door."),
+    )
+    street = models.CharField(_("street address"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    entrance_clients = models.ManyToManyField(
+        Client,
+        blank=True,
+        related_name="entrance_locks",
+        verbose_name=_("clients behind the entrance"),
+    )
+    placed_on = models.DateField(_("placed on"), null=True, blank=True)
+    removed_on = models.DateField(
+        _("removed on"), null=True, blank=True, help_text=_("From this day it opens for nobody.")
+    )
+    last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
+    # Raised each time a key goes on the lock's revocation list, so a lock can tell a newer
+    # list from an older one that arrives late (unlock.LockState.receive_revocations).
+    revocation_serial = models.PositiveIntegerField(_("revocation list"), default=0)
+    # The lock's bearer token on the lock API, as for alarm units (AlarmUnit.api_token).
+    api_token = models.OneToOneField(
+        ApiToken,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="door_lock",
+        verbose_name=_("device token"),
+    )
+
+    objects = DoorLockQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("door lock")
+        verbose_name_plural = _("door locks")
+        ordering = ["serial_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["serial_number", "municipality"], name="doorlock_serial_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(serial_number__gt=""), name="doorlock_has_serial_number"
+            ),
+            models.CheckConstraint(
+                condition=Q(battery_level__isnull=True) | Q(battery_level__lte=100),
+                name="doorlock_battery_percent",
+            ),
+            # A flat's lock names its client; an entrance's has an address instead.
+            models.CheckConstraint(
+                condition=(
+                    Q(door_kind="")
+                    | Q(door_kind=DoorKind.FLAT, client__isnull=False)
+                    | Q(door_kind=DoorKind.ENTRANCE, client__isnull=True, street__gt="")
+                ),
+                name="doorlock_door_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(removed_on__isnull=True)
+                | Q(placed_on__isnull=False, removed_on__gte=models.F("placed_on")),
+                name="doorlock_removed_after_placed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model_name} {self.serial_number}"
+
+    def is_in_service(self, day: dt.date) -> bool:
+        return (
+            self.placed_on is not None
+            and self.placed_on <= day
+            and (self.removed_on is None or self.removed_on > day)
+        )
+
+    def clients_behind(self) -> list[Client]:
+        """The clients this door leads to: the flat's one, or everyone behind the entrance."""
+        if self.door_kind == DoorKind.FLAT:
+            return [self.client] if self.client is not None else []
+        if self.door_kind == DoorKind.ENTRANCE:
+            return list(self.entrance_clients.all())
+        return []
+
+    @property
+    def address(self) -> str:
+        """The door's street address: the client's for a flat, the entrance's own."""
+        if self.door_kind == DoorKind.FLAT and self.client is not None:
+            return self.client.street
+        return self.street

@@ -24,11 +24,12 @@ def world(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[World]:
     """Built once per test module inside a transaction that is rolled back at its end;
-    each test runs in a savepoint of its own inside it. Order attachments are written to a
-    folder of the module's own."""
+    each test runs in a savepoint of its own inside it. Order attachments and unlock signing
+    keys are written to folders of the module's own."""
     media = tmp_path_factory.mktemp("media")
+    keys = tmp_path_factory.mktemp("keys")
     with (
-        override_settings(MEDIA_ROOT=str(media)),
+        override_settings(MEDIA_ROOT=str(media), UNLOCK_KEY_DIR=keys / "unlock"),
         django_db_blocker.unblock(),  # type: ignore[attr-defined]
         transaction.atomic(),
     ):

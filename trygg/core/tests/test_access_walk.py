@@ -85,6 +85,7 @@ KINDS = frozenset(
         "phone",
         "alarmunit",
         "alarm",
+        "digitalkey",
         "order",
         "step",
         "attachment",

@@ -37,8 +37,17 @@ from trygg.core.models import (
 from trygg.core.services import log_client_access
 from trygg.core.tokens import create_token
 from trygg.devices.identifiers import make_imei
-from trygg.devices.models import AlarmPlacement, AlarmProtocol, AlarmUnit, Phone
+from trygg.devices.models import (
+    AlarmPlacement,
+    AlarmProtocol,
+    AlarmUnit,
+    DoorKind,
+    DoorLock,
+    Phone,
+)
 from trygg.lib.national_ids import make_swedish
+from trygg.locks.constants import KeyReason
+from trygg.locks.models import DigitalKey
 from trygg.notifications.models import Notification
 from trygg.outages import demo as outages_demo
 from trygg.outages.constants import RuleAudience
@@ -89,6 +98,8 @@ class Corner:
     shared: dict[str, Model]  # the municipality's own: catalogue, outages, support lines
     start_plan: StartPlan
     booking: Booking
+    door_lock: DoorLock
+    digital_key: DigitalKey
 
     def objects(self) -> dict[str, Model]:
         """Objects by the kind a URL parameter names."""
@@ -101,6 +112,7 @@ class Corner:
             "phone": self.phone,
             "alarmunit": self.alarm_unit,
             "alarm": self.alarm,
+            "digitalkey": self.digital_key,
             "order": self.order,
             "step": step,
             "attachment": attachment,
@@ -168,6 +180,7 @@ class World:
             self.remote.team.name,
             self.remote.phone.imei,
             self.remote.alarm_unit.serial_number,
+            self.remote.door_lock.serial_number,
         )
         if self.level(persona) in ("provider", "none"):
             markers += markers_of(
@@ -255,6 +268,24 @@ def _corner(
     WebCourseCompletion.objects.create(
         municipality=municipality, person=staff, completed_on=dt.date(2029, 12, 1)
     )
+    # A keyless lock on the client's door, and the team's care worker holding a key to it.
+    door_lock = DoorLock.objects.create(
+        municipality=municipality,
+        model_name="Phoniro Lock",
+        serial_number=f"LOCK-{birth:%Y%m%d}",
+        door_kind=DoorKind.FLAT,
+        client=client,
+        placed_on=dt.date(2020, 1, 1),
+    )
+    digital_key = DigitalKey.objects.create(
+        holder=staff,
+        lock=door_lock,
+        reason=KeyReason.TEAM,
+        team=team,
+        client=client,
+        provider=provider,
+        starts_at=timezone.now(),
+    )
     return Corner(
         municipality,
         provider,
@@ -272,6 +303,8 @@ def _corner(
         shared,
         start_plan,
         booking,
+        door_lock,
+        digital_key,
     )
 
 

@@ -1,0 +1,284 @@
+"""Digital keys to door locks, the server's signing-key versions, the unlock tokens issued
+under the keys, and what the locks report. The locks themselves are in the inventory
+(`trygg.devices.models.DoorLock`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from trygg.alarms.models import Alarm
+from trygg.core.models import Client, Provider, Team, User
+from trygg.devices.models import DoorLock
+from trygg.lib import unlock
+
+from .constants import KeyEnd, KeyReason, LockEventKind, LockEventSource, Refusal
+
+# How long after retirement a key version still verifies: no token it signed lasts longer.
+RETIRED_KEY_KEPT = dt.timedelta(seconds=unlock.MAX_WINDOW + unlock.CLOCK_LEEWAY)
+
+
+class SigningKeyVersion(models.Model):
+    """One version of the server's unlock signing key (signeringsnyckel): its public half,
+    which locks are given, and its dates. The private half lives only in the server's key
+    store (trygg/locks/keystore.py), never in the database."""
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    public_key = models.BinaryField(_("public key"), max_length=32)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
+    retired_at = models.DateTimeField(_("retired"), null=True, blank=True)
+    # The one version that signs new tokens; the database refuses a second.
+    is_active = models.BooleanField(_("signs new tokens"), default=False)
+    # Set by a rotation for a key believed leaked: locks drop it at their next contact
+    # instead of when its tokens would have expired.
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("signing key version")
+        verbose_name_plural = _("signing key versions")
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"], condition=Q(is_active=True), name="signingkey_one_active"
+            ),
+            models.CheckConstraint(
+                condition=Q(version__gte=1, version__lte=65535), name="signingkey_version_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.version}"
+
+    def verifies_until(self) -> dt.datetime | None:
+        """Until when locks keep this version: None while it signs; for a retired version,
+        until the last token it can have signed has expired."""
+        if self.withdrawn_at is not None:
+            return self.withdrawn_at
+        if self.retired_at is None:
+            return None
+        return self.retired_at + RETIRED_KEY_KEPT
+
+
+class DigitalKeyQuerySet(models.QuerySet["DigitalKey"]):
+    def open(self) -> DigitalKeyQuerySet:
+        return self.filter(ended_at__isnull=True)
+
+    def standing_revocations(self) -> DigitalKeyQuerySet:
+        """Revoked and not lifted: the holder gets no new key to that lock meanwhile."""
+        return self.filter(end_reason=KeyEnd.REVOKED, lifted_at__isnull=True)
+
+
+class DigitalKey(models.Model):
+    """A staff member's digital key (digital nyckel) to one door lock: held while they are
+    in a team responsible for a client behind the door, or while they answer that client's
+    alarm. Tokens are issued under it only during their working hours (docs/locks.md).
+
+    A key ends when its reason does (they leave the team, the alarm is closed, the lock
+    comes down) or when a manager revokes it. An ended key whose tokens may still be on
+    a phone goes on the lock's revocation list (`listed_until`), which the lock receives
+    at its next contact."""
+
+    holder = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="digital_keys", verbose_name=_("holder")
+    )
+    lock = models.ForeignKey(
+        DoorLock, on_delete=models.PROTECT, related_name="digital_keys", verbose_name=_("lock")
+    )
+    reason = models.CharField(_("reason"), max_length=16, choices=KeyReason.choices)
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("team"),
+    )
+    alarm = models.ForeignKey(
+        Alarm,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("alarm"),
+    )
+    # The client behind the door through whom the key is held, and the provider it is held
+    # for: who sees the key (locks/access.py).
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="+", verbose_name=_("client")
+    )
+    provider = models.ForeignKey(
+        Provider, on_delete=models.PROTECT, related_name="+", verbose_name=_("provider")
+    )
+    starts_at = models.DateTimeField(_("from"))
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    end_reason = models.CharField(
+        _("why it ended"), max_length=16, choices=KeyEnd.choices, blank=True
+    )
+    ended_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ended by"),
+    )
+    end_note = models.TextField(_("note"), blank=True)
+    listed_until = models.DateTimeField(_("on the revocation list until"), null=True, blank=True)
+    lifted_at = models.DateTimeField(_("revocation lifted"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = DigitalKeyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("digital key")
+        verbose_name_plural = _("digital keys")
+        ordering = ["-starts_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["holder", "lock"],
+                condition=Q(ended_at__isnull=True),
+                name="digitalkey_one_open_per_holder_lock",
+            ),
+            models.CheckConstraint(
+                condition=Q(reason=KeyReason.TEAM, team__isnull=False)
+                | Q(reason=KeyReason.ALARM, alarm__isnull=False),
+                name="digitalkey_reason_has_source",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | ~Q(end_reason=""),
+                name="digitalkey_ended_has_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["lock"], condition=Q(ended_at__isnull=True), name="digitalkey_open_lock"
+            ),
+            models.Index(
+                fields=["holder"],
+                condition=Q(ended_at__isnull=True),
+                name="digitalkey_open_holder",
+            ),
+            # A lock's revocation list: ended keys whose tokens may still be about.
+            models.Index(
+                fields=["lock", "listed_until"],
+                condition=Q(listed_until__isnull=False),
+                name="digitalkey_revocation_list",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.holder_id} → {self.lock_id} ({self.reason})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_at is None
+
+
+class TokenIssue(models.Model):
+    """One issuing of unlock tokens for one door to one staff member (utfärdade
+    nyckelbevis): under which key and key version, for which window, with which nonces.
+    Never the tokens themselves: these rows must not be enough to open a door."""
+
+    holder = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("holder")
+    )
+    lock = models.ForeignKey(
+        DoorLock, on_delete=models.PROTECT, related_name="+", verbose_name=_("lock")
+    )
+    key = models.ForeignKey(
+        DigitalKey,
+        on_delete=models.PROTECT,
+        related_name="issues",
+        verbose_name=_("key"),
+        db_index=False,  # the (key, not_after) index leads with it
+    )
+    key_version = models.PositiveIntegerField(_("key version"))
+    # The tokens' nonces, 12 bytes each, one after the other.
+    nonces = models.BinaryField(_("nonces"))
+    not_before = models.DateTimeField(_("valid from"))
+    not_after = models.DateTimeField(_("valid until"))
+    issued_at = models.DateTimeField(_("issued"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("token issue")
+        verbose_name_plural = _("token issues")
+        ordering = ["-issued_at", "-id"]
+        indexes = [
+            models.Index(fields=["key", "not_after"], name="tokenissue_key_until"),
+            models.Index(fields=["holder", "-issued_at"], name="tokenissue_holder"),
+            models.Index(fields=["lock", "-issued_at"], name="tokenissue_lock"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.holder_id} {self.lock_id} {self.issued_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def count(self) -> int:
+        return len(bytes(self.nonces)) // 12
+
+
+class LockEvent(models.Model):
+    """Something a door lock reported (låshändelse): unlocked, locked, a failed attempt with
+    the lock's reason, low battery, tampering. Stored once however often it is sent: the
+    lock's own event id is the deduplication key."""
+
+    lock = models.ForeignKey(
+        DoorLock,
+        on_delete=models.PROTECT,
+        related_name="events",
+        verbose_name=_("lock"),
+        db_index=False,  # the unique (lock, event_id) and (lock, at) indexes lead with it
+    )
+    event_id = models.CharField(_("event id"), max_length=64)
+    kind = models.CharField(_("what"), max_length=16, choices=LockEventKind.choices)
+    at = models.DateTimeField(_("time"))
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    source = models.CharField(
+        _("sent by"), max_length=8, choices=LockEventSource.choices, default=LockEventSource.LOCK
+    )
+    # The key the token named, as the lock read it; `key` and `holder` only when that key
+    # is one of this lock's (a forged token names whatever it likes).
+    key_number = models.BigIntegerField(_("key id"), null=True, blank=True)
+    key = models.ForeignKey(
+        DigitalKey,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("key"),
+    )
+    holder = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("staff member"),
+    )
+    key_version = models.PositiveIntegerField(_("key version"), null=True, blank=True)
+    refusal = models.CharField(
+        _("refused because"), max_length=24, choices=Refusal.choices, blank=True
+    )
+    battery_level = models.PositiveSmallIntegerField(_("battery (%)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lock event")
+        verbose_name_plural = _("lock events")
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["lock", "event_id"], name="lockevent_dedupe"),
+        ]
+        indexes = [
+            models.Index(fields=["lock", "-at"], name="lockevent_lock_at"),
+            models.Index(fields=["holder", "-at"], name="lockevent_holder_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lock_id} {self.kind} {self.at:%Y-%m-%d %H:%M:%S}"
