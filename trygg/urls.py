@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("trygg.outages.urls")),
     path("support/", include("trygg.support.urls")),
     path("orders/", include("trygg.servicedesk.urls")),
+    path("visits/", include("trygg.visits.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin_site.urls),
 ]

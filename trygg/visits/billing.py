@@ -1,0 +1,497 @@
+"""The billing basis (ersättningsunderlag): what a provider is paid from, per month.
+
+Per client and service type (insats):
+
+- granted time: each granted service's minutes per day, week or month, prorated over the
+  days of the month it is valid (a week's grant counts 1/7 a day, a month's grant the
+  month's share of its days), summed;
+- performed time: the minutes of the tasks on the provider's counted visits (not struck
+  out, carried out), with the municipality's rounding applied to each visit's time (to the
+  nearest multiple of `VisitPolicy.rounding_minutes`, halves up) and shared over its tasks
+  as its minutes are; staff time, so a visit two made together (double staffing) counts
+  twice;
+- the difference (performed less granted), and what is payable: granted or performed time,
+  as the municipality chose (`VisitPolicy.payment_basis`).
+
+Each row is rounded to whole minutes once, at the end; totals are the sums of the rows as
+shown, so a file adds up. Visits per time band (weekday 07-22, evening and night, weekend
+and holiday, by the municipality's working-day calendar, fixed on each visit when it was
+registered) count carried-out visits, with their rounded staff minutes.
+
+The overview (`summary`) gives the same totals per provider (and team) and month over many
+months in one aggregation per table, and the municipality's follow-up adds the share of
+registrations that proved presence with the tag and the share corrected afterwards (of
+every registration, struck-out ones included: those were corrections too). Granted time per
+team is by the client's team.
+
+Everything is summed by the database (`GROUP BY` over the visit table's provider-and-day
+index); Python only prorates the granted services and puts names to the rows.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from django.db.models import (
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, TruncMonth
+
+from trygg.core.constants import Period
+from trygg.core.models import Client, GrantedService, Municipality, Provider, ServiceType
+
+from .models import PROVEN, Band, Outcome, Visit, VisitPolicy, VisitTask
+
+BANDS = (Band.DAY, Band.EVENING_NIGHT, Band.WEEKEND_HOLIDAY)
+
+
+# Months --------------------------------------------------------------------------------
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def month_end(month: dt.date) -> dt.date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def add_months(month: dt.date, n: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 + n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def months_between(first: dt.date, last: dt.date) -> list[dt.date]:
+    result, month = [], month_start(first)
+    while month <= last:
+        result.append(month)
+        month = add_months(month, 1)
+    return result
+
+
+def parse_month(text: str) -> dt.date:
+    """'2026-11' as the month's first day; ValueError for anything else."""
+    year, _sep, month = text.strip().partition("-")
+    if not (len(year) == 4 and year.isdigit() and month.isdigit() and len(month) <= 2):
+        raise ValueError(text)
+    day = dt.date(int(year), int(month), 1)
+    if not 2000 <= day.year <= 2999:
+        raise ValueError(text)
+    return day
+
+
+def round_half_up(value: float | Fraction) -> int:
+    """Whole minutes, halves up. A hair of tolerance: performed time is summed in floating
+    point, where 14.5 may arrive as 14.499999999."""
+    if isinstance(value, Fraction):
+        return math.floor(value + Fraction(1, 2))
+    return math.floor(value + 0.5 + 1e-9)
+
+
+# Granted time --------------------------------------------------------------------------
+
+
+def overlap_days(
+    first: dt.date, last: dt.date, valid_from: dt.date, valid_to: dt.date | None
+) -> int:
+    start = max(first, valid_from)
+    end = min(last, valid_to) if valid_to is not None else last
+    return max(0, (end - start).days + 1)
+
+
+def prorated(
+    minutes: int,
+    period: str,
+    first: dt.date,
+    last: dt.date,
+    valid_from: dt.date,
+    valid_to: dt.date | None,
+) -> Fraction:
+    """A grant's minutes within the month from `first` to `last` (one month at most)."""
+    days = overlap_days(first, last, valid_from, valid_to)
+    if not days:
+        return Fraction(0)
+    if period == Period.DAY:
+        return Fraction(minutes * days)
+    if period == Period.WEEK:
+        return Fraction(minutes * days, 7)
+    in_month = calendar.monthrange(first.year, first.month)[1]
+    return Fraction(minutes * days, in_month)
+
+
+def _grants(provider_ids: Iterable[int], first: dt.date, last: dt.date) -> Iterable[tuple]:
+    return (
+        GrantedService.objects.filter(provider_id__in=list(provider_ids), valid_from__lte=last)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=first))
+        .values_list(
+            "provider_id",
+            "client_id",
+            "client__team_id",
+            "service_type_id",
+            "granted_minutes",
+            "period",
+            "valid_from",
+            "valid_to",
+        )
+        .iterator(chunk_size=5000)
+    )
+
+
+# Performed time ------------------------------------------------------------------------
+
+
+def rounded_minutes(rounding: int, minutes: str = "minutes") -> ExpressionWrapper:
+    """A visit's minutes to the nearest multiple of `rounding`, halves up, in integer SQL:
+    (2m + r) / 2r * r."""
+    rounding = max(1, rounding)
+    if rounding == 1:
+        return ExpressionWrapper(F(minutes), output_field=IntegerField())
+    return ExpressionWrapper(
+        (F(minutes) * 2 + Value(rounding)) / Value(2 * rounding) * Value(rounding),
+        output_field=IntegerField(),
+    )
+
+
+def staff_factor(partner: str = "partner") -> Case:
+    """Two staff together count each one's time."""
+    return Case(
+        When(**{f"{partner}__isnull": True}, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+
+
+CARRIED_OUT = Q(struck=False, outcome=Outcome.PERFORMED)
+
+
+# The basis of one provider and month --------------------------------------------------------
+
+
+@dataclass
+class Row:
+    client_id: int
+    client_name: str
+    national_id: str
+    masked_id: str
+    service_code: str
+    service_name: str
+    granted: int
+    performed: int
+    payable: int
+
+    @property
+    def difference(self) -> int:
+        return self.performed - self.granted
+
+
+@dataclass
+class BandFigures:
+    band: str
+    label: str
+    visits: int = 0
+    minutes: int = 0
+
+
+@dataclass
+class Basis:
+    provider: Provider
+    month: dt.date
+    payment_basis: str
+    rounding: int
+    rows: list[Row] = field(default_factory=list)
+    bands: list[BandFigures] = field(default_factory=list)
+    visits: int = 0
+    not_home: int = 0
+    declined: int = 0
+
+    @property
+    def last_day(self) -> dt.date:
+        return month_end(self.month)
+
+    @property
+    def granted(self) -> int:
+        return sum(row.granted for row in self.rows)
+
+    @property
+    def performed(self) -> int:
+        return sum(row.performed for row in self.rows)
+
+    @property
+    def difference(self) -> int:
+        return self.performed - self.granted
+
+    @property
+    def payable(self) -> int:
+        return sum(row.payable for row in self.rows)
+
+    def clients(self) -> list[int]:
+        return list(dict.fromkeys(row.client_id for row in self.rows))
+
+
+def basis(provider: Provider, month: dt.date) -> Basis:
+    """The billing basis of `provider` for the month starting `month`."""
+    month = month_start(month)
+    first, last = month, month_end(month)
+    policy = VisitPolicy.for_municipality(provider.municipality_id)
+    rounding = max(1, policy.rounding_minutes)
+    result = Basis(provider, month, policy.payment_basis, rounding)
+
+    granted: dict[tuple[int, int], Fraction] = defaultdict(Fraction)
+    for _p, client_id, _team, type_id, minutes, period, valid_from, valid_to in _grants(
+        [provider.pk], first, last
+    ):
+        granted[(client_id, type_id)] += prorated(
+            minutes, period, first, last, valid_from, valid_to
+        )
+
+    visit_minutes = rounded_minutes(rounding, "visit__minutes")
+    share = Case(
+        When(visit__minutes=0, then=Value(0.0)),
+        default=ExpressionWrapper(
+            Cast("minutes", FloatField())
+            * visit_minutes
+            * staff_factor("visit__partner")
+            / F("visit__minutes"),
+            output_field=FloatField(),
+        ),
+        output_field=FloatField(),
+    )
+    performed: dict[tuple[int, int], float] = {
+        (client_id, type_id): total or 0.0
+        for client_id, type_id, total in VisitTask.objects.filter(
+            visit__provider=provider,
+            visit__local_date__gte=first,
+            visit__local_date__lte=last,
+            visit__struck=False,
+            visit__outcome=Outcome.PERFORMED,
+        )
+        .order_by()
+        .values("visit__client_id", "service_type_id")
+        .annotate(total=Sum(share))
+        .values_list("visit__client_id", "service_type_id", "total")
+    }
+
+    keys = set(granted) | set(performed)
+    clients = {
+        c.pk: c
+        for c in Client.objects.filter(pk__in={client_id for client_id, _t in keys}).only(
+            "first_name", "last_name", "national_id"
+        )
+    }
+    types = {
+        t.pk: t
+        for t in ServiceType.objects.filter(pk__in={type_id for _c, type_id in keys}).only(
+            "code", "name"
+        )
+    }
+    for client_id, type_id in keys:
+        client, service = clients[client_id], types[type_id]
+        granted_minutes = round_half_up(granted.get((client_id, type_id), Fraction(0)))
+        performed_minutes = round_half_up(performed.get((client_id, type_id), 0.0))
+        result.rows.append(
+            Row(
+                client_id=client_id,
+                client_name=f"{client.last_name}, {client.first_name}",
+                national_id=client.national_id,
+                masked_id=client.masked_national_id,
+                service_code=service.code,
+                service_name=service.name,
+                granted=granted_minutes,
+                performed=performed_minutes,
+                payable=granted_minutes
+                if policy.payment_basis == VisitPolicy.PaymentBasis.GRANTED
+                else performed_minutes,
+            )
+        )
+    result.rows.sort(key=lambda row: (row.client_name, row.client_id, row.service_name))
+
+    counted = Visit.objects.filter(
+        provider=provider, local_date__gte=first, local_date__lte=last, struck=False
+    ).order_by()
+    by_band = {
+        band: (visits, minutes or 0)
+        for band, visits, minutes in counted.filter(outcome=Outcome.PERFORMED)
+        .values("band")
+        .annotate(visits=Count("pk"), minutes=Sum(rounded_minutes(rounding) * staff_factor()))
+        .values_list("band", "visits", "minutes")
+    }
+    for band in BANDS:
+        visits, minutes = by_band.get(band, (0, 0))
+        result.bands.append(BandFigures(band, str(Band(band).label), visits, minutes))
+    result.visits = sum(figures.visits for figures in result.bands)
+    outcomes = dict(
+        counted.exclude(outcome=Outcome.PERFORMED)
+        .values("outcome")
+        .annotate(n=Count("pk"))
+        .values_list("outcome", "n")
+    )
+    result.not_home = outcomes.get(Outcome.NOT_HOME, 0)
+    result.declined = outcomes.get(Outcome.DECLINED, 0)
+    return result
+
+
+# Many providers and months ---------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    """One provider's (or team's) month: time, visits and how they were registered."""
+
+    provider_id: int
+    team_id: int | None
+    month: dt.date
+    granted: float = 0.0
+    performed: int = 0
+    visits: int = 0
+    registrations: int = 0
+    proven: int = 0
+    corrected: int = 0
+    band_visits: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def difference(self) -> float:
+        return self.performed - self.granted
+
+    @property
+    def delivered_share(self) -> float | None:
+        return self.performed / self.granted if self.granted else None
+
+    @property
+    def proven_share(self) -> float | None:
+        return self.proven / self.registrations if self.registrations else None
+
+    @property
+    def corrected_share(self) -> float | None:
+        return self.corrected / self.registrations if self.registrations else None
+
+    def payable(self, payment_basis: str) -> float:
+        if payment_basis == VisitPolicy.PaymentBasis.GRANTED:
+            return self.granted
+        return float(self.performed)
+
+
+Key = tuple[int, int | None, dt.date]
+
+
+def summary(
+    municipality: Municipality,
+    provider_ids: Sequence[int],
+    first_month: dt.date,
+    last_month: dt.date,
+    *,
+    by_team: bool = False,
+) -> dict[Key, Figures]:
+    """Granted and performed time, visits per band, tag-proven and corrected registrations,
+    per provider (and team, with `by_team`) and month. Keys: (provider, team or None,
+    month)."""
+    first, last = month_start(first_month), month_end(last_month)
+    policy = VisitPolicy.for_municipality(municipality.pk)
+    rounding = max(1, policy.rounding_minutes)
+    result: dict[Key, Figures] = {}
+
+    def figures(provider_id: int, team_id: int | None, month: dt.date) -> Figures:
+        key = (provider_id, team_id if by_team else None, month)
+        found = result.get(key)
+        if found is None:
+            found = result[key] = Figures(key[0], key[1], month)
+        return found
+
+    carried_out = Q(struck=False, outcome=Outcome.PERFORMED)
+    groups = ["provider_id", "month"] + (["team_id"] if by_team else [])
+    aggregates = {
+        "visits": Count("pk", filter=carried_out),
+        "registrations": Count("pk"),
+        "proven": Count("pk", filter=Q(arrival__in=list(PROVEN))),
+        "corrected": Count("pk", filter=Q(corrected=True)),
+        "performed": Sum(rounded_minutes(rounding) * staff_factor(), filter=carried_out),
+        **{f"band_{band}": Count("pk", filter=carried_out & Q(band=band)) for band in BANDS},
+    }
+    rows = (
+        Visit.objects.filter(
+            provider_id__in=list(provider_ids), local_date__gte=first, local_date__lte=last
+        )
+        .order_by()
+        .annotate(month=TruncMonth("local_date"))
+        .values(*groups)
+        .annotate(**aggregates)
+    )
+    for row in rows:
+        month = row["month"]
+        if isinstance(month, dt.datetime):
+            month = month.date()
+        entry = figures(row["provider_id"], row.get("team_id"), month)
+        entry.visits += row["visits"]
+        entry.registrations += row["registrations"]
+        entry.proven += row["proven"]
+        entry.corrected += row["corrected"]
+        entry.performed += row["performed"] or 0
+        for band in BANDS:
+            entry.band_visits[band] = entry.band_visits.get(band, 0) + row[f"band_{band}"]
+
+    months = months_between(first, last)
+    # Grants valid the whole month count the same every such month: summed by the
+    # database per month; those starting or ending inside a month are prorated here.
+    for month in months:
+        month_first, month_last = month, month_end(month)
+        in_month = (month_last - month_first).days + 1
+        whole = (
+            GrantedService.objects.filter(
+                provider_id__in=list(provider_ids), valid_from__lte=month_first
+            )
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=month_last))
+            .order_by()
+            .values("provider_id", "period", *(["client__team_id"] if by_team else []))
+            .annotate(minutes=Sum("granted_minutes"))
+        )
+        for row in whole:
+            days = {Period.DAY: in_month, Period.WEEK: in_month / 7, Period.MONTH: 1}
+            entry = figures(row["provider_id"], row.get("client__team_id"), month)
+            entry.granted += row["minutes"] * days.get(row["period"], 1)
+        partial = (
+            GrantedService.objects.filter(
+                provider_id__in=list(provider_ids), valid_from__lte=month_last
+            )
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=month_first))
+            .filter(Q(valid_from__gt=month_first) | Q(valid_to__lt=month_last))
+            .values_list(
+                "provider_id",
+                "client__team_id",
+                "granted_minutes",
+                "period",
+                "valid_from",
+                "valid_to",
+            )
+        )
+        for provider_id, team_id, minutes, period, valid_from, valid_to in partial:
+            entry = figures(provider_id, team_id, month)
+            entry.granted += float(
+                prorated(minutes, period, month_first, month_last, valid_from, valid_to)
+            )
+    return result
+
+
+def per_provider_month(
+    municipality: Municipality, provider_ids: Sequence[int], month: dt.date
+) -> dict[int, Figures]:
+    """One month's figures per provider (the overview and its chart)."""
+    found = summary(municipality, provider_ids, month, month)
+    return {
+        provider_id: found.get((provider_id, None, month_start(month)))
+        or Figures(provider_id, None, month_start(month))
+        for provider_id in provider_ids
+    }
