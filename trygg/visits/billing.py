@@ -88,11 +88,10 @@ def parse_month(text: str) -> dt.date:
     """'2026-11' as the month's first day; ValueError for anything else."""
     year, _sep, month = text.strip().partition("-")
     if not (len(year) == 4 and year.isdigit() and month.isdigit() and len(month) <= 2):
-        raise ValueError(text)
-    day = dt.date(int(year), int(month), 1)
-    if not 2000 <= day.year <= 2999:
-        raise ValueError(text)
-    return day
+        raise ValueError(f"not a month: {text!r}")
+    if not (2000 <= int(year) <= 2999 and 1 <= int(month) <= 12):
+        raise ValueError(f"not a month: {text!r}")
+    return dt.date(int(year), int(month), 1)
 
 
 def round_half_up(value: float | Fraction) -> int:

@@ -21,7 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -174,7 +175,9 @@ def with_renewal(approvals: QuerySet[VisitApproval]) -> QuerySet[VisitApproval]:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return approvals.annotate(changed=Subquery(changed, output_field=IntegerField()))
+    return approvals.annotate(
+        changed=Coalesce(Subquery(changed, output_field=IntegerField()), Value(0))
+    )
 
 
 def approval_of(visit: Visit) -> tuple[VisitApproval | None, bool]:
