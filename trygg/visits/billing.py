@@ -306,7 +306,7 @@ def basis(provider: Provider, month: dt.date) -> Basis:
             Row(
                 client_id=client_id,
                 client_name=f"{client.last_name}, {client.first_name}",
-                national_id=client.national_id,
+                national_id=client.display_national_id,
                 masked_id=client.masked_national_id,
                 service_code=service.code,
                 service_name=service.name,

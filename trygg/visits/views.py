@@ -333,7 +333,7 @@ def _office(request: HttpRequest) -> User:
 def visit_list(request: HttpRequest) -> HttpResponse:
     user = _office(request)
     teams, staff = _filter_choices(user)
-    form = VisitFilterForm(request.GET or None, teams=teams, staff=staff)
+    form = VisitFilterForm(request.GET, teams=teams, staff=staff)
     if form.is_valid():
         data = form.cleaned_data
         chosen = review.VisitFilter(
@@ -373,7 +373,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
 def review_flags(request: HttpRequest) -> HttpResponse:
     user = _office(request)
     teams, staff = _filter_choices(user)
-    form = FlagFilterForm(request.GET or None, teams=teams, staff=staff)
+    form = FlagFilterForm(request.GET, teams=teams, staff=staff)
     clear_form = ClearFlagsForm()
     status = filter_status(request, form)
     if request.method == "POST":
