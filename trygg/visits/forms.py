@@ -112,7 +112,7 @@ class ClearFlagsForm(forms.Form):
 
 
 class WeekForm(forms.Form):
-    day = BoundedDateField(label=_("Week of"), required=False, widget=DATE_INPUT)
+    day = BoundedDateField(label=_("Up to"), required=False, widget=DATE_INPUT)
 
 
 class _TeamChoice(forms.Form):

@@ -53,11 +53,6 @@ class Day:
         return max((visit.ended_at for visit in self.counted), default=None)
 
 
-def week_of(day: dt.date) -> tuple[dt.date, dt.date]:
-    monday = day - dt.timedelta(days=day.weekday())
-    return monday, monday + dt.timedelta(days=6)
-
-
 def shifts(user: User, first: dt.date, last: dt.date) -> list[Day]:
     """The person's own visits (and those made together with someone) day by day, every
     day of the period listed, the latest first."""

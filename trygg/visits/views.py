@@ -79,7 +79,9 @@ def mine(request: HttpRequest) -> HttpResponse:
     day = today
     if form.is_valid() and form.cleaned_data["day"]:
         day = form.cleaned_data["day"]
-    first, last = review.week_of(day)
+    # Seven days ending on the chosen one (today by default): yesterday's shift is always in
+    # view, whatever day of the week it is.
+    first, last = day - dt.timedelta(days=6), day
     days = review.shifts(user, first, last) if form.is_valid() or not form.is_bound else []
     visits = [visit for each in days for visit in each.visits]
     _mark(visits, user)
@@ -90,8 +92,8 @@ def mine(request: HttpRequest) -> HttpResponse:
         "first": first,
         "last": last,
         "today": today,
-        "previous": first - dt.timedelta(days=7),
-        "next": first + dt.timedelta(days=7) if last < today else None,
+        "previous": last - dt.timedelta(days=7),
+        "next": min(last + dt.timedelta(days=7), today) if last < today else None,
         "zone": clock.zone_for(user),
         "tabs": office_tabs(user, "mine"),
     }
