@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
@@ -52,7 +53,7 @@ def _headers() -> list[str]:
         _("National id"),
         _("Client"),
         _("Service code"),
-        _("Service"),
+        pgettext("a granted service item", "Service"),
         _("Granted minutes"),
         _("Performed minutes"),
         _("Difference"),
