@@ -13,10 +13,12 @@ Per client and service type (insats):
 - the difference (performed less granted), and what is payable: granted or performed time,
   as the municipality chose (`VisitPolicy.payment_basis`).
 
-Each row is rounded to whole minutes once, at the end; totals are the sums of the rows as
-shown, so a file adds up. Visits per time band (weekday 07-22, evening and night, weekend
-and holiday, by the municipality's working-day calendar, fixed on each visit when it was
-registered) count carried-out visits, with their rounded staff minutes.
+Safety alarms are paid from the log extract of active alarm customers, not from visits:
+their granted services are left out. Each row is rounded to whole minutes once, at the end;
+totals are the sums of the rows as shown, so a file adds up. Visits per time band (weekday
+07-22, evening and night, weekend and holiday, by the municipality's working-day calendar,
+fixed on each visit when it was registered) count carried-out visits, with their rounded
+staff minutes.
 
 The overview (`summary`) gives the same totals per provider (and team) and month over many
 months in one aggregation per table, and the municipality's follow-up adds the share of
@@ -52,12 +54,15 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, TruncMonth
 
-from trygg.core.constants import Period
+from trygg.core.constants import Period, ServiceCategory
 from trygg.core.models import Client, GrantedService, Municipality, Provider, ServiceType
 
 from .models import PROVEN, Band, Outcome, Visit, VisitPolicy, VisitTask
 
 BANDS = (Band.DAY, Band.EVENING_NIGHT, Band.WEEKEND_HOLIDAY)
+# Paid from elsewhere, not from visits: the safety alarm from the log extract of active
+# alarm customers (`alarms.extracts`).
+NOT_BY_VISITS = (ServiceCategory.SAFETY_ALARM,)
 
 
 # Months --------------------------------------------------------------------------------
@@ -136,6 +141,7 @@ def prorated(
 def _grants(provider_ids: Iterable[int], first: dt.date, last: dt.date) -> Iterable[tuple]:
     return (
         GrantedService.objects.filter(provider_id__in=list(provider_ids), valid_from__lte=last)
+        .exclude(service_type__category__in=NOT_BY_VISITS)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=first))
         .values_list(
             "provider_id",
@@ -279,6 +285,7 @@ def basis(provider: Provider, month: dt.date) -> Basis:
             visit__struck=False,
             visit__outcome=Outcome.PERFORMED,
         )
+        .exclude(service_type__category__in=NOT_BY_VISITS)
         .order_by()
         .values("visit__client_id", "service_type_id")
         .annotate(total=Sum(share))
@@ -368,7 +375,11 @@ class Figures:
 
     @property
     def delivered_share(self) -> float | None:
-        return self.performed / self.granted if self.granted else None
+        """Performed of granted time; None for a month without registrations (before the
+        provider registered visits, say), which is no figure rather than nothing done."""
+        if not self.registrations or not self.granted:
+            return None
+        return self.performed / self.granted
 
     @property
     def proven_share(self) -> float | None:
@@ -452,6 +463,7 @@ def summary(
             GrantedService.objects.filter(
                 provider_id__in=list(provider_ids), valid_from__lte=month_first
             )
+            .exclude(service_type__category__in=NOT_BY_VISITS)
             .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=month_last))
             .order_by()
             .values("provider_id", "period", *(["client__team_id"] if by_team else []))
@@ -465,6 +477,7 @@ def summary(
             GrantedService.objects.filter(
                 provider_id__in=list(provider_ids), valid_from__lte=month_last
             )
+            .exclude(service_type__category__in=NOT_BY_VISITS)
             .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=month_first))
             .filter(Q(valid_from__gt=month_first) | Q(valid_to__lt=month_last))
             .values_list(

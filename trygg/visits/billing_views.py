@@ -38,8 +38,10 @@ def _billing_user(request: HttpRequest) -> User:
 
 def _month(request: HttpRequest, user: User) -> tuple[MonthForm, dt.date]:
     """The chosen month; by default the last one (the month being billed)."""
-    form = MonthForm(request.GET or None)
     default = billing.add_months(billing.month_start(clock.today_for(user)), -1)
+    if not request.GET.get("month"):
+        return MonthForm(initial={"month": f"{default:%Y-%m}"}), default
+    form = MonthForm(request.GET)
     if form.is_valid() and form.cleaned_data["month"]:
         return form, form.cleaned_data["month"]
     return form, default
@@ -203,7 +205,9 @@ def follow_up(request: HttpRequest) -> HttpResponse:
                 for team_id in team_ids
             ]
             total = billing.Figures(provider.pk, None, first_month)
-            for figures in monthly:
+            # Over the months with registrations: before a provider registered visits
+            # there is nothing to compare granted time with.
+            for figures in (f for f in monthly if f.registrations):
                 total.granted += figures.granted
                 total.performed += figures.performed
                 total.registrations += figures.registrations

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-WIDTH = 600
+WIDTH = 420
 LABEL_HEIGHT = 18
 BAR_HEIGHT = 14
 GAP = 4
 GROUP_GAP = 14
 # Room at the bar's end for its figure.
-FIGURES = 110
+FIGURES = 80
 
 
 @dataclass(frozen=True)

@@ -461,7 +461,8 @@ def _day(municipality: Municipality, rng: random.Random, today: dt.date) -> dict
     assignment = RoleAssignment.objects.filter(user=omsorg, municipality=municipality).first()
     if assignment is None or assignment.provider_id is None:
         return {}
-    team = assignment.teams.first()
+    # The home-care team (a care worker may also be on an alarm patrol, which has no clients).
+    team = assignment.teams.filter(clients__isnull=False).distinct().order_by("pk").first()
     colleagues = [
         a.user
         for a in RoleAssignment.objects.filter(

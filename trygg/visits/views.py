@@ -27,6 +27,7 @@ from trygg.core.services import log_listed_once, log_request_access
 from trygg.core.web import filter_status, render_page, request_user
 
 from . import access, corrections, periods, review
+from .billing import NOT_BY_VISITS
 from .corrections import CorrectionRefused
 from .forms import (
     ApprovalForm,
@@ -212,7 +213,11 @@ def _task_choices(visit: Visit) -> list[tuple[str, str]]:
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=visit.local_date))
         .values_list("service_type__code", flat=True)
     )
-    types = list(ServiceType.objects.filter(municipality_id=visit.municipality_id).order_by("name"))
+    types = list(
+        ServiceType.objects.filter(municipality_id=visit.municipality_id)
+        .exclude(category__in=NOT_BY_VISITS)
+        .order_by("name")
+    )
     types.sort(key=lambda t: t.code not in granted)
     return [
         (t.code, _("%(name)s (granted)") % {"name": t.name} if t.code in granted else t.name)

@@ -200,3 +200,17 @@ def test_months_are_parsed_and_counted() -> None:
     assert billing.add_months(dt.date(2026, 12, 1), 1) == dt.date(2027, 1, 1)
     assert billing.add_months(dt.date(2026, 1, 1), -1) == dt.date(2025, 12, 1)
     assert len(billing.months_between(dt.date(2026, 1, 1), dt.date(2026, 12, 31))) == 12
+
+
+def test_safety_alarms_are_paid_from_the_log_extract_not_from_visits(place: Place) -> None:
+    from trygg.core.constants import ServiceCategory
+    from trygg.core.tests.factories import GrantedServiceFactory, ServiceTypeFactory
+
+    alarm = ServiceTypeFactory(
+        municipality=place.municipality, code="LARM", category=ServiceCategory.SAFETY_ALARM
+    )
+    GrantedServiceFactory(client=place.client, service_type=alarm, provider=place.provider)
+    basis = billing.basis(place.provider, DECEMBER)
+    assert "LARM" not in {row.service_code for row in basis.rows}
+    found = billing.per_provider_month(place.municipality, [place.provider.pk], DECEMBER)
+    assert found[place.provider.pk].granted == pytest.approx(4 * 120 * 31 / 7)

@@ -318,7 +318,8 @@ def test_someone_else_correcting_tells_the_staff_member(place: Place) -> None:
         place.leader, visit, change(visit, ended_at=NOON + dt.timedelta(minutes=20)), "wrong_time"
     )
     [note] = Notification.objects.filter(recipient=place.worker)
-    assert note.subject == "Your visit on 2026-12-02 at 12:00 was corrected"
+    # In the staff member's language: a Swedish municipality's care worker reads Swedish.
+    assert note.subject == "Ditt besök 2026-12-02 kl. 12:00 har rättats"
     assert note.url == f"/visits/{visit.pk}/"
     assert not note.email_wanted
     corrections.correct_visit(

@@ -141,7 +141,7 @@ def test_the_municipality_locks_any_provider_and_tells_its_managers(place: Place
     assert other_manager.pk not in told
     assert Notification.objects.filter(
         recipient=place.manager,
-        subject="Visits through 2026-11-30 are now locked by the municipality",
+        subject="Besök till och med 2026-11-30 är nu låsta av kommunen",  # their language
     ).exists()
 
 
@@ -178,7 +178,7 @@ def test_an_administrator_opens_a_locked_period_with_a_reason_and_locks_it_again
         admin,
     )
     assert Notification.objects.filter(
-        recipient=place.manager, subject="Visits 2026-12-01 to 2026-12-04 are open for corrections"
+        recipient=place.manager, subject="Besök 2026-12-01 till 2026-12-04 är öppna för rättelser"
     ).exists()
     accepted = sync(Registrar.for_user(place.worker), NOON, [place.item()], received_at=NOON)
     assert accepted.items[0].status == "accepted"
