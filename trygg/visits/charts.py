@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 WIDTH = 420
-LABEL_HEIGHT = 18
-BAR_HEIGHT = 14
+LABEL_HEIGHT = 20
+BAR_HEIGHT = 16
 GAP = 4
 GROUP_GAP = 14
 # Room at the bar's end for its figure.
-FIGURES = 80
+FIGURES = 90
 
 
 @dataclass(frozen=True)
