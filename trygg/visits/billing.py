@@ -40,19 +40,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
     ExpressionWrapper,
     F,
-    FloatField,
     IntegerField,
     Q,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Cast, TruncMonth
 
 from trygg.core.constants import Period, ServiceCategory
 from trygg.core.models import Client, GrantedService, Municipality, Provider, ServiceType
@@ -187,6 +186,52 @@ CARRIED_OUT = Q(struck=False, outcome=Outcome.PERFORMED)
 # The basis of one provider and month --------------------------------------------------------
 
 
+def performed_per_client(
+    provider_id: int, first: dt.date, last: dt.date, rounding: int
+) -> dict[tuple[int, int], float]:
+    """Performed minutes per (client, service type) of a provider's carried-out visits from
+    `first` to `last`: each visit's minutes rounded, times two for two staff, shared over
+    its tasks as its minutes are.
+
+    SQL of its own: PostgreSQL would otherwise join a month's visits (found by the
+    provider-and-day index) to every task of the year by hashing the whole task table; the
+    lateral subquery (kept from being flattened by `OFFSET 0`) looks each visit's tasks up
+    by their index instead, several times faster on a city's year (docs/benchmarks.md).
+    SQLite joins that way by itself."""
+    rounding = max(1, int(rounding))
+    rounded = (
+        "v.minutes"
+        if rounding == 1
+        else f"((v.minutes * 2 + {rounding}) / {2 * rounding} * {rounding})"
+    )
+    visit_table, task_table = Visit._meta.db_table, VisitTask._meta.db_table
+    tasks = f"SELECT t.service_type_id, t.minutes FROM {task_table} t WHERE t.visit_id = v.id"  # noqa: S608
+    if connection.vendor == "postgresql":
+        source = f"{visit_table} v CROSS JOIN LATERAL ({tasks} OFFSET 0) t"
+    else:
+        source = f"{visit_table} v JOIN {task_table} t ON t.visit_id = v.id"
+    sql = f"""
+        SELECT v.client_id, t.service_type_id, SUM(
+            CASE WHEN v.minutes = 0 THEN 0.0
+            ELSE CAST(t.minutes AS DOUBLE PRECISION) * {rounded}
+                 * (CASE WHEN v.partner_id IS NULL THEN 1 ELSE 2 END) / v.minutes END)
+        FROM {source}
+        WHERE v.provider_id = %s AND v.local_date >= %s AND v.local_date <= %s
+          AND v.struck = %s AND v.outcome = %s
+        GROUP BY v.client_id, t.service_type_id
+    """  # noqa: S608  (table names from the models, the rounding an int)
+    excluded = set(
+        ServiceType.objects.filter(category__in=NOT_BY_VISITS).values_list("pk", flat=True)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [provider_id, first, last, False, Outcome.PERFORMED])
+        return {
+            (client_id, type_id): float(total or 0.0)
+            for client_id, type_id, total in cursor.fetchall()
+            if type_id not in excluded
+        }
+
+
 @dataclass
 class Row:
     client_id: int
@@ -264,33 +309,7 @@ def basis(provider: Provider, month: dt.date) -> Basis:
             minutes, period, first, last, valid_from, valid_to
         )
 
-    visit_minutes = rounded_minutes(rounding, "visit__minutes")
-    share = Case(
-        When(visit__minutes=0, then=Value(0.0)),
-        default=ExpressionWrapper(
-            Cast("minutes", FloatField())
-            * visit_minutes
-            * staff_factor("visit__partner")
-            / F("visit__minutes"),
-            output_field=FloatField(),
-        ),
-        output_field=FloatField(),
-    )
-    performed: dict[tuple[int, int], float] = {
-        (client_id, type_id): total or 0.0
-        for client_id, type_id, total in VisitTask.objects.filter(
-            visit__provider=provider,
-            visit__local_date__gte=first,
-            visit__local_date__lte=last,
-            visit__struck=False,
-            visit__outcome=Outcome.PERFORMED,
-        )
-        .exclude(service_type__category__in=NOT_BY_VISITS)
-        .order_by()
-        .values("visit__client_id", "service_type_id")
-        .annotate(total=Sum(share))
-        .values_list("visit__client_id", "service_type_id", "total")
-    }
+    performed = performed_per_client(provider.pk, first, last, rounding)
 
     keys = set(granted) | set(performed)
     clients = {
@@ -421,80 +440,84 @@ def summary(
             found = result[key] = Figures(key[0], key[1], month)
         return found
 
-    carried_out = Q(struck=False, outcome=Outcome.PERFORMED)
-    groups = ["provider_id", "month"] + (["team_id"] if by_team else [])
-    aggregates = {
-        "visits": Count("pk", filter=carried_out),
-        "registrations": Count("pk"),
-        "proven": Count("pk", filter=Q(arrival__in=list(PROVEN))),
-        "corrected": Count("pk", filter=Q(corrected=True)),
-        "performed": Sum(rounded_minutes(rounding) * staff_factor(), filter=carried_out),
-        **{f"band_{band}": Count("pk", filter=carried_out & Q(band=band)) for band in BANDS},
-    }
+    # One pass over the visits, grouped by plain columns (no expression per row, few
+    # aggregates): the covering index `visit_provider_day` answers it on PostgreSQL
+    # without reading the table. Days fold into months, and outcomes into figures, here.
+    groups = ["provider_id", "local_date", "band", "outcome", "struck"]
+    if by_team:
+        groups.append("team_id")
     rows = (
         Visit.objects.filter(
             provider_id__in=list(provider_ids), local_date__gte=first, local_date__lte=last
         )
         .order_by()
-        .annotate(month=TruncMonth("local_date"))
         .values(*groups)
-        .annotate(**aggregates)
+        .annotate(
+            registrations=Count("*"),
+            # Counted on a column of the index (the id is not in it; "*" takes no filter).
+            proven=Count("local_date", filter=Q(arrival__in=list(PROVEN))),
+            corrected=Count("local_date", filter=Q(corrected=True)),
+            performed=Sum(rounded_minutes(rounding) * staff_factor()),
+        )
     )
-    for row in rows:
-        month = row["month"]
-        if isinstance(month, dt.datetime):
-            month = month.date()
-        entry = figures(row["provider_id"], row.get("team_id"), month)
-        entry.visits += row["visits"]
+    for row in rows.iterator(chunk_size=5000):
+        entry = figures(row["provider_id"], row.get("team_id"), month_start(row["local_date"]))
         entry.registrations += row["registrations"]
         entry.proven += row["proven"]
         entry.corrected += row["corrected"]
-        entry.performed += row["performed"] or 0
-        for band in BANDS:
-            entry.band_visits[band] = entry.band_visits.get(band, 0) + row[f"band_{band}"]
+        if not row["struck"] and row["outcome"] == Outcome.PERFORMED:
+            entry.visits += row["registrations"]
+            entry.performed += row["performed"] or 0
+            band = row["band"]
+            entry.band_visits[band] = entry.band_visits.get(band, 0) + row["registrations"]
 
-    months = months_between(first, last)
-    # Grants valid the whole month count the same every such month: summed by the
-    # database per month; those starting or ending inside a month are prorated here.
-    for month in months:
-        month_first, month_last = month, month_end(month)
-        in_month = (month_last - month_first).days + 1
-        whole = (
-            GrantedService.objects.filter(
-                provider_id__in=list(provider_ids), valid_from__lte=month_first
-            )
-            .exclude(service_type__category__in=NOT_BY_VISITS)
-            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=month_last))
-            .order_by()
-            .values("provider_id", "period", *(["client__team_id"] if by_team else []))
-            .annotate(minutes=Sum("granted_minutes"))
-        )
-        for row in whole:
-            days = {Period.DAY: in_month, Period.WEEK: in_month / 7, Period.MONTH: 1}
-            entry = figures(row["provider_id"], row.get("client__team_id"), month)
-            entry.granted += row["minutes"] * days.get(row["period"], 1)
-        partial = (
-            GrantedService.objects.filter(
-                provider_id__in=list(provider_ids), valid_from__lte=month_last
-            )
-            .exclude(service_type__category__in=NOT_BY_VISITS)
-            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=month_first))
-            .filter(Q(valid_from__gt=month_first) | Q(valid_to__lt=month_last))
-            .values_list(
-                "provider_id",
-                "client__team_id",
-                "granted_minutes",
-                "period",
-                "valid_from",
-                "valid_to",
-            )
-        )
-        for provider_id, team_id, minutes, period, valid_from, valid_to in partial:
-            entry = figures(provider_id, team_id, month)
-            entry.granted += float(
-                prorated(minutes, period, month_first, month_last, valid_from, valid_to)
-            )
+    for (provider_id, team_id, month), minutes in granted_per_month(
+        provider_ids, first, last, by_team=by_team
+    ).items():
+        figures(provider_id, team_id, month).granted += minutes
     return result
+
+
+def granted_per_month(
+    provider_ids: Sequence[int], first: dt.date, last: dt.date, *, by_team: bool = False
+) -> dict[Key, float]:
+    """Granted minutes per provider (and the client's team) and month, each grant prorated
+    over the days of each month it is valid: one query for the period's grants (those
+    sharing provider, team, period and dates summed by the database), then arithmetic."""
+    months = [
+        (month, month_end(month), calendar.monthrange(month.year, month.month)[1])
+        for month in months_between(first, last)
+    ]
+    totals: dict[Key, float] = defaultdict(float)
+    grants = (
+        GrantedService.objects.filter(provider_id__in=list(provider_ids), valid_from__lte=last)
+        .exclude(service_type__category__in=NOT_BY_VISITS)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=first))
+        .order_by()
+        .values("provider_id", "period", "valid_from", "valid_to", "client__team_id")
+        .annotate(minutes=Sum("granted_minutes"))
+        .values_list(
+            "provider_id", "client__team_id", "period", "valid_from", "valid_to", "minutes"
+        )
+    )
+    for provider_id, team_id, period, valid_from, valid_to, minutes in grants.iterator(
+        chunk_size=5000
+    ):
+        team = team_id if by_team else None
+        for month, month_last, in_month in months:
+            if valid_from > month_last or (valid_to is not None and valid_to < month):
+                continue
+            start = valid_from if valid_from > month else month
+            end = valid_to if valid_to is not None and valid_to < month_last else month_last
+            days = (end - start).days + 1
+            if period == Period.DAY:
+                share = minutes * days
+            elif period == Period.WEEK:
+                share = minutes * days / 7
+            else:
+                share = minutes * days / in_month
+            totals[(provider_id, team, month)] += share
+    return totals
 
 
 def per_provider_month(
