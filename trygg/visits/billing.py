@@ -352,7 +352,9 @@ def basis(provider: Provider, month: dt.date) -> Basis:
         band: (visits, minutes or 0)
         for band, visits, minutes in counted.filter(outcome=Outcome.PERFORMED)
         .values("band")
-        .annotate(visits=Count("pk"), minutes=Sum(rounded_minutes(rounding) * staff_factor()))
+        .annotate(
+            visits=Count("local_date"), minutes=Sum(rounded_minutes(rounding) * staff_factor())
+        )
         .values_list("band", "visits", "minutes")
     }
     for band in BANDS:
@@ -362,7 +364,7 @@ def basis(provider: Provider, month: dt.date) -> Basis:
     outcomes = dict(
         counted.exclude(outcome=Outcome.PERFORMED)
         .values("outcome")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("local_date"))
         .values_list("outcome", "n")
     )
     result.not_home = outcomes.get(Outcome.NOT_HOME, 0)
@@ -440,10 +442,12 @@ def summary(
             found = result[key] = Figures(key[0], key[1], month)
         return found
 
-    # One pass over the visits, grouped by plain columns (no expression per row, few
-    # aggregates): the covering index `visit_provider_day` answers it on PostgreSQL
-    # without reading the table. Days fold into months, and outcomes into figures, here.
-    groups = ["provider_id", "local_date", "band", "outcome", "struck"]
+    # One pass over the visits, grouped by provider (and team) and day, plain columns: the
+    # covering index `visit_provider_day` answers it on PostgreSQL without reading the
+    # table, and a day's figures are filtered sums (grouping by the band and outcome too
+    # cost twice as much: more keys to hash per row). Days fold into months here.
+    carried_out = Q(struck=False, outcome=Outcome.PERFORMED)
+    groups = ["provider_id", "local_date"]
     if by_team:
         groups.append("team_id")
     rows = (
@@ -453,23 +457,27 @@ def summary(
         .order_by()
         .values(*groups)
         .annotate(
-            registrations=Count("*"),
             # Counted on a column of the index (the id is not in it; "*" takes no filter).
+            registrations=Count("local_date"),
+            visits=Count("local_date", filter=carried_out),
             proven=Count("local_date", filter=Q(arrival__in=list(PROVEN))),
             corrected=Count("local_date", filter=Q(corrected=True)),
-            performed=Sum(rounded_minutes(rounding) * staff_factor()),
+            performed=Sum(rounded_minutes(rounding) * staff_factor(), filter=carried_out),
+            **{
+                f"band_{band}": Count("local_date", filter=carried_out & Q(band=band))
+                for band in BANDS
+            },
         )
     )
     for row in rows.iterator(chunk_size=5000):
         entry = figures(row["provider_id"], row.get("team_id"), month_start(row["local_date"]))
         entry.registrations += row["registrations"]
+        entry.visits += row["visits"]
         entry.proven += row["proven"]
         entry.corrected += row["corrected"]
-        if not row["struck"] and row["outcome"] == Outcome.PERFORMED:
-            entry.visits += row["registrations"]
-            entry.performed += row["performed"] or 0
-            band = row["band"]
-            entry.band_visits[band] = entry.band_visits.get(band, 0) + row["registrations"]
+        entry.performed += row["performed"] or 0
+        for band in BANDS:
+            entry.band_visits[band] = entry.band_visits.get(band, 0) + row[f"band_{band}"]
 
     for (provider_id, team_id, month), minutes in granted_per_month(
         provider_ids, first, last, by_team=by_team
