@@ -490,13 +490,34 @@ def granted_per_month(
     provider_ids: Sequence[int], first: dt.date, last: dt.date, *, by_team: bool = False
 ) -> dict[Key, float]:
     """Granted minutes per provider (and the client's team) and month, each grant prorated
-    over the days of each month it is valid: one query for the period's grants (those
-    sharing provider, team, period and dates summed by the database), then arithmetic."""
-    months = [
-        (month, month_end(month), calendar.monthrange(month.year, month.month)[1])
-        for month in months_between(first, last)
-    ]
+    over the days of each month it is valid.
+
+    One query for the period's grants (those sharing provider, team, period and dates summed
+    by the database). A grant's first and last month may be partial and are prorated by
+    their days; the whole months between count the same each (`minutes` a month, a week's
+    times the month's days / 7, a day's times its days), so they are added up per provider,
+    team and period as differences (+minutes where the run starts, -minutes after it ends)
+    and summed month by month at the end: the work follows the grants, not grants x months.
+    """
+    months = months_between(first, last)
+    if not months:
+        return {}
+    base = months[0].year * 12 + months[0].month - 1
+    ends = [month_end(month) for month in months]
+    days_in = [(end - month).days + 1 for month, end in zip(months, ends, strict=True)]
+
+    def index(day: dt.date) -> int:
+        return day.year * 12 + day.month - 1 - base
+
+    def share(minutes: int, period: str, days: int, i: int) -> float:
+        if period == Period.DAY:
+            return minutes * days
+        if period == Period.WEEK:
+            return minutes * days / 7
+        return minutes * days / days_in[i]
+
     totals: dict[Key, float] = defaultdict(float)
+    runs: dict[tuple[int, int | None, str], list[int]] = {}
     grants = (
         GrantedService.objects.filter(provider_id__in=list(provider_ids), valid_from__lte=last)
         .exclude(service_type__category__in=NOT_BY_VISITS)
@@ -512,19 +533,34 @@ def granted_per_month(
         chunk_size=5000
     ):
         team = team_id if by_team else None
-        for month, month_last, in_month in months:
-            if valid_from > month_last or (valid_to is not None and valid_to < month):
-                continue
-            start = valid_from if valid_from > month else month
-            end = valid_to if valid_to is not None and valid_to < month_last else month_last
-            days = (end - start).days + 1
-            if period == Period.DAY:
-                share = minutes * days
-            elif period == Period.WEEK:
-                share = minutes * days / 7
-            else:
-                share = minutes * days / in_month
-            totals[(provider_id, team, month)] += share
+        start = max(valid_from, first)
+        end = min(valid_to, last) if valid_to is not None else last
+        i, j = index(start), index(end)
+        if i == j and (start > months[i] or end < ends[i]):
+            totals[(provider_id, team, months[i])] += share(
+                minutes, period, (end - start).days + 1, i
+            )
+            continue
+        if start > months[i]:  # starts inside its first month
+            totals[(provider_id, team, months[i])] += share(
+                minutes, period, (ends[i] - start).days + 1, i
+            )
+            i += 1
+        if end < ends[j]:  # ends inside its last month
+            totals[(provider_id, team, months[j])] += share(
+                minutes, period, (end - months[j]).days + 1, j
+            )
+            j -= 1
+        if i <= j:
+            run = runs.setdefault((provider_id, team, period), [0] * (len(months) + 1))
+            run[i] += minutes
+            run[j + 1] -= minutes
+    for (provider_id, team, period), run in runs.items():
+        running = 0
+        for i, month in enumerate(months):
+            running += run[i]
+            if running:
+                totals[(provider_id, team, month)] += share(running, period, days_in[i], i)
     return totals
 
 
