@@ -564,6 +564,24 @@ def granted_per_month(
     return totals
 
 
+def fold_teams(by_team: dict[Key, Figures]) -> dict[Key, Figures]:
+    """Per-team figures added up per provider: the follow-up shows both from one pass."""
+    result: dict[Key, Figures] = {}
+    for (provider_id, _team_id, month), figures in by_team.items():
+        total = result.get((provider_id, None, month))
+        if total is None:
+            total = result[(provider_id, None, month)] = Figures(provider_id, None, month)
+        total.granted += figures.granted
+        total.performed += figures.performed
+        total.visits += figures.visits
+        total.registrations += figures.registrations
+        total.proven += figures.proven
+        total.corrected += figures.corrected
+        for band, visits in figures.band_visits.items():
+            total.band_visits[band] = total.band_visits.get(band, 0) + visits
+    return result
+
+
 def per_provider_month(
     municipality: Municipality, provider_ids: Sequence[int], month: dt.date
 ) -> dict[int, Figures]:

@@ -180,8 +180,8 @@ def follow_up(request: HttpRequest) -> HttpResponse:
     if providers:
         municipality = providers[0].municipality
         ids = [p.pk for p in providers]
-        by_provider = billing.summary(municipality, ids, first_month, last_month)
         by_team = billing.summary(municipality, ids, first_month, last_month, by_team=True)
+        by_provider = billing.fold_teams(by_team)
         teams = {team.pk: team for team in Team.objects.filter(provider_id__in=ids)}
         for provider in providers:
             monthly = [

@@ -176,6 +176,10 @@ def test_the_overview_and_follow_up_per_provider_team_and_month(month: Place) ->
         90,
     )
     assert (south.granted, south.performed) == (pytest.approx(120 * 31 / 7), 15)
+    folded = billing.fold_teams(by_team)[(month.provider.pk, None, DECEMBER)]
+    assert (folded.performed, folded.visits, folded.registrations) == (105, 5, 7)
+    assert folded.granted == pytest.approx(mine.granted)
+    assert folded.band_visits == mine.band_visits
     november = billing.summary(month.municipality, ids, dt.date(2026, 11, 1), DECEMBER)
     assert november[(month.provider.pk, None, dt.date(2026, 11, 1))].performed == 30
 
