@@ -11,6 +11,7 @@ class VisitsConfig(AppConfig):
         from trygg.alarms import links as alarm_links
         from trygg.core import menu
 
+        from . import access
         from .access import registers_visits
         from .phone import alarm_visit_url, registers_alarm_visit
 
@@ -21,4 +22,21 @@ class VisitsConfig(AppConfig):
         # An alarm the person took on the alarm phone: the visit it led to, one tap away.
         alarm_links.register(
             "visit", _("Register visit"), url=alarm_visit_url, shown=registers_alarm_visit
+        )
+        menu.register(
+            "my_visits", _("My visits"), "visits:mine", position=7, shown=access.has_own_visits
+        )
+        menu.register(
+            "visit_office",
+            _("Visits"),
+            "visits:list",
+            position=35,
+            shown=access.leads_visits,
+        )
+        menu.register(
+            "billing",
+            _("Billing basis"),
+            "visits:billing",
+            position=85,
+            shown=access.opens_billing,
         )

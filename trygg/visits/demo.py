@@ -3,7 +3,8 @@
 NFC tags on the demo clients' doors, put up by the welfare-technology team through
 `devices.tags.place_tag` like real ones, so the care workers' phones (omsorg,
 omsorg.norrsken, ...) have their team's clients with granted services and tag codes for
-the day. One door in fifteen has no tag yet: the visit app's "without the tag" case. A
+the day, and a month of visits for the back office to review and bill (`demo_office`). One
+door in fifteen has no tag yet: the visit app's "without the tag" case. A
 computer has no NFC, so in the demo municipality the visit app offers a "pretend to scan"
 list of these tags (`visits.phone.shows_demo_scan`).
 
@@ -22,6 +23,8 @@ from trygg.devices.models import NfcTag
 from trygg.devices.tags import place_tag
 from trygg.lib import tagcodes
 
+from . import demo_office
+
 DEMO_TAG_SEED = 20261207
 UNTAGGED_EVERY = 15
 LOCATIONS = (
@@ -33,6 +36,14 @@ LOCATIONS = (
 
 
 def seed_demo(municipality: Municipality, today: dt.date | None = None) -> dict[str, int]:
+    """Tags at the doors first, then the back office's month of visits (`demo_office`),
+    which scan them."""
+    made = seed_tags(municipality, today)
+    made.update(demo_office.seed_demo(municipality, today))
+    return made
+
+
+def seed_tags(municipality: Municipality, today: dt.date | None = None) -> dict[str, int]:
     """Put tags up at the doors of the municipality's active clients that have none,
     leaving every fifteenth door without. Idempotent: a door with a tag is left alone."""
     today = today or municipality.today()

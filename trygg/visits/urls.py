@@ -1,10 +1,23 @@
 from django.urls import path
 
-from . import phone
+from . import billing_views, period_views, phone, views
 
 app_name = "visits"
 
 urlpatterns = [
     # The staff phone's visit app (phone.py).
     path("phone/", phone.app, name="phone"),
+    # The back office: staff, team leaders, managers and the municipality.
+    path("mine/", views.mine, name="mine"),
+    path("<int:pk>/", views.visit_detail, name="visit"),
+    path("<int:pk>/correct/", views.correct, name="correct"),
+    path("list/", views.visit_list, name="list"),
+    path("review/", views.review_flags, name="review"),
+    path("approvals/", views.approvals, name="approvals"),
+    path("locks/", period_views.locks, name="locks"),
+    path("rules/", period_views.rules, name="rules"),
+    path("billing/", billing_views.overview, name="billing"),
+    path("billing/<int:pk>/", billing_views.provider_basis, name="billing_provider"),
+    path("billing/<int:pk>/export.<str:kind>", billing_views.export, name="billing_export"),
+    path("follow-up/", billing_views.follow_up, name="follow_up"),
 ]

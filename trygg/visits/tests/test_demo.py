@@ -19,7 +19,7 @@ def test_the_demo_puts_tags_on_the_doors_once(place: Place) -> None:
         ClientFactory(provider=place.provider, team=place.north, last_name=f"Demo {n}")
     before = set(NfcTag.objects.values_list("pk", flat=True))
 
-    made = demo.seed_demo(place.municipality)
+    made = demo.seed_tags(place.municipality)
 
     tags = NfcTag.objects.exclude(pk__in=before)
     assert made == {"tags": tags.count()}
@@ -35,5 +35,5 @@ def test_the_demo_puts_tags_on_the_doors_once(place: Place) -> None:
     untagged = place.provider.clients.exclude(nfc_tags__isnull=False)
     assert untagged.exists()
 
-    assert demo.seed_demo(place.municipality) == {}
+    assert demo.seed_tags(place.municipality) == {}
     assert NfcTag.objects.count() == len(before) + tags.count()
