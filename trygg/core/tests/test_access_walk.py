@@ -97,6 +97,7 @@ KINDS = frozenset(
         "district",
         "respondershift",
         "alarmpolicy",
+        "visit",
     }
 )
 # Parameter names that say less than the kind: orders/new/<type_pk>/ names an order type.

@@ -49,6 +49,7 @@ from trygg.servicedesk.models import Order, OrderType
 from trygg.servicedesk.services import add_attachment, place_order
 from trygg.support import demo as support_demo
 from trygg.support.models import CallOut, EscalationStep, Service, SupportLine
+from trygg.visits.models import Band, FlagKind, Presence, Visit, VisitFlag
 
 from .factories import (
     ClientFactory,
@@ -84,6 +85,7 @@ class Corner:
     alarm_unit: AlarmUnit
     alarm: Alarm
     order: Order
+    visit: Visit
     shared: dict[str, Model]  # the municipality's own: catalogue, outages, support lines
 
     def objects(self) -> dict[str, Model]:
@@ -98,6 +100,7 @@ class Corner:
             "alarmunit": self.alarm_unit,
             "alarm": self.alarm,
             "order": self.order,
+            "visit": self.visit,
             "step": step,
             "attachment": attachment,
             "client": self.client,
@@ -238,6 +241,23 @@ def _corner(
     add_attachment(
         staff, order, SimpleUploadedFile("kvitto.txt", b"Kvittens", content_type="text/plain")
     )
+    # A visit the staff member registered at the client, flagged for review.
+    arrived = timezone.now() - dt.timedelta(days=2)
+    visit = Visit.objects.create(
+        municipality=municipality,
+        provider=provider,
+        team=team,
+        client=client,
+        staff=staff,
+        started_at=arrived,
+        ended_at=arrived + dt.timedelta(minutes=1),
+        minutes=1,
+        local_date=municipality.local_date(arrived),
+        band=Band.DAY,
+        arrival=Presence.TAG,
+        departure=Presence.TAG,
+    )
+    VisitFlag.objects.create(visit=visit, kind=FlagKind.SHORT)
     return Corner(
         municipality,
         provider,
@@ -252,6 +272,7 @@ def _corner(
         alarm_unit,
         alarm,
         order,
+        visit,
         _shared(municipality, staff),
     )
 
