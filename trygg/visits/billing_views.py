@@ -101,9 +101,9 @@ def _provider(user: User, pk: int) -> Provider:
 
 @login_required
 @require_GET
-def provider_basis(request: HttpRequest, pk: int) -> HttpResponse:
+def provider_basis(request: HttpRequest, provider_pk: int) -> HttpResponse:
     user = _billing_user(request)
-    provider = _provider(user, pk)
+    provider = _provider(user, provider_pk)
     form, month = _month(request, user)
     basis = billing.basis(provider, month)
     _log_clients(request, basis, AccessAction.LIST)
@@ -127,9 +127,9 @@ def provider_basis(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def export(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def export(request: HttpRequest, provider_pk: int, kind: str) -> HttpResponse:
     user = _billing_user(request)
-    provider = _provider(user, pk)
+    provider = _provider(user, provider_pk)
     form, month = _month(request, user)
     if form.is_bound and not form.is_valid():
         return HttpResponse(
@@ -140,10 +140,8 @@ def export(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     basis = billing.basis(provider, month)
     if kind == "csv":
         body, content_type = exports.render_csv(basis), exports.CSV_CONTENT_TYPE
-    elif kind == "xlsx":
-        body, content_type = exports.render_xlsx(basis), exports.XLSX_CONTENT_TYPE
     else:
-        raise Http404
+        body, content_type = exports.render_xlsx(basis), exports.XLSX_CONTENT_TYPE
     _log_clients(request, basis, AccessAction.EXPORT)
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{exports.file_name(basis, kind)}"'

@@ -91,7 +91,7 @@ def locks(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("The period is locked again."))
                 return redirect("visits:locks")
             else:
-                lock_form.add_error(None, _("Unknown action."))
+                messages.error(request, _("Unknown action."))
         except periods.PeriodRefused as exc:
             target = unlock_form if action == "unlock" else lock_form
             target.add_error(None, str(exc))

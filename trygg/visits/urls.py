@@ -17,7 +17,18 @@ urlpatterns = [
     path("locks/", period_views.locks, name="locks"),
     path("rules/", period_views.rules, name="rules"),
     path("billing/", billing_views.overview, name="billing"),
-    path("billing/<int:pk>/", billing_views.provider_basis, name="billing_provider"),
-    path("billing/<int:pk>/export.<str:kind>", billing_views.export, name="billing_export"),
+    path("billing/<int:provider_pk>/", billing_views.provider_basis, name="billing_provider"),
+    path(
+        "billing/<int:provider_pk>/export.csv",
+        billing_views.export,
+        {"kind": "csv"},
+        name="billing_csv",
+    ),
+    path(
+        "billing/<int:provider_pk>/export.xlsx",
+        billing_views.export,
+        {"kind": "xlsx"},
+        name="billing_xlsx",
+    ),
     path("follow-up/", billing_views.follow_up, name="follow_up"),
 ]

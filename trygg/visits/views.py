@@ -287,7 +287,7 @@ def correct(request: HttpRequest, pk: int) -> HttpResponse:
                     )
                     return redirect("visits:visit", visit.pk)
             else:
-                form.add_error(None, _("Unknown action."))
+                messages.error(request, _("Unknown action."))
         except CorrectionRefused as exc:
             target = form if action == "change" else strike_form
             target.add_error(None, str(exc))

@@ -104,6 +104,7 @@ KINDS = frozenset(
         "trainingsession",
         "startplan",
         "booking",
+        "visit",
     }
 )
 # Parameter names that say less than the kind: orders/new/<type_pk>/ names an order type.

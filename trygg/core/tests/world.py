@@ -60,6 +60,7 @@ from trygg.support import demo as support_demo
 from trygg.support.models import CallOut, EscalationStep, Service, SupportLine
 from trygg.training.constants import SessionKind
 from trygg.training.models import Booking, StartPlan, TrainingSession, WebCourseCompletion
+from trygg.visits.models import Band, FlagKind, Presence, Visit, VisitFlag
 
 from .factories import (
     ClientFactory,
@@ -95,6 +96,7 @@ class Corner:
     alarm_unit: AlarmUnit
     alarm: Alarm
     order: Order
+    visit: Visit
     shared: dict[str, Model]  # the municipality's own: catalogue, outages, support lines
     start_plan: StartPlan
     booking: Booking
@@ -114,6 +116,7 @@ class Corner:
             "alarm": self.alarm,
             "digitalkey": self.digital_key,
             "order": self.order,
+            "visit": self.visit,
             "step": step,
             "attachment": attachment,
             "client": self.client,
@@ -286,6 +289,23 @@ def _corner(
         provider=provider,
         starts_at=timezone.now(),
     )
+    # A visit the staff member registered at the client, flagged for review.
+    arrived = timezone.now() - dt.timedelta(days=2)
+    visit = Visit.objects.create(
+        municipality=municipality,
+        provider=provider,
+        team=team,
+        client=client,
+        staff=staff,
+        started_at=arrived,
+        ended_at=arrived + dt.timedelta(minutes=1),
+        minutes=1,
+        local_date=municipality.local_date(arrived),
+        band=Band.DAY,
+        arrival=Presence.TAG,
+        departure=Presence.TAG,
+    )
+    VisitFlag.objects.create(visit=visit, kind=FlagKind.SHORT)
     return Corner(
         municipality,
         provider,
@@ -300,6 +320,7 @@ def _corner(
         alarm_unit,
         alarm,
         order,
+        visit,
         shared,
         start_plan,
         booking,

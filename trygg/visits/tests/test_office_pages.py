@@ -443,3 +443,13 @@ def test_the_administrator_sets_the_payment_basis_and_rounding(place: Place) -> 
     assert "must be longer" in bad.text
     assert admin.post("/visits/rules/", {**data, "rounding_minutes": "7"}).status_code == 400
     assert login(place.manager).get("/visits/rules/").status_code == 403
+
+
+def test_an_unknown_action_is_a_400_not_an_error(place: Place) -> None:
+    visit = register(place)
+    answer = login(place.worker).post(f"/visits/{visit.pk}/correct/", {"action": "fly"})
+    assert answer.status_code == 400
+    assert "Unknown action." in answer.text
+    admin = login(admin_of(place))
+    assert admin.post("/visits/locks/", {"action": "fly"}).status_code == 400
+    assert admin.post("/visits/locks/", {}).status_code == 400
