@@ -13,6 +13,7 @@ from trygg.lib.bounds import BoundedDate, BoundedInt
 
 from . import access, clock
 from .apiauth import session_auth
+from .apierrors import errors
 from .constants import AccessAction
 from .services import filter_access_log, log_request_access
 
@@ -86,7 +87,9 @@ class ClientPage(Schema):
     items: list[ClientListItem]
 
 
-@router.get("/clients", response=ClientPage, summary="Clients you may see")
+@router.get(
+    "/clients", response={200: ClientPage, **errors(401, 422)}, summary="Clients you may see"
+)
 def list_clients(request: HttpRequest, filters: Query[ClientFilter]) -> dict:
     queryset = access.clients(request.user).search(filters.q)
     if filters.team_id:
@@ -99,8 +102,12 @@ def list_clients(request: HttpRequest, filters: Query[ClientFilter]) -> dict:
     return {"count": queryset.count(), "items": items}
 
 
-@router.get("/clients/{client_id}", response=ClientDetail, summary="One client's record")
-def get_client(request: HttpRequest, client_id: int) -> dict:
+@router.get(
+    "/clients/{client_id}",
+    response={200: ClientDetail, **errors(401, 404, 422)},
+    summary="One client's record",
+)
+def get_client(request: HttpRequest, client_id: BoundedInt) -> dict:
     client = access.get_client(request.user, client_id)
     log_request_access(request, [client], AccessAction.API_DETAIL)
     services = client.granted_services.select_related("service_type").order_by("valid_from")
@@ -161,12 +168,12 @@ class TeamOut(Schema):
     is_active: bool
 
 
-@router.get("/providers", response=list[ProviderOut], tags=["organisation"])
+@router.get("/providers", response={200: list[ProviderOut], **errors(401)}, tags=["organisation"])
 def list_providers(request: HttpRequest) -> list:
     return list(access.providers(request.user).order_by("name"))
 
 
-@router.get("/teams", response=list[TeamOut], tags=["organisation"])
+@router.get("/teams", response={200: list[TeamOut], **errors(401)}, tags=["organisation"])
 def list_teams(request: HttpRequest) -> list:
     return list(access.teams(request.user).order_by("provider_id", "name"))
 
@@ -214,7 +221,11 @@ class AccessLogPage(Schema):
     items: list[AccessLogOut]
 
 
-@router.get("/access-log", response=AccessLogPage, tags=["audit"])
+@router.get(
+    "/access-log",
+    response={200: AccessLogPage, **errors(401, 403, 422)},
+    tags=["audit"],
+)
 def list_access_log(request: HttpRequest, filters: Query[AccessLogFilter]) -> dict:
     if not access.can_review_access_log(request.user):
         raise PermissionError("Only auditors and provider managers review the access log.")

@@ -11,6 +11,7 @@ from ninja.errors import HttpError
 
 from trygg.core import clock
 from trygg.core.apiauth import session_auth
+from trygg.core.apierrors import errors
 from trygg.core.models import Provider, User
 from trygg.core.web import request_user
 from trygg.lib.bounds import BoundedInt
@@ -92,10 +93,6 @@ class PhoneIn(Schema):
     status: PhoneStatus = PhoneStatus.IN_STOCK
 
 
-class Error(Schema):
-    detail: str
-
-
 def _out(user: User, phone: Phone, today: dt.date) -> dict[str, Any]:
     return {
         **{f: getattr(phone, f) for f in PhoneOut.model_fields if hasattr(phone, f)},
@@ -104,7 +101,7 @@ def _out(user: User, phone: Phone, today: dt.date) -> dict[str, Any]:
     }
 
 
-@router.get("/phones", response=PhonePage, summary="Phones you may see")
+@router.get("/phones", response={200: PhonePage, **errors(401, 422)}, summary="Phones you may see")
 def list_phones(request: HttpRequest, filters: Query[PhoneFilter]) -> dict[str, Any]:
     user = request_user(request)
     today = clock.today_for(user)
@@ -120,8 +117,12 @@ def list_phones(request: HttpRequest, filters: Query[PhoneFilter]) -> dict[str, 
     return {"count": queryset.count(), "items": [_out(user, p, today) for p in items]}
 
 
-@router.get("/phones/{phone_id}", response=PhoneDetailOut, summary="One phone and its history")
-def get_phone(request: HttpRequest, phone_id: int) -> dict[str, Any]:
+@router.get(
+    "/phones/{phone_id}",
+    response={200: PhoneDetailOut, **errors(401, 404, 422)},
+    summary="One phone and its history",
+)
+def get_phone(request: HttpRequest, phone_id: BoundedInt) -> dict[str, Any]:
     user = request_user(request)
     phone = access.get_phone(user, phone_id)
     return {
@@ -133,7 +134,7 @@ def get_phone(request: HttpRequest, phone_id: int) -> dict[str, Any]:
 
 @router.post(
     "/phones",
-    response={201: PhoneDetailOut, 400: Error, 403: Error},
+    response={201: PhoneDetailOut, **errors(400, 401, 403, 422)},
     summary="Register a phone",
 )
 def register_phone(request: HttpRequest, body: PhoneIn) -> Status[dict[str, Any]]:
@@ -164,7 +165,7 @@ def register_phone(request: HttpRequest, body: PhoneIn) -> Status[dict[str, Any]
 
 @router.post(
     "/phones/{phone_id}/transitions",
-    response={200: PhoneDetailOut, 400: Error, 403: Error, 409: Error},
+    response={200: PhoneDetailOut, **errors(400, 401, 403, 404, 409, 422)},
     summary="Move a phone along its lifecycle",
     description=(
         "Actions: hand_in, start_configuring, mark_ready, pick_up, report_lost, found, "
@@ -172,7 +173,7 @@ def register_phone(request: HttpRequest, body: PhoneIn) -> Status[dict[str, Any]
         "does not allow the action or someone changed it first."
     ),
 )
-def transition(request: HttpRequest, phone_id: int, body: TransitionIn) -> dict[str, Any]:
+def transition(request: HttpRequest, phone_id: BoundedInt, body: TransitionIn) -> dict[str, Any]:
     user = request_user(request)
     phone = access.get_phone(user, phone_id)
     if body.action == PhoneAction.REGISTER:

@@ -10,6 +10,7 @@ from ninja import Router, Schema
 from ninja.responses import Status
 
 from trygg.core.apiauth import bearer_auth
+from trygg.core.apierrors import errors
 from trygg.core.models import ApiToken
 
 from .constants import ImportSource
@@ -44,10 +45,6 @@ class ImportOut(Schema):
 class RejectedOut(Schema):
     detail: str
     errors: list[IssueOut]
-
-
-class DetailOut(Schema):
-    detail: str
 
 
 _EXAMPLE = {
@@ -89,7 +86,7 @@ def _rejected(detail: str, errors: list[dict[str, Any]]) -> Status[dict[str, Any
 
 @router.post(
     "/import",
-    response={200: ImportOut, 400: RejectedOut, 403: DetailOut},
+    response={200: ImportOut, 400: RejectedOut, **errors(401, 403)},
     summary="Import a provider's clients and granted services",
     exclude_none=True,
     description=(

@@ -129,6 +129,24 @@ def _decode(data: bytes) -> str | None:
         return None
 
 
+def _holds_nul(value: Any) -> bool:
+    """Text with the NUL character, which PostgreSQL can neither store nor compare: the
+    file is refused before any field is looked up."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
+def _nul_refused() -> Issue:
+    return Issue(
+        field="file", message=_("The file contains the NUL character, which no field may hold.")
+    )
+
+
 def _delimiter(header_line: str) -> str:
     # Swedish and Norwegian Excel write ';' because ',' is their decimal separator.
     return ";" if header_line.count(";") > header_line.count(",") else ","
@@ -148,6 +166,9 @@ def parse_csv(data: bytes) -> ParsedFile:
                 ),
             )
         )
+        return parsed
+    if _holds_nul(text):
+        parsed.errors.append(_nul_refused())
         return parsed
     first_line = text.split("\n", 1)[0]
     if not first_line.strip():
@@ -313,6 +334,8 @@ def parse_json_bytes(data: bytes) -> ParsedFile:
                 )
             ]
         )
+    if _holds_nul(document):
+        return ParsedFile(errors=[_nul_refused()])
     return parse_json(document)
 
 

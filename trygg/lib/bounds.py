@@ -5,16 +5,21 @@ next day or whose midnight in UTC does not exist (`9999-12-31`, `0001-01-01`) ma
 the database or the calendar overflow: a 500. These types refuse such input where it is
 parsed, with a message, so every API filter and page filter stops it the same way: the
 ninja schemas use `BoundedInt`, `BoundedDate` and `BoundedDateTime`, the Django forms
-`BoundedIntegerField`, `BoundedDateField` and `BoundedDateTimeField`."""
+`BoundedIntegerField`, `BoundedDateField` and `BoundedDateTimeField`.
+
+In the API the dates are ISO 8601 text, as the OpenAPI document says, and the document
+states the years they may fall in, so a client (and the property-based check of the API)
+knows what is accepted before sending it."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any
 
 from django import forms
 from django.utils.translation import gettext
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 # The largest integer a JSON client holds exactly (2**53 - 1): far above any id, offset or
 # count, and inside a 64-bit column even with a page size added to it.
@@ -41,12 +46,40 @@ def check_date(value: dt.date) -> dt.date:
 
 def check_moment(value: dt.datetime) -> dt.datetime:
     check_date(value.date())
+    # Python takes UTC offsets up to 23:59, PostgreSQL stores them up to 15:59
+    # (`...-21:28` failed there): an aware moment goes on in UTC, the same instant.
+    return value.astimezone(dt.UTC) if value.tzinfo is not None else value
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# MIN_DATE's and MAX_DATE's years, for the OpenAPI document: 1900 to 2999.
+_YEARS_PATTERN = r"^(19\d\d|2\d\d\d)-"
+
+
+def _iso_text(value: Any) -> bool:
+    # Pydantic alone also reads a number as seconds since 1970 (`active_on=0` was
+    # 1 January 1970), which nobody typing a date means.
+    return isinstance(value, dt.date) or (isinstance(value, str) and bool(_ISO_DATE.match(value)))
+
+
+def iso_date(value: Any) -> Any:
+    if not _iso_text(value):
+        raise ValueError(gettext("Give the date as YYYY-MM-DD."))
     return value
 
 
+def iso_moment(value: Any) -> Any:
+    if not _iso_text(value):
+        raise ValueError(gettext("Give the time as ISO 8601 text, e.g. 2026-01-15T10:00:00+01:00."))
+    return value
+
+
+_IN_RANGE = Field(json_schema_extra={"pattern": _YEARS_PATTERN})
 BoundedInt = Annotated[int, Field(ge=0, le=MAX_INT)]
-BoundedDate = Annotated[dt.date, AfterValidator(check_date)]
-BoundedDateTime = Annotated[dt.datetime, AfterValidator(check_moment)]
+BoundedDate = Annotated[dt.date, BeforeValidator(iso_date), AfterValidator(check_date), _IN_RANGE]
+BoundedDateTime = Annotated[
+    dt.datetime, BeforeValidator(iso_moment), AfterValidator(check_moment), _IN_RANGE
+]
 
 
 class BoundedIntegerField(forms.IntegerField):

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.responses import Status
+from pydantic import WithJsonSchema
 
 from trygg.core.apiauth import session_auth
+from trygg.core.apierrors import ErrorDetail, errors
 from trygg.core.models import Municipality, User
 from trygg.lib.bounds import BoundedDateTime, BoundedInt
 
@@ -19,6 +21,12 @@ from .constants import OutageKind, System
 from .models import Outage, OutageNotice
 
 router = Router(tags=["outages"])
+
+# Described inline: the OpenAPI document names an enum's component after its class, and the
+# support API's `System` (which also holds "phones") has the same name.
+OutageSystem = Annotated[
+    System, WithJsonSchema({"type": "string", "enum": [system.value for system in System]})
+]
 
 
 class OutageOut(Schema):
@@ -53,7 +61,7 @@ class PlanIn(Schema):
     municipality_id: BoundedInt | None = Field(
         None, description="Needed only by someone who plans for several municipalities."
     )
-    system: System
+    system: OutageSystem
     kind: OutageKind = OutageKind.PLANNED
     title: str = Field(..., min_length=1, max_length=200)
     description: str = Field("", max_length=4000)
@@ -76,10 +84,6 @@ class ViolationOut(Schema):
 class RefusedOut(Schema):
     detail: str
     violations: list[ViolationOut]
-
-
-class DetailOut(Schema):
-    detail: str
 
 
 class NoticeOut(Schema):
@@ -167,7 +171,7 @@ def outage_status(request: HttpRequest, municipality: str = "") -> list[dict[str
 
 @router.post(
     "/",
-    response={201: PlannedOut, 400: RefusedOut | DetailOut, 403: DetailOut},
+    response={201: PlannedOut, 400: RefusedOut | ErrorDetail, **errors(401, 403, 422)},
     auth=session_auth,
     summary="Plan an outage",
 )
@@ -219,12 +223,12 @@ class AnnounceIn(Schema):
 
 @router.post(
     "/{outage_id}/announce",
-    response={200: PlannedOut, 400: RefusedOut | DetailOut, 403: DetailOut},
+    response={200: PlannedOut, 400: RefusedOut | ErrorDetail, **errors(401, 403, 404, 422)},
     auth=session_auth,
     summary="Announce an outage to every audience (idempotent)",
 )
 def outage_announce(
-    request: HttpRequest, outage_id: int, payload: AnnounceIn
+    request: HttpRequest, outage_id: BoundedInt, payload: AnnounceIn
 ) -> Status[dict[str, Any]]:
     user = request.user
     assert isinstance(user, User)

@@ -96,6 +96,8 @@ class DeviceMessageIn(Schema):
     id: str = Field(
         min_length=1,
         max_length=DEDUPE_KEY_MAX,
+        # Checked by `_visible_ascii` (with its own message); stated here for the device maker.
+        json_schema_extra={"pattern": f"^{_MESSAGE_ID_RE.pattern}$"},
         description=(
             "The device's own unique id for this message, the same when it sends the message "
             "again: a repeat is acknowledged and stored once."

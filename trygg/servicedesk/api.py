@@ -12,6 +12,7 @@ from ninja.errors import HttpError
 
 from trygg.core import clock
 from trygg.core.apiauth import session_auth
+from trygg.core.apierrors import ValidationErrors, errors
 from trygg.core.models import Provider
 from trygg.core.web import request_user
 from trygg.lib.bounds import BoundedInt
@@ -182,7 +183,11 @@ def _detail_out(request: HttpRequest, order: Order) -> dict[str, Any]:
     }
 
 
-@router.get("/order-types", response=list[OrderTypeOut], summary="What you may order")
+@router.get(
+    "/order-types",
+    response={200: list[OrderTypeOut], **errors(401)},
+    summary="What you may order",
+)
 def list_order_types(request: HttpRequest) -> list[dict[str, Any]]:
     types = access.order_types(request.user).order_by("municipality_id", "position", "name")
     return [
@@ -212,7 +217,7 @@ def list_order_types(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/orders", response=OrderPage, summary="Orders you may see")
+@router.get("/orders", response={200: OrderPage, **errors(401, 422)}, summary="Orders you may see")
 def list_orders(request: HttpRequest, filters: Query[OrderFilter]) -> dict[str, Any]:
     today = clock.today_for(request.user)
     data = {
@@ -228,8 +233,12 @@ def list_orders(request: HttpRequest, filters: Query[OrderFilter]) -> dict[str, 
     return {"count": queryset.count(), "items": [_order_out(o, today) for o in rows]}
 
 
-@router.get("/orders/{order_id}", response=OrderDetailOut, summary="One order")
-def get_order(request: HttpRequest, order_id: int) -> dict[str, Any]:
+@router.get(
+    "/orders/{order_id}",
+    response={200: OrderDetailOut, **errors(401, 404, 422)},
+    summary="One order",
+)
+def get_order(request: HttpRequest, order_id: BoundedInt) -> dict[str, Any]:
     return _detail_out(request, access.get_order(request.user, order_id))
 
 
@@ -265,7 +274,9 @@ def _provider(request: HttpRequest, payload: OrderIn, order_type: OrderType) -> 
 
 @router.post(
     "/orders",
-    response={201: OrderDetailOut, 422: ErrorOut},
+    # 422: the order's own rules (ErrorOut, with the problems per field) or ninja's refusal of
+    # a body that does not match the schema (ValidationErrors).
+    response={201: OrderDetailOut, 422: ErrorOut | ValidationErrors, **errors(400, 401, 403)},
     summary="Place an order",
     description="values are checked against the type's fields (see /order-types); a wrong "
     "field answers 422 with the problems per field and nothing is saved.",
@@ -290,10 +301,10 @@ def create_order(request: HttpRequest, payload: OrderIn) -> Status:
 
 @router.post(
     "/orders/{order_id}/status",
-    response={200: OrderDetailOut, 400: ErrorOut, 409: ErrorOut},
+    response={200: OrderDetailOut, 400: ErrorOut, 409: ErrorOut, **errors(401, 403, 404, 422)},
     summary="Move an order to another status",
 )
-def change_order_status(request: HttpRequest, order_id: int, payload: StatusIn) -> Status:
+def change_order_status(request: HttpRequest, order_id: BoundedInt, payload: StatusIn) -> Status:
     user = request_user(request)
     order = access.get_order(user, order_id)
     try:

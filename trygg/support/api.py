@@ -13,6 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from trygg.core.apiauth import session_auth
+from trygg.core.apierrors import errors
 from trygg.core.models import Municipality, User
 from trygg.core.web import request_user
 from trygg.lib.bounds import BoundedDateTime, BoundedInt
@@ -221,7 +222,7 @@ def _accounts(answer: Answer) -> dict[str, Any] | None:
 
 @router.get(
     "/who-to-call",
-    response=list[AnswerOut],
+    response={200: list[AnswerOut], **errors(400, 401, 404, 422)},
     summary="Who to call now about each system",
 )
 def who_to_call(request: HttpRequest, query: Query[WhoToCallQuery]) -> list[dict[str, Any]]:
@@ -245,7 +246,11 @@ def _person(user: User | None, text: str) -> str:
     return f"{name} ({text})" if text else name
 
 
-@router.get("/services", response=list[ServiceOut], summary="The service catalogue")
+@router.get(
+    "/services",
+    response={200: list[ServiceOut], **errors(401, 404, 422)},
+    summary="The service catalogue",
+)
 def list_services(
     request: HttpRequest, municipality: BoundedInt | None = None
 ) -> list[dict[str, Any]]:
@@ -290,7 +295,11 @@ def _call_out(call_out: CallOut) -> dict[str, Any]:
     }
 
 
-@router.get("/call-outs", response=CallOutPage, summary="The call-out register")
+@router.get(
+    "/call-outs",
+    response={200: CallOutPage, **errors(401, 403, 404, 422)},
+    summary="The call-out register",
+)
 def list_call_outs(request: HttpRequest, filters: Query[CallOutFilter]) -> dict[str, Any]:
     municipality = _municipality(request, filters.municipality)
     if not access.can_read_call_outs(request.user, municipality):
@@ -306,7 +315,7 @@ def list_call_outs(request: HttpRequest, filters: Query[CallOutFilter]) -> dict[
 
 @router.post(
     "/call-outs",
-    response={201: CallOutOut, 400: Error},
+    response={201: CallOutOut, 400: Error, **errors(401, 403, 404, 422)},
     summary="Record a call-out and its cost",
 )
 def create_call_out(

@@ -89,6 +89,24 @@ def test_the_api_says_what_is_wrong(world: World) -> None:
     assert "between 1900-01-01 and 2999-12-31" in json.dumps(body["detail"])
 
 
+@pytest.mark.parametrize(
+    ("persona", "url", "says"),
+    [
+        (Role.TEAM_LEADER, "/api/v1/clients?active_on=0", "YYYY-MM-DD"),
+        (Role.AUDITOR, "/api/v1/access-log?date_from=1700000000", "YYYY-MM-DD"),
+        (Role.TEAM_LEADER, "/api/v1/support/who-to-call?at=0", "ISO 8601"),
+    ],
+)
+def test_the_api_takes_dates_as_iso_text_only(
+    world: World, persona: str, url: str, says: str
+) -> None:
+    """Pydantic alone reads a number as seconds since 1970: `active_on=0` listed the clients
+    active on 1 January 1970."""
+    response = get(world, persona, url)
+    assert response.status_code == 422
+    assert says in json.dumps(response.json()["detail"])
+
+
 def test_the_page_says_what_is_wrong_and_lists_nothing(world: World) -> None:
     response = get(world, Role.TEAM_LEADER, f"/clients/?team={BIG}")
     assert response.status_code == 400

@@ -67,3 +67,18 @@ def test_it_accepts_nulls_for_empty_values() -> None:
     parsed = parse_json(document)
     assert parsed.errors == []
     assert parsed.records[0].end_date == ""
+
+
+def test_a_file_holding_the_nul_character_is_refused_whole() -> None:
+    """PostgreSQL can neither store nor compare text with NUL: an import holding one was a
+    server error there. Refused before any record is read, in either format."""
+    provider = ProviderFactory.build(org_number="556000-0001")
+    rows = standard_rows(1)
+    rows[0]["last_name"] = "Nul\x00sson"
+    as_json = parse_json_bytes(json.dumps(to_json(rows, provider)).encode())
+    as_csv = parse_csv(to_csv(rows))
+    for parsed in (as_json, as_csv):
+        assert [(e.field, e.message) for e in parsed.errors] == [
+            ("file", "The file contains the NUL character, which no field may hold.")
+        ]
+        assert parsed.records == []

@@ -124,6 +124,20 @@ def test_announcing_through_the_api_is_idempotent(world: World) -> None:
     assert other.status_code == 404
 
 
+@pytest.mark.parametrize("body", ["[]", '[{"override_reason": "x"}]', '"announce"', "null"])
+def test_announcing_with_a_body_that_is_not_an_object_is_refused(world: World, body: str) -> None:
+    """Ninja read any JSON as an empty object for an operation whose fields all have
+    defaults, so an array announced the outage."""
+    day = _next_tuesday(16)
+    http = _http(world.welfare_tech)
+    outage_id = http.post(URL, _payload(day), content_type="application/json").json()["id"]
+    response = http.post(f"{URL}{outage_id}/announce", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "The body must be a JSON object."}
+    assert Outage.objects.get(pk=outage_id).announced_at is None
+    assert not OutageNotice.objects.filter(outage_id=outage_id).exists()
+
+
 def test_a_holiday_in_the_window_days_is_refused_with_why(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
