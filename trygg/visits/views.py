@@ -468,6 +468,8 @@ def approvals(request: HttpRequest) -> HttpResponse:
         form = ApprovalForm(request.GET, teams=team_choices)
     else:
         form = ApprovalForm(initial=initial, teams=team_choices)
+        if teams:  # where last week stands, before anything is chosen
+            summary = periods.summarise(teams[0], initial["first"], initial["last"])
     if form.is_bound:
         if form.is_valid():
             team = _team(teams, form.cleaned_data["team"])

@@ -331,6 +331,15 @@ def test_the_team_leader_checks_and_approves_a_week(place: Place) -> None:
     assert "Approved" in main(listed.text)
 
 
+def test_the_approval_page_opens_on_last_week(place: Place) -> None:
+    page = login(place.leader).get("/visits/approvals/")
+    assert page.status_code == 200
+    summary = page.context["summary"]
+    assert summary.team == place.north
+    assert summary.first.weekday() == 0
+    assert (summary.last - summary.first).days == 6
+
+
 def test_an_approval_with_open_flags_is_refused_with_a_link_to_them(place: Place) -> None:
     register(place, minutes=200)
     http = login(place.leader)
