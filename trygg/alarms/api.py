@@ -16,6 +16,7 @@ from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
 from trygg.core.apiauth import session_auth
+from trygg.core.apierrors import errors
 from trygg.core.constants import AccessAction
 from trygg.core.models import User
 from trygg.core.services import log_listed_once
@@ -28,7 +29,7 @@ from .phone import PHONE_LIMIT, SEEN_KEEP, SEEN_SESSION_KEY, phone_context
 router = Router(tags=["alarms"], auth=session_auth)
 
 
-class ErrorOut(Schema):
+class AlarmErrorOut(Schema):
     detail: str
 
 
@@ -58,7 +59,7 @@ class AlarmOut(Schema):
     can_accept: bool = Field(description="Whether you may accept it now")
 
 
-class StepOut(Schema):
+class AlarmStepOut(Schema):
     """The alarm's state after a step: ids and states, no personal data."""
 
     id: int
@@ -82,7 +83,7 @@ class NextShiftOut(Schema):
     starts_at: dt.datetime
 
 
-class PhoneOut(Schema):
+class AlarmPhoneOut(Schema):
     on_shift: list[TeamOnShiftOut] = Field(description="Your teams on a responder shift now")
     next_shift: NextShiftOut | None = Field(
         description="Off shift: when your team's next shift starts"
@@ -97,7 +98,7 @@ class CloseIn(Schema):
     note: str = Field("", max_length=4000)
 
 
-_REFUSED = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+_REFUSED = {400: AlarmErrorOut, 403: AlarmErrorOut, 404: AlarmErrorOut, 409: AlarmErrorOut}
 
 
 def _alarm_out(alarm: Alarm, accept: bool) -> dict[str, Any]:
@@ -131,7 +132,7 @@ def _alarm_out(alarm: Alarm, accept: bool) -> dict[str, Any]:
 
 @router.get(
     "/phone",
-    response={200: PhoneOut, 403: ErrorOut},
+    response={200: AlarmPhoneOut, 403: AlarmErrorOut, **errors(401, 403, 404, 422)},
     summary="The alarms offered to me now",
     description=(
         "The open calls for help that are yours to answer now, as on the alarm phone: "
@@ -207,7 +208,7 @@ def _step(
 
 @router.post(
     "/{alarm_id}/accept",
-    response={200: StepOut, **_REFUSED},
+    response={200: AlarmStepOut, **_REFUSED, **errors(401, 403, 404, 422)},
     summary="Accept an alarm: I am going",
     description=(
         "Acknowledged and assigned to you. Only for an alarm offered to you now (see "
@@ -221,7 +222,7 @@ def accept(request: HttpRequest, alarm_id: int) -> dict[str, Any]:
 
 @router.post(
     "/{alarm_id}/on-site",
-    response={200: StepOut, **_REFUSED},
+    response={200: AlarmStepOut, **_REFUSED, **errors(401, 403, 404, 422)},
     summary="I am on site",
     description="For the alarm's responders and the alarm centre; 403 for anyone else.",
 )
@@ -231,7 +232,7 @@ def on_site(request: HttpRequest, alarm_id: int) -> dict[str, Any]:
 
 @router.post(
     "/{alarm_id}/close",
-    response={200: StepOut, **_REFUSED},
+    response={200: AlarmStepOut, **_REFUSED, **errors(401, 403, 404, 422)},
     summary="Close an alarm with its cause",
     description=(
         "With a cause code (as on the alarm's page) and a note, required for `other`. For "

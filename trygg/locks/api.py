@@ -16,6 +16,7 @@ from ninja.responses import Status
 
 from trygg.core import access as core_access
 from trygg.core.apiauth import session_auth
+from trygg.core.apierrors import errors
 from trygg.core.constants import AccessAction
 from trygg.core.services import log_request_access
 from trygg.core.web import request_user
@@ -53,13 +54,18 @@ class TokensOut(Schema):
     doors: list[DoorOut]
 
 
-class DetailOut(Schema):
+class LockDetailOut(Schema):
     detail: str
 
 
 @router.get(
     "/tokens",
-    response={200: TokensOut, 403: DetailOut, 503: DetailOut},
+    response={
+        200: TokensOut,
+        403: LockDetailOut,
+        503: LockDetailOut,
+        **errors(400, 401, 403, 404, 422),
+    },
     summary="Your unlock tokens for this shift",
     description=(
         "The phone fetches these before going out: for every door you hold a digital key "
@@ -162,7 +168,7 @@ def _key_out(key: Any) -> dict[str, Any]:
 
 @router.get(
     "/keys",
-    response=KeyPage,
+    response={200: KeyPage, **errors(400, 401, 403, 404, 422)},
     summary="Who holds digital keys to which doors",
     description="For managers, team leaders and the municipality: the keys you may see.",
 )
@@ -189,7 +195,7 @@ class RevokeIn(Schema):
 
 @router.post(
     "/keys/{digitalkey_id}/revoke",
-    response={200: KeyOut, 409: DetailOut},
+    response={200: KeyOut, 409: LockDetailOut, **errors(400, 401, 403, 404, 422)},
     summary="Revoke a digital key at once",
     description=(
         "The key ends now and goes on the lock's revocation list, which the lock receives "
@@ -209,7 +215,7 @@ def revoke(request: HttpRequest, digitalkey_id: int, body: RevokeIn) -> Any:
 
 @router.post(
     "/keys/{digitalkey_id}/lift",
-    response={200: KeyOut, 409: DetailOut},
+    response={200: KeyOut, 409: LockDetailOut, **errors(400, 401, 403, 404, 422)},
     summary="Lift a revocation",
     description="The holder may hold a key to the door again (a new one), if entitled.",
 )

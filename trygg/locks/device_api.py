@@ -24,6 +24,7 @@ from ninja.responses import Status
 from pydantic import AwareDatetime, ConfigDict, field_validator
 
 from trygg.core.apiauth import BearerToken
+from trygg.core.apierrors import errors
 from trygg.core.models import ApiToken
 from trygg.devices.models import DoorLock
 
@@ -68,11 +69,11 @@ class ContactOut(Schema):
     max_window: int = Field(description="The longest token window to accept, seconds.")
 
 
-class DetailOut(Schema):
+class LockDeviceDetailOut(Schema):
     detail: str
 
 
-class RefusedOut(Schema):
+class LockRefusedOut(Schema):
     detail: str | list[dict[str, Any]] = Field(
         description="Why nothing was stored: which event and what to change."
     )
@@ -80,7 +81,12 @@ class RefusedOut(Schema):
 
 @router.post(
     "/contact",
-    response={200: ContactOut, 401: DetailOut, 403: DetailOut},
+    response={
+        200: ContactOut,
+        401: LockDeviceDetailOut,
+        403: LockDeviceDetailOut,
+        **errors(401, 403, 404, 422),
+    },
     summary="A lock makes contact",
     description=(
         "Authenticated by the lock's own bearer token. Reports the battery and firmware; "
@@ -95,7 +101,7 @@ def contact(request: HttpRequest, body: ContactIn) -> dict[str, Any]:
     return answer.as_wire()
 
 
-class EventIn(Schema):
+class LockEventIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(
@@ -122,7 +128,7 @@ class EventIn(Schema):
 class EventsIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    events: list[EventIn] = Field(min_length=1, max_length=MAX_EVENTS)
+    events: list[LockEventIn] = Field(min_length=1, max_length=MAX_EVENTS)
 
 
 class EventsOut(Schema):
@@ -133,7 +139,13 @@ class EventsOut(Schema):
 
 @router.post(
     "/events",
-    response={200: EventsOut, 401: DetailOut, 403: DetailOut, 422: RefusedOut},
+    response={
+        200: EventsOut,
+        401: LockDeviceDetailOut,
+        403: LockDeviceDetailOut,
+        422: LockRefusedOut,
+        **errors(401, 403, 404, 422),
+    },
     summary="A lock's events",
     description=(
         f"Up to {MAX_EVENTS} events: unlocked, locked, failed (with the refusal), "

@@ -14,19 +14,20 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from trygg.core.apiauth import session_auth
+from trygg.core.apierrors import errors
 from trygg.core.models import Municipality, Provider, User
 from trygg.core.web import request_user
 from trygg.lib.bounds import BoundedDate, BoundedDateTime, BoundedInt
 
 from . import access, services
-from .constants import MAX_REPEATS, MAX_SEATS, SessionKind, System
+from .constants import MAX_REPEATS, MAX_SEATS, SessionKind, TrainedSystem
 from .models import Booking, TrainingSession
 from .readiness import PersonTraining, ProviderTraining, provider_training, staff_of
 
 router = Router(tags=["training"], auth=session_auth)
 
 
-class Error(Schema):
+class TrainingError(Schema):
     detail: str
     errors: dict[str, list[str]] = {}
 
@@ -59,7 +60,7 @@ class BookingOut(Schema):
     attendance_recorded_by: str | None
 
 
-class PersonOut(Schema):
+class TrainingPersonOut(Schema):
     id: int
     name: str
     roles: list[str]
@@ -91,7 +92,7 @@ class ProviderTrainingOut(Schema):
 
 
 class ProviderDetailOut(ProviderTrainingOut):
-    people: list[PersonOut]
+    people: list[TrainingPersonOut]
     bookings: list[BookingOut]
 
 
@@ -113,7 +114,7 @@ class SessionIn(Schema):
     ends_at: BoundedDateTime
     place: str = Field("", max_length=200)
     link: str = Field("", max_length=500)
-    systems: list[System] = Field(..., description="At least one")
+    systems: list[TrainedSystem] = Field(..., description="At least one")
     agenda: str = Field(..., min_length=1, max_length=4000)
     seats: int = Field(..., ge=1, le=MAX_SEATS)
     repeat_weeks: int = Field(0, ge=0, le=12, description="Weeks between repeated sessions")
@@ -126,7 +127,7 @@ class SessionChangeIn(Schema):
     ends_at: BoundedDateTime
     place: str = Field("", max_length=200)
     link: str = Field("", max_length=500)
-    systems: list[System] = Field(..., description="At least one")
+    systems: list[TrainedSystem] = Field(..., description="At least one")
     agenda: str = Field(..., min_length=1, max_length=4000)
     seats: int = Field(..., ge=1, le=MAX_SEATS)
 
@@ -188,7 +189,7 @@ class OwnTrainingOut(Schema):
     provider_id: int
     provider: str
     starts_on: dt.date | None
-    training: PersonOut
+    training: TrainingPersonOut
     booking: BookingOut | None
 
 
@@ -287,7 +288,7 @@ def _aware(moment: dt.datetime, municipality: Municipality) -> dt.datetime:
 
 @router.get(
     "/providers",
-    response={200: list[ProviderTrainingOut]},
+    response={200: list[ProviderTrainingOut], **errors(401, 403, 404, 422)},
     summary="Starting providers and their readiness (the caller's own provider for a manager)",
 )
 def list_providers(request: HttpRequest) -> list[dict[str, Any]]:
@@ -310,7 +311,7 @@ def _provider_detail(provider: Provider) -> dict[str, Any]:
 
 @router.get(
     "/providers/{provider_id}",
-    response={200: ProviderDetailOut, 404: Error},
+    response={200: ProviderDetailOut, 404: TrainingError, **errors(401, 403, 404, 422)},
     summary="A provider's start, people, bookings and web courses",
 )
 def get_provider(request: HttpRequest, provider_id: BoundedInt) -> dict[str, Any]:
@@ -319,7 +320,13 @@ def get_provider(request: HttpRequest, provider_id: BoundedInt) -> dict[str, Any
 
 @router.put(
     "/providers/{provider_id}/start",
-    response={200: ProviderDetailOut, 400: Error, 403: Error, 404: Error},
+    response={
+        200: ProviderDetailOut,
+        400: TrainingError,
+        403: TrainingError,
+        404: TrainingError,
+        **errors(401, 403, 404, 422),
+    },
     summary="Record the provider's approval and agreed start of operations",
 )
 def put_start(
@@ -347,7 +354,13 @@ def _staff_member(provider: Provider, staff_id: int) -> User | None:
 
 @router.put(
     "/providers/{provider_id}/web-course/{staff_id}",
-    response={200: WebCourseOut, 400: Error, 403: Error, 404: Error},
+    response={
+        200: WebCourseOut,
+        400: TrainingError,
+        403: TrainingError,
+        404: TrainingError,
+        **errors(401, 403, 404, 422),
+    },
     summary="Record that a staff member completed the web course",
 )
 def put_web_course(
@@ -364,7 +377,12 @@ def put_web_course(
 
 @router.delete(
     "/providers/{provider_id}/web-course/{staff_id}",
-    response={200: WebCourseOut, 403: Error, 404: Error},
+    response={
+        200: WebCourseOut,
+        403: TrainingError,
+        404: TrainingError,
+        **errors(401, 403, 404, 422),
+    },
     summary="Take back a web course recorded by mistake",
 )
 def delete_web_course(
@@ -391,7 +409,11 @@ def _web_course_target(user: User, provider_id: int, staff_id: int) -> tuple[Pro
     return provider, person
 
 
-@router.get("/me", response=list[OwnTrainingOut], summary="The caller's own training")
+@router.get(
+    "/me",
+    response={200: list[OwnTrainingOut], **errors(401, 403, 404, 422)},
+    summary="The caller's own training",
+)
 def my_training(request: HttpRequest) -> list[dict[str, Any]]:
     user = request_user(request)
     result = []
@@ -414,7 +436,11 @@ def my_training(request: HttpRequest) -> list[dict[str, Any]]:
 # Sessions and bookings ----------------------------------------------------------------
 
 
-@router.get("/sessions", response={200: SessionPage, 403: Error}, summary="The training schedule")
+@router.get(
+    "/sessions",
+    response={200: SessionPage, 403: TrainingError, **errors(401, 403, 404, 422)},
+    summary="The training schedule",
+)
 def list_sessions(request: HttpRequest, filters: Query[SessionFilter]) -> dict[str, Any]:
     if not access.can_see_sessions(request.user):
         raise PermissionError("Only the service desk and providers' managers.")
@@ -445,7 +471,12 @@ def _trainer_municipality(request: HttpRequest, requested: int | None) -> Munici
 
 @router.post(
     "/sessions",
-    response={201: list[SessionOut], 400: Error, 403: Error},
+    response={
+        201: list[SessionOut],
+        400: TrainingError,
+        403: TrainingError,
+        **errors(401, 403, 404, 422),
+    },
     summary="Plan a session, or a fixed schedule of them",
 )
 def create_sessions(request: HttpRequest, payload: SessionIn) -> Status[Any]:
@@ -484,7 +515,12 @@ def _session_detail(request: HttpRequest, session: TrainingSession) -> dict[str,
 
 @router.get(
     "/sessions/{session_id}",
-    response={200: SessionDetailOut, 403: Error, 404: Error},
+    response={
+        200: SessionDetailOut,
+        403: TrainingError,
+        404: TrainingError,
+        **errors(401, 403, 404, 422),
+    },
     summary="A session and the bookings on it the caller may see",
 )
 def get_session(request: HttpRequest, session_id: BoundedInt) -> dict[str, Any]:
@@ -502,7 +538,13 @@ def _trainer_session(request: HttpRequest, session_id: int) -> TrainingSession:
 
 @router.put(
     "/sessions/{session_id}",
-    response={200: SessionDetailOut, 400: Error, 403: Error, 404: Error},
+    response={
+        200: SessionDetailOut,
+        400: TrainingError,
+        403: TrainingError,
+        404: TrainingError,
+        **errors(401, 403, 404, 422),
+    },
     summary="Change a session not yet held (everyone booked is told)",
 )
 def change_session(
@@ -530,7 +572,13 @@ def change_session(
 
 @router.post(
     "/sessions/{session_id}/cancel",
-    response={200: SessionDetailOut, 400: Error, 403: Error, 404: Error},
+    response={
+        200: SessionDetailOut,
+        400: TrainingError,
+        403: TrainingError,
+        404: TrainingError,
+        **errors(401, 403, 404, 422),
+    },
     summary="Cancel a session not yet held (everyone booked is told)",
 )
 def cancel_session(request: HttpRequest, session_id: BoundedInt) -> Status[dict[str, Any]]:
@@ -545,7 +593,13 @@ def cancel_session(request: HttpRequest, session_id: BoundedInt) -> Status[dict[
 
 @router.post(
     "/sessions/{session_id}/bookings",
-    response={201: BookingOut, 400: Error, 403: Error, 404: Error},
+    response={
+        201: BookingOut,
+        400: TrainingError,
+        403: TrainingError,
+        404: TrainingError,
+        **errors(401, 403, 404, 422),
+    },
     summary="Book one of a provider's people on a session (the provider is told)",
 )
 def create_booking(
@@ -583,7 +637,13 @@ def _reloaded(booking: Booking) -> dict[str, Any]:
 
 @router.post(
     "/bookings/{booking_id}/move",
-    response={200: BookingOut, 400: Error, 403: Error, 404: Error},
+    response={
+        200: BookingOut,
+        400: TrainingError,
+        403: TrainingError,
+        404: TrainingError,
+        **errors(401, 403, 404, 422),
+    },
     summary="Move a booking to another session (the provider is told)",
 )
 def move_booking(
@@ -609,7 +669,13 @@ def move_booking(
 
 @router.delete(
     "/bookings/{booking_id}",
-    response={200: BookingOut, 400: Error, 403: Error, 404: Error},
+    response={
+        200: BookingOut,
+        400: TrainingError,
+        403: TrainingError,
+        404: TrainingError,
+        **errors(401, 403, 404, 422),
+    },
     summary="Cancel a booking (the provider is told)",
 )
 def delete_booking(request: HttpRequest, booking_id: BoundedInt) -> Status[dict[str, Any]]:
@@ -623,7 +689,13 @@ def delete_booking(request: HttpRequest, booking_id: BoundedInt) -> Status[dict[
 
 @router.put(
     "/bookings/{booking_id}/attendance",
-    response={200: BookingOut, 400: Error, 403: Error, 404: Error},
+    response={
+        200: BookingOut,
+        400: TrainingError,
+        403: TrainingError,
+        404: TrainingError,
+        **errors(401, 403, 404, 422),
+    },
     summary="Record whether the person attended, once the session has begun",
 )
 def put_attendance(

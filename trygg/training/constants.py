@@ -33,7 +33,7 @@ class SessionKind(models.TextChoices):
     ONGOING = "ongoing", _("Ongoing training")
 
 
-class System(models.TextChoices):
+class TrainedSystem(models.TextChoices):
     """The IT systems the municipality trains providers in (routine §4 and §5)."""
 
     VISIT_APP = "visit_app", _("Visit app")

@@ -21,7 +21,7 @@ from trygg.core.models import Municipality, Provider, RoleAssignment, User
 from trygg.notifications.models import Notification
 
 from . import services
-from .constants import SessionKind, System
+from .constants import SessionKind, TrainedSystem
 from .models import Booking, StartPlan, TrainingSession, WebCourseCompletion
 
 STARTUP_AGENDA = (
@@ -37,7 +37,12 @@ ONGOING_AGENDA = (
     "Nyheter i systemen sedan förra tillfället, vanliga frågor till servicedesken, och tid för "
     "egna frågor. För nya chefer, arbetsledare och stödanvändare."
 )
-STARTUP_SYSTEMS = [System.VISIT_APP, System.VISIT_WEB, System.LOCKS, System.REMOTE_ACCESS]
+STARTUP_SYSTEMS = [
+    TrainedSystem.VISIT_APP,
+    TrainedSystem.VISIT_WEB,
+    TrainedSystem.LOCKS,
+    TrainedSystem.REMOTE_ACCESS,
+]
 
 
 def _trainer(municipality: Municipality) -> User | None:
@@ -138,7 +143,7 @@ def seed_demo(municipality: Municipality, now: dt.datetime | None = None) -> dic
             starts_at=_at(municipality, _weekday_on_or_after(today + dt.timedelta(days=21)), 13),
             ends_at=_at(municipality, _weekday_on_or_after(today + dt.timedelta(days=21)), 15),
             link="https://moten.example/servicedesk-lopande",
-            systems=[System.VISIT_APP, System.LOCKS, System.TRYGG],
+            systems=[TrainedSystem.VISIT_APP, TrainedSystem.LOCKS, TrainedSystem.TRYGG],
             agenda=ONGOING_AGENDA,
             seats=30,
             by=trainer,

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from trygg.core.models import Municipality, User
 from trygg.lib.bounds import BoundedDateField
 
-from .constants import MAX_REPEATS, MAX_SEATS, SessionKind, System
+from .constants import MAX_REPEATS, MAX_SEATS, SessionKind, TrainedSystem
 from .models import TrainingSession
 from .notices import format_when
 
@@ -75,7 +75,7 @@ class SessionForm(forms.Form):
     )
     link = forms.URLField(label=_("Link"), max_length=500, required=False, assume_scheme="https")
     systems = forms.MultipleChoiceField(
-        label=_("IT systems"), choices=System.choices, widget=forms.CheckboxSelectMultiple
+        label=_("IT systems"), choices=TrainedSystem.choices, widget=forms.CheckboxSelectMultiple
     )
     agenda = forms.CharField(
         label=_("Agenda"),

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from trygg.core.models import Municipality, Provider, User
 
-from .constants import SessionKind, System
+from .constants import SessionKind, TrainedSystem
 
 
 def split_codes(value: str) -> list[str]:
@@ -68,7 +68,7 @@ class TrainingSession(models.Model):
     ends_at = models.DateTimeField(_("ends"))
     place = models.CharField(_("place"), max_length=200, blank=True)
     link = models.URLField(_("link"), max_length=500, blank=True)
-    # Codes of `System`, separated by commas, in the choices' order.
+    # Codes of `TrainedSystem`, separated by commas, in the choices' order.
     systems = models.CharField(_("IT systems"), max_length=200)
     agenda = models.TextField(_("agenda"))
     seats = models.PositiveSmallIntegerField(_("seats"))
@@ -110,7 +110,7 @@ class TrainingSession(models.Model):
 
     @property
     def system_labels(self) -> list[str]:
-        labels = dict(System.choices)
+        labels = dict(TrainedSystem.choices)
         return [str(labels.get(code, code)) for code in self.system_list]
 
     def has_started(self, now: dt.datetime | None = None) -> bool:

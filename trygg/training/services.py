@@ -20,7 +20,7 @@ from trygg.core.models import Municipality, Provider, RoleAssignment, User
 from trygg.lib.bounds import check_date
 
 from . import notices
-from .constants import MAX_REPEATS, MAX_SEATS, TEACHER_LED_ROLES, SessionKind, System
+from .constants import MAX_REPEATS, MAX_SEATS, TEACHER_LED_ROLES, SessionKind, TrainedSystem
 from .models import Booking, StartPlan, SupportUser, TrainingSession, WebCourseCompletion
 from .notices import Change
 
@@ -133,7 +133,7 @@ def _check_session(
             ) from exc
     if not systems:
         raise TrainingError(_("Choose the IT systems the session covers."), "systems")
-    unknown = [code for code in systems if code not in System.values]
+    unknown = [code for code in systems if code not in TrainedSystem.values]
     if unknown:
         raise TrainingError(
             _("Unknown IT system: %(codes)s.") % {"codes": ", ".join(unknown)}, "systems"
@@ -145,7 +145,7 @@ def _check_session(
 
 
 def _ordered_systems(systems: Sequence[str]) -> str:
-    return ",".join(code for code in System.values if code in set(systems))
+    return ",".join(code for code in TrainedSystem.values if code in set(systems))
 
 
 def schedule_sessions(

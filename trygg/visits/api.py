@@ -14,6 +14,7 @@ from ninja.errors import HttpError
 from ninja.responses import Status
 
 from trygg.core.apiauth import BearerToken, session_auth
+from trygg.core.apierrors import errors
 from trygg.core.constants import AccessAction
 from trygg.core.models import ApiToken, GrantedService, ServiceType, User
 from trygg.core.services import log_request_access
@@ -66,7 +67,7 @@ class Problem(Schema):
 
 @router.post(
     "/sync",
-    response={200: SyncAnswer, 400: Problem, 403: Problem},
+    response={200: SyncAnswer, 400: Problem, 403: Problem, **errors(401, 403, 404, 422)},
     auth=[session_auth, BearerToken(admit=_admit)],
     operation_id="visits_sync",
     summary="Send registered visits",
@@ -121,7 +122,7 @@ def sync_visits(request: HttpRequest, batch: SyncBatch) -> Any:
     }
 
 
-class ServiceOut(Schema):
+class VisitServiceOut(Schema):
     code: str
     name: str
     granted_minutes: int
@@ -138,7 +139,7 @@ class DayClientOut(Schema):
     city: str
     key_location: str
     tags: list[str] = Field(description="Codes of the tags at the client's door.")
-    services: list[ServiceOut] = Field(description="Granted services in force today.")
+    services: list[VisitServiceOut] = Field(description="Granted services in force today.")
 
 
 class Choice(Schema):
@@ -146,16 +147,16 @@ class Choice(Schema):
     label: str
 
 
-class PersonOut(Schema):
+class VisitPersonOut(Schema):
     id: int
     name: str
 
 
 class DayOut(Schema):
     date: dt.date
-    user: PersonOut = Field(description="Whose day this is: the phone keeps it under this id.")
+    user: VisitPersonOut = Field(description="Whose day this is: the phone keeps it under this id.")
     clients: list[DayClientOut]
-    colleagues: list[PersonOut] = Field(
+    colleagues: list[VisitPersonOut] = Field(
         description="Who may be named as the second staff member (double staffing)."
     )
     tasks: list[Choice] = Field(description="Every task (service type) of the municipality.")
@@ -164,7 +165,7 @@ class DayOut(Schema):
 
 @router.get(
     "/day",
-    response={200: DayOut, 403: Problem},
+    response={200: DayOut, 403: Problem, **errors(401, 403, 404, 422)},
     auth=session_auth,
     operation_id="visits_day",
     summary="The phone's clients for today",

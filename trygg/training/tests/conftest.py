@@ -18,7 +18,7 @@ from trygg.core.constants import ProviderKind, Role
 from trygg.core.models import Municipality, Provider, User
 from trygg.core.tests.factories import MunicipalityFactory, ProviderFactory, make_staff
 from trygg.training import services
-from trygg.training.constants import SessionKind, System
+from trygg.training.constants import SessionKind, TrainedSystem
 from trygg.training.models import TrainingSession
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -104,7 +104,7 @@ def make_session(
         starts_at=starts_at,
         ends_at=starts_at + dt.timedelta(hours=hours),
         place="Stadshuset, sal 3",
-        systems=f"{System.VISIT_APP},{System.LOCKS}",
+        systems=f"{TrainedSystem.VISIT_APP},{TrainedSystem.LOCKS}",
         agenda="Besöksappen\nDigitala lås",
         seats=seats,
     )

@@ -10,7 +10,7 @@ import pytest
 
 from trygg.notifications.models import Notification
 from trygg.training import services
-from trygg.training.constants import SessionKind, System
+from trygg.training.constants import SessionKind, TrainedSystem
 from trygg.training.models import (
     Booking,
     StartPlan,
@@ -31,7 +31,7 @@ def _schedule(world: World, **changes: Any) -> list[TrainingSession]:
         "ends_at": at(TODAY + dt.timedelta(days=7), 15),
         "place": "",
         "link": "https://moten.example/lopande",
-        "systems": [System.LOCKS, System.VISIT_APP],
+        "systems": [TrainedSystem.LOCKS, TrainedSystem.VISIT_APP],
         "agenda": "Nyheter och frågor",
         "seats": 20,
         "by": world.service_desk,
@@ -96,7 +96,7 @@ def test_changing_a_session_tells_everyone_booked(world: World) -> None:
         ends_at=later + dt.timedelta(hours=2),
         place="Stadshuset, sal 5",
         link="",
-        systems=[System.VISIT_APP],
+        systems=[TrainedSystem.VISIT_APP],
         agenda="Ny agenda",
         seats=5,
         by=world.service_desk,
@@ -124,7 +124,7 @@ def test_a_session_keeps_seats_for_everyone_booked(world: World) -> None:
             ends_at=session.ends_at,
             place="Stadshuset",
             link="",
-            systems=[System.LOCKS],
+            systems=[TrainedSystem.LOCKS],
             agenda="x",
             seats=1,
             by=world.service_desk,
