@@ -95,6 +95,14 @@ def round_(transactional_db: None) -> Round:
     )
 
 
+def log_out(page: Page) -> None:
+    """Tap "Logga ut" in the header; on a phone it sits in the folded menu."""
+    toggle = page.locator("button.menu-toggle")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+    page.get_by_role("button", name="Logga ut").click()
+
+
 def open_app(session: Session, page: Page, label: str = "visit-app") -> None:
     session.goto(page, APP, label)
     expect(page.locator("#visit-app")).to_have_attribute("data-day", "fresh")
@@ -286,12 +294,12 @@ def test_the_phone_s_data_stays_with_the_person_logged_in(
     waiting(page).to_have_text("Väntar: 1")
 
     # Logging out with a registration not yet sent: the phone warns, and keeps it.
-    page.get_by_role("button", name="Logga ut").click()
+    log_out(page)
     expect(page.locator("#confirm-text")).to_contain_text("En registrering är inte skickad än")
     browser_session.shot(page, "logout-warning")
     page.locator("#confirm").get_by_role("button", name="Nej, tillbaka").click()
     expect(page.locator("#view-day")).to_be_visible()
-    page.get_by_role("button", name="Logga ut").click()
+    log_out(page)
     page.locator("#confirm").get_by_role("button", name="Ja").click()
     expect(page.locator("#id_username")).to_be_visible()
     page.unroute(f"**{SYNC}")
@@ -313,7 +321,7 @@ def test_the_phone_s_data_stays_with_the_person_logged_in(
     )
     expect(page.locator("#waiting-list li")).to_have_count(0)
     page.locator("#view-queue").get_by_role("button", name="Tillbaka").click()
-    page.get_by_role("button", name="Logga ut").click()
+    log_out(page)
     expect(page.locator("#id_username")).to_be_visible()
     assert not Visit.objects.exists()
 

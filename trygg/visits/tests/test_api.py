@@ -64,7 +64,8 @@ def test_a_batch_that_cannot_be_read_is_a_4xx_with_a_message(place: Place) -> No
     http = phone(place)
     for body in ({"items": []}, {"sent_at": "yesterday", "items": []}, {"sent_at": "x"}, []):
         answer = post(http, body)
-        assert answer.status_code == 422, body
+        # A JSON array is not an object at all (400); the rest miss what the schema needs.
+        assert answer.status_code in (400, 422), body
         assert answer.json()["detail"]
     assert http.post(URL, "{not json", content_type="application/json").status_code in (400, 422)
     assert not Visit.objects.exists()
