@@ -266,7 +266,11 @@ def _detail_context(request: HttpRequest, order: Order) -> dict[str, Any]:
 def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     order = access.get_order(request.user, pk)
     if order.client is not None:
-        log_request_access(request, [order.client], AccessAction.LIST)
+        # An order about a client is read on purpose, like the record: flagged for review
+        # when it is outside the reader's work, which a list row never is.
+        log_request_access(
+            request, [order.client], AccessAction.DETAIL, shown={"order": [order.number]}
+        )
     return render(request, "servicedesk/order_detail.html", _detail_context(request, order))
 
 

@@ -114,3 +114,23 @@ def test_a_form_with_errors_keeps_the_chosen_client_and_logs_it(
     text = response.content.decode()
     assert f'value="{team_setup["mine"].pk}" checked' in text
     assert AccessLogEntry.objects.filter(client=team_setup["mine"]).count() == 1
+
+
+def test_opening_an_order_about_a_client_is_a_read_of_that_client(
+    desk: Desk, team_setup: dict
+) -> None:
+    """The order page shows the client and what was ordered for them: a deliberate read, so
+    the auditor's flagged view shows it when the client is outside the reader's teams."""
+    order = desk.place(
+        team_setup["leader"],
+        "nfc_tags",
+        {"client": team_setup["theirs"].pk, "count": 1},
+        provider=desk.provider_a,
+    )
+    before = AccessLogEntry.objects.count()
+    assert login(team_setup["leader"]).get(f"/orders/{order.pk}/").status_code == 200
+    assert AccessLogEntry.objects.count() == before + 1
+    logged = AccessLogEntry.objects.latest("pk")
+    assert (logged.client, logged.action) == (team_setup["theirs"], AccessAction.DETAIL)
+    assert logged.outside_teams
+    assert logged.shown == {"order": [order.number]}
