@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -32,6 +33,24 @@ _CID_QUALIFIED = {
 }
 
 
+# Codes apps above this one raise alarms with (`raising.raise_alarms`): "lookin_missed",
+# "sensor_fall". Lower case with an underscore, so never a protocol's code.
+_OWN_CODE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
+_own: dict[str, str | Promise] = {}
+
+
+def register_code(code: str, label: str | Promise) -> None:
+    """Name one of Trygg's own codes (a lazy translation): pages show the name, never the
+    code. Called by the app that raises alarms with it, when it loads."""
+    if not _OWN_CODE.match(code):
+        raise ValueError(f"Trygg's own codes are lower_case_with_underscores: {code!r}")
+    _own[code] = label
+
+
+def is_own_code(code: str) -> bool:
+    return code == CONNECTION_CODE or code in _own
+
+
 def _dc09_label(code: str) -> tuple[str, str] | None:
     """(English label, code as shown) of a DC-09 code, None when unknown."""
     if _SIA.match(code):
@@ -47,6 +66,8 @@ def _dc09_label(code: str) -> tuple[str, str] | None:
 def event_name(protocol: str, code: str) -> str | None:
     """The event the code stands for, in the active language; None when Trygg does not
     know the code (the page then names the alarm by its kind)."""
+    if code in _own:
+        return str(_own[code])
     if protocol == Protocol.DC09:
         found = _dc09_label(code)
         if found is None:
@@ -65,7 +86,7 @@ def event_name(protocol: str, code: str) -> str | None:
 def shown_code(protocol: str, code: str) -> str:
     """The code as a technician looks it up ("SIA MA", "Contact ID E101", "SCAIP 0010");
     empty for Trygg's own."""
-    if not code or code == CONNECTION_CODE:
+    if not code or is_own_code(code):
         return ""
     if protocol == Protocol.DC09:
         if _SIA.match(code):

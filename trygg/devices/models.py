@@ -214,6 +214,20 @@ class AlarmProtocol(models.TextChoices):
 class AlarmUnitKind(models.TextChoices):
     SAFETY_ALARM = "safety_alarm", _("Safety alarm")
     EMERGENCY_ALARM = "emergency_alarm", _("Emergency alarm (provider's own)")
+    # Cameras are alarm units too: placed with a client, supervised by heartbeat, and what
+    # they raise (a missed look-in, a fall the sensor saw, a lost connection) takes the same
+    # routing, escalation, console and alarm phone as a safety alarm.
+    SAFETY_CAMERA = "safety_camera", _("Safety camera (night supervision)")
+    INFRARED_CAMERA = "infrared_camera", _("Infrared camera sensor")
+
+
+# Kinds placed with a client rather than held by a provider.
+CLIENT_UNIT_KINDS = frozenset(
+    {AlarmUnitKind.SAFETY_ALARM, AlarmUnitKind.SAFETY_CAMERA, AlarmUnitKind.INFRARED_CAMERA}
+)
+CAMERA_KINDS = frozenset({AlarmUnitKind.SAFETY_CAMERA, AlarmUnitKind.INFRARED_CAMERA})
+# Kinds whose placement makes its holder an alarm customer (larmkund) on the log extract.
+ALARM_CUSTOMER_KINDS = frozenset({AlarmUnitKind.SAFETY_ALARM, AlarmUnitKind.EMERGENCY_ALARM})
 
 
 # The field that carries a unit's identity in each protocol: what a receiver hands the

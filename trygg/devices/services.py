@@ -37,7 +37,16 @@ from .constants import (
     PhoneStatus,
 )
 from .identifiers import parse_imei
-from .models import AlarmPlacement, AlarmProtocol, AlarmUnit, AlarmUnitKind, Phone, PhoneEvent
+from .models import (
+    ALARM_CUSTOMER_KINDS,
+    CAMERA_KINDS,
+    AlarmPlacement,
+    AlarmProtocol,
+    AlarmUnit,
+    AlarmUnitKind,
+    Phone,
+    PhoneEvent,
+)
 from .signals import phone_wipe_requested
 
 logger = logging.getLogger(__name__)
@@ -385,6 +394,8 @@ def _check_holder(
         raise PlacementError(_("Place the unit either with a client or with a provider."))
     if unit.kind == AlarmUnitKind.SAFETY_ALARM and client is None:
         raise PlacementError(_("A safety alarm is placed with a client."))
+    if unit.kind in CAMERA_KINDS and client is None:
+        raise PlacementError(_("A camera is placed with a client."))
     if unit.kind == AlarmUnitKind.EMERGENCY_ALARM and provider is None:
         raise PlacementError(_("An emergency alarm is held by a provider."))
     holder = client or provider
@@ -512,7 +523,8 @@ def active_alarm_customers(
 ) -> list[ActiveAlarmCustomer]:
     """Exactly the placements in force on `day`: active_from <= day and (active_to is null
     or active_to >= day). The end date is inclusive, the last day the customer had the
-    alarm; a unit moved on a day counts for its new holder that day.
+    alarm; a unit moved on a day counts for its new holder that day. Cameras are units
+    too, but not alarm customers: they are left out.
 
     With `providers`, only the lines those providers are responsible for: their clients'
     safety alarms and the emergency alarms they hold (a provider's log extract).
@@ -522,7 +534,9 @@ def active_alarm_customers(
     responsible provider is the client's provider as it is now: the core keeps no history
     of a client's provider. Returns personal data: the caller decides who may read it and
     logs the read (core/services.py, the access log)."""
-    placements = AlarmPlacement.objects.active_on(day).filter(unit__municipality=municipality)
+    placements = AlarmPlacement.objects.active_on(day).filter(
+        unit__municipality=municipality, unit__kind__in=sorted(ALARM_CUSTOMER_KINDS)
+    )
     if providers is not None:
         ids = sorted({p if isinstance(p, int) else p.pk for p in providers})
         placements = placements.filter(Q(client__provider_id__in=ids) | Q(provider_id__in=ids))

@@ -70,3 +70,16 @@ class Refusal(models.TextChoices):
     WINDOW_TOO_LONG = unlock.Refusal.WINDOW_TOO_LONG.value, _("Token valid for too long")
     REVOKED = unlock.Refusal.REVOKED.value, _("Key revoked")
     REPLAYED = unlock.Refusal.REPLAYED.value, _("Token already used")
+
+
+class KeyHolder(models.TextChoices):
+    """Who holds a client's physical key under a key receipt (nyckelkvittens)."""
+
+    PROVIDER = "provider", _("The client's home-care provider")
+    ALARM_ORGANISATION = "alarm_organisation", _("The district's alarm organisation")
+    WELFARE_TECHNOLOGY = "welfare_technology", _("The welfare-technology team")
+
+
+class SignedHow(models.TextChoices):
+    PHONE = "phone", _("Signed on the phone")
+    PAPER = "paper", _("Signed on paper")

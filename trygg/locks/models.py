@@ -7,16 +7,24 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from trygg.alarms.models import Alarm
-from trygg.core.models import Client, Provider, Team, User
+from trygg.core.models import Client, Municipality, Provider, Team, User
 from trygg.devices.models import DoorLock
 from trygg.lib import unlock
 
-from .constants import KeyEnd, KeyReason, LockEventKind, LockEventSource, Refusal
+from .constants import (
+    KeyEnd,
+    KeyHolder,
+    KeyReason,
+    LockEventKind,
+    LockEventSource,
+    Refusal,
+    SignedHow,
+)
 
 # How long after retirement a key version still verifies: no token it signed lasts longer.
 RETIRED_KEY_KEPT = dt.timedelta(seconds=unlock.MAX_WINDOW + unlock.CLOCK_LEEWAY)
@@ -282,3 +290,71 @@ class LockEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lock_id} {self.kind} {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+# Physical keys ------------------------------------------------------------------------------
+
+
+class KeyReceiptQuerySet(models.QuerySet["KeyReceipt"]):
+    def in_force_on(self, day: dt.date) -> KeyReceiptQuerySet:
+        """Receipts whose keys were handed over by `day` and not returned before it."""
+        return self.filter(
+            Q(handed_over_on__lte=day), Q(returned_on__isnull=True) | Q(returned_on__gt=day)
+        )
+
+
+class KeyReceipt(models.Model):
+    """A key receipt (nyckelkvittens): the client's physical keys to the home, handed over to
+    the provider, the district's alarm organisation or the welfare-technology team, signed by
+    the client or a relative, and when they came back. A safety camera is not installed
+    without one: the installer needs to get in."""
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="+", verbose_name=_("municipality")
+    )
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="key_receipts", verbose_name=_("client")
+    )
+    keys = models.CharField(
+        _("keys"), max_length=200, help_text=_("For example: two flat keys and an entry tag.")
+    )
+    key_count = models.PositiveSmallIntegerField(_("number of keys"), default=1)
+    holder = models.CharField(_("held by"), max_length=24, choices=KeyHolder.choices)
+    holder_provider = models.ForeignKey(
+        Provider,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("provider holding the keys"),
+    )
+    handed_over_on = models.DateField(_("handed over"))
+    returned_on = models.DateField(_("returned"), null=True, blank=True)
+    signed_by = models.CharField(_("signed by"), max_length=120)
+    signed_how = models.CharField(_("signed"), max_length=8, choices=SignedHow.choices)
+    registered_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("registered by")
+    )
+    registered_at = models.DateTimeField(_("registered"), default=timezone.now)
+    note = models.TextField(_("note"), blank=True)
+
+    objects = KeyReceiptQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("key receipt")
+        verbose_name_plural = _("key receipts")
+        ordering = ["-handed_over_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(returned_on__isnull=True) | Q(returned_on__gte=F("handed_over_on")),
+                name="keyreceipt_returned_after_handover",
+            ),
+            models.CheckConstraint(
+                condition=~Q(holder=KeyHolder.PROVIDER) | Q(holder_provider__isnull=False),
+                name="keyreceipt_provider_named",
+            ),
+        ]
+        indexes = [models.Index(fields=["client", "-handed_over_on"], name="keyreceipt_client")]
+
+    def __str__(self) -> str:
+        return f"{self.keys} ({self.handed_over_on:%Y-%m-%d})"
