@@ -328,6 +328,10 @@ class _Context:
                 uuid__in=_among({item.id for item in items}, "uuid")
             ).values_list("uuid", "staff_id", "pk")
         }
+        # The rest is read for the items to store: a batch sent again reads nothing more.
+        items = [item for item in items if item.id not in context.stored]
+        if not items:
+            return context
         client_ids = _among({item.client_id for item in items}, "bigint")
         context.clients = {
             pk: (provider_id, team_id, end_date)
