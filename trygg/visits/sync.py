@@ -386,7 +386,14 @@ class _Context:
             staff.add(registrar.user.pk)
         for staff_id, start, end, visit_pk, day, provider_id in (
             Visit.objects.current()
-            .filter(staff_id__in=_among(staff, "bigint"), started_at__lt=last, ended_at__gt=first)
+            .filter(
+                staff_id__in=_among(staff, "bigint"),
+                # No visit is longer (sync and corrections refuse one): the lower bound
+                # keeps the look-up to an index range, not each person's whole history.
+                started_at__gt=first - LONGEST_VISIT,
+                started_at__lt=last,
+                ended_at__gt=first,
+            )
             .values_list("staff_id", "started_at", "ended_at", "pk", "local_date", "provider_id")
         ):
             context.busy[staff_id].append((start, end, visit_pk, day, provider_id))
