@@ -27,19 +27,28 @@ SHELL_VERSION = "3"
 
 
 def start_url() -> str:
-    """Where the installed app opens: the alarm phone, the one phone page so far."""
+    """Where the installed app opens: the alarm phone, where phones first installed it (the
+    visit app is the manifest's other shortcut)."""
     return reverse("alarms:phone")
 
 
 @require_GET
 def manifest(request: HttpRequest) -> HttpResponse:
     start = start_url()
+    icon = {
+        "src": request.build_absolute_uri(static("trygg/icon.svg")),
+        "sizes": "any",
+        "type": "image/svg+xml",
+    }
     data = {
         # The identity phones installed the app under (its first start page): it stays
         # when the start page changes, so nobody has to install it again.
         "id": start,
-        "name": _("Trygg alarms"),
+        # One app for the staff phone's pages (alarms and visits share the shell and its
+        # worker): named for the whole, each page a shortcut (long press on the icon).
+        "name": "Trygg",
         "short_name": "Trygg",
+        "description": _("Alarms and visit registration for home-care staff."),
         "start_url": start,
         # The whole site: a phone page's links (an alarm, a client) stay in the app.
         "scope": "/",
@@ -47,12 +56,10 @@ def manifest(request: HttpRequest) -> HttpResponse:
         "background_color": "#ffffff",
         "theme_color": "#0b5394",
         "lang": get_language(),
-        "icons": [
-            {
-                "src": request.build_absolute_uri(static("trygg/icon.svg")),
-                "sizes": "any",
-                "type": "image/svg+xml",
-            }
+        "icons": [icon],
+        "shortcuts": [
+            {"name": _("Alarms"), "url": start, "icons": [icon]},
+            {"name": _("Register visits"), "url": reverse("visits:phone"), "icons": [icon]},
         ],
     }
     return HttpResponse(json.dumps(data), content_type="application/manifest+json")

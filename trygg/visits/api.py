@@ -6,12 +6,13 @@ scope)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
-from ninja.responses import Status
+from ninja.responses import NinjaJSONEncoder, Status
 
 from trygg.core.apiauth import BearerToken, session_auth
 from trygg.core.apierrors import errors
@@ -111,7 +112,7 @@ def sync_visits(request: HttpRequest, batch: SyncBatch) -> Any:
         result = sync(registrar, batch.sent_at, batch.items)
     except BatchError as exc:
         return Status(400, {"detail": str(exc)})
-    return {
+    answer = {
         "received_at": result.received_at,
         "clock_offset_seconds": result.clock_offset,
         "clock_flagged": result.clock_flagged,
@@ -120,6 +121,11 @@ def sync_visits(request: HttpRequest, batch: SyncBatch) -> Any:
         "refused": result.count("refused"),
         "items": [item.__dict__ for item in result.items],
     }
+    # Rendered as it is: the answer is SyncAnswer by construction, and validating 10,000
+    # ItemAnswers against it again was a seventh of the request (docs/benchmarks.md).
+    return HttpResponse(
+        json.dumps(answer, cls=NinjaJSONEncoder), content_type="application/json; charset=utf-8"
+    )
 
 
 class VisitServiceOut(Schema):

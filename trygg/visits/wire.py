@@ -1,7 +1,8 @@
 """What a phone (or another app that registers visits) sends: a batch of registrations.
 
-One definition serves the sync service, which validates each item on its own so a malformed
-item never blocks the others, and the API, which documents it in OpenAPI.
+One definition serves the sync service, which validates the batch's items in one pass and
+answers each malformed one on its own (a malformed item never blocks the others), and the
+API, which documents it in OpenAPI.
 """
 
 from __future__ import annotations

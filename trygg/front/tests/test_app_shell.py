@@ -28,17 +28,39 @@ def test_the_manifest_opens_the_alarm_phone_as_an_app(name: str) -> None:
     assert manifest["id"] == reverse("alarms:phone")  # what phones installed it as
     assert manifest["scope"] == "/"
     assert manifest["display"] == "standalone"
-    assert manifest["name"] == "Trygg larm"  # Swedish unless the person chose otherwise
+    # One app for the alarm phone and the visit app, each page a shortcut; Swedish unless
+    # the person chose otherwise.
+    assert (manifest["name"], manifest["short_name"]) == ("Trygg", "Trygg")
+    assert manifest["description"] == "Larm och besöksregistrering för personalen i hemtjänsten."
+    assert [(s["name"], s["url"]) for s in manifest["shortcuts"]] == [
+        ("Larm", reverse("alarms:phone")),
+        ("Registrera besök", reverse("visits:phone")),
+    ]
     assert manifest["lang"] == "sv"
     assert manifest["icons"][0]["src"].endswith("/static/trygg/icon.svg")
 
 
-def test_the_manifest_speaks_the_person_s_language() -> None:
+@pytest.mark.parametrize(
+    ("language", "description", "shortcuts"),
+    [
+        (
+            "nb",
+            "Alarmer og besøksregistrering for de ansatte i hjemmetjenesten.",
+            ["Alarmer", "Registrer besøk"],
+        ),
+        ("en", "Alarms and visit registration for home-care staff.", ["Alarms", "Register visits"]),
+    ],
+)
+def test_the_manifest_speaks_the_person_s_language(
+    language: str, description: str, shortcuts: list[str]
+) -> None:
     http = HttpClient()
-    http.cookies["trygg_language"] = "nb"
+    http.cookies["trygg_language"] = language
     manifest = json.loads(http.get(reverse("front:manifest")).content)
-    assert manifest["name"] == "Trygg alarm"
-    assert manifest["lang"] == "nb"
+    assert manifest["name"] == "Trygg"
+    assert manifest["description"] == description
+    assert [shortcut["name"] for shortcut in manifest["shortcuts"]] == shortcuts
+    assert manifest["lang"] == language
 
 
 @pytest.mark.parametrize("name", WORKERS)

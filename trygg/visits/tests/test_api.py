@@ -51,6 +51,55 @@ def test_a_phone_syncs_a_batch_and_sending_it_again_stores_nothing_new(place: Pl
     assert Visit.objects.count() == 1
 
 
+def test_the_answer_holds_every_field_the_schema_names(place: Place) -> None:
+    http = phone(place)
+    item = now_item(place, no_tag_reason="tag_missing")
+    item["arrival"] = {"at": item["arrival"]["at"], "by": "none"}
+    body = post(http, {"sent_at": timezone.now().isoformat(), "items": [item, 7]}).json()
+    assert set(body) == {
+        "received_at",
+        "clock_offset_seconds",
+        "clock_flagged",
+        "accepted",
+        "duplicates",
+        "refused",
+        "items",
+    }
+    assert dt.datetime.fromisoformat(body["received_at"]).tzinfo is not None
+    assert (body["clock_flagged"], body["accepted"], body["refused"]) == (False, 1, 1)
+    visit = Visit.objects.get()
+    assert body["items"] == [
+        {
+            "index": 0,
+            "id": item["id"],
+            "status": "accepted",
+            "visit_id": visit.pk,
+            "code": "",
+            "reason": "",
+            "flags": ["no_tag"],
+        },
+        {
+            "index": 1,
+            "id": None,
+            "status": "refused",
+            "visit_id": None,
+            "code": "invalid",
+            "reason": "Varje registrering är ett objekt.",
+            "flags": [],
+        },
+    ]
+
+
+def test_text_with_nul_in_an_item_is_refused_before_anything_is_stored(place: Place) -> None:
+    http = phone(place)
+    answer = post(
+        http, {"sent_at": timezone.now().isoformat(), "items": [now_item(place, note="a\x00b")]}
+    )
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["loc"] == ["body", "items", 0, "note"]
+    assert not Visit.objects.exists()
+
+
 def test_refusals_speak_the_phones_language(place: Place) -> None:
     http = phone(place)
     item = now_item(place, tasks=[])

@@ -255,6 +255,87 @@ def test_an_overlap_with_a_visit_stored_earlier_is_found(place: Place) -> None:
     assert answer.flags == [FlagKind.OVERLAP]
 
 
+def elsewhere(place: Place, **fields: Any) -> dict[str, Any]:
+    """A registration at the second client's door (scanned with its tag)."""
+    item = place.item(client_id=place.second_client.pk, **fields)
+    item["arrival"]["tag"] = item["departure"]["tag"] = place.second_tag.code
+    return item
+
+
+def test_a_stored_visit_that_a_new_one_overlaps_is_flagged_too(place: Place) -> None:
+    [first] = send(place, place.item(minutes=60)).items
+    assert first.flags == []
+    [later] = send(place, elsewhere(place, start=NOON + dt.timedelta(minutes=30))).items
+    assert later.flags == [FlagKind.OVERLAP]
+    flagged = VisitFlag.objects.filter(kind=FlagKind.OVERLAP, cleared_at__isnull=True)
+    assert set(flagged.values_list("visit_id", flat=True)) == {first.visit_id, later.visit_id}
+    # A third visit in the same hour flags itself; the first keeps its one flag.
+    [third] = send(place, elsewhere(place, start=NOON + dt.timedelta(minutes=45))).items
+    assert FlagKind.OVERLAP in third.flags
+    assert VisitFlag.objects.filter(visit_id=first.visit_id).count() == 1
+
+
+def test_a_refused_or_struck_visit_flags_no_stored_one(place: Place) -> None:
+    [first] = send(place, place.item(minutes=60)).items
+    refused = elsewhere(place, start=NOON + dt.timedelta(minutes=30), tasks=["NOPE"])
+    [answer] = send(place, refused).items
+    assert answer.status == "refused"
+    assert not VisitFlag.objects.exists()
+    Visit.objects.filter(pk=first.visit_id).update(struck=True)
+    [answer] = send(place, elsewhere(place, start=NOON + dt.timedelta(minutes=30))).items
+    assert answer.flags == []
+    assert not VisitFlag.objects.exists()
+
+
+def test_a_cleared_overlap_stays_cleared_and_a_locked_day_is_not_flagged(place: Place) -> None:
+    [first] = send(place, place.item(minutes=60)).items
+    send(place, elsewhere(place, start=NOON + dt.timedelta(minutes=30)))
+    VisitFlag.objects.filter(visit_id=first.visit_id).update(
+        cleared_at=SOON, cleared_by=place.leader, clear_note="Dubbelbemanning"
+    )
+    [again] = send(place, elsewhere(place, start=NOON + dt.timedelta(minutes=40), minutes=5)).items
+    assert FlagKind.OVERLAP in again.flags
+    flag = VisitFlag.objects.get(visit_id=first.visit_id)
+    assert (flag.cleared_at, flag.clear_note) == (SOON, "Dubbelbemanning")
+
+    # 23:30-00:40 local time: a visit of 1 December, whose day is then locked.
+    night = dt.datetime(2026, 12, 1, 22, 30, tzinfo=dt.UTC)
+    [before_midnight] = send(place, place.item(start=night, minutes=70)).items
+    assert before_midnight.status == "accepted"
+    PeriodLock.objects.create(
+        provider=place.provider, locked_through=dt.date(2026, 12, 1), set_by=place.manager
+    )
+    [after_midnight] = send(place, elsewhere(place, start=night + dt.timedelta(minutes=40))).items
+    assert after_midnight.status == "accepted", after_midnight.reason
+    assert FlagKind.OVERLAP in after_midnight.flags
+    assert not VisitFlag.objects.filter(
+        visit_id=before_midnight.visit_id, kind=FlagKind.OVERLAP
+    ).exists()
+
+
+def test_a_batch_with_malformed_items_answers_each_and_stores_the_rest(place: Place) -> None:
+    good = [place.item(start=NOON + dt.timedelta(hours=h)) for h in range(3)]
+    no_client = place.item(start=NOON + dt.timedelta(hours=4))
+    del no_client["client_id"]
+    bad_time = place.item(start=NOON + dt.timedelta(hours=5))
+    bad_time["departure"]["at"] = "yesterday"
+    result = send(place, good[0], no_client, good[1], bad_time, 7, good[2], dict(good[0]))
+    assert [(a.status, a.code) for a in result.items] == [
+        ("accepted", ""),
+        ("refused", "invalid"),
+        ("accepted", ""),
+        ("refused", "invalid"),
+        ("refused", "invalid"),
+        ("accepted", ""),
+        ("duplicate", ""),
+    ]
+    assert result.items[1].reason == "The registration is missing the client."
+    assert result.items[3].reason == "The registration has an invalid value for the departure."
+    assert result.items[4].reason == "Each registration is an object."
+    assert [a.id for a in result.items][:2] == [good[0]["id"], no_client["id"]]
+    assert Visit.objects.count() == 3
+
+
 def test_a_phone_clock_off_by_more_than_the_limit_is_flagged(place: Place) -> None:
     VisitPolicy.objects.create(municipality=place.municipality, clock_skew_limit=120)
     fine = send(place, place.item(), sent_at=SOON - dt.timedelta(seconds=100))
