@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -42,7 +43,7 @@ def may_place_tag(user: User, client: Client) -> bool:
     )
 
 
-def places_tags(user: User) -> bool:
+def places_tags(user: User | AnonymousUser) -> bool:
     """Whether the tag page belongs in the user's menu: anyone who may put up a tag."""
     scope = scope_for(user)
     return bool(
