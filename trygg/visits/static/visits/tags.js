@@ -89,7 +89,7 @@ function setUpRegister() {
     // Allowed before on this site: read at once, no tap needed.
     NfcReader.allowed().then((allowed) => { if (allowed) reader.start(); });
   } else {
-    say("nfcUnavailable");
+    say(qrAvailable() ? "nfcUnavailable" : "scanUnavailable");
   }
   if (qrAvailable()) {
     const qr = new QrReader(video);
