@@ -66,6 +66,17 @@ function setUpRegister() {
     showError("");
   };
 
+  // A code that has become right while typing clears the error at once, so the page does
+  // not move under the finger when the field is left.
+  code.addEventListener("input", () => {
+    if (error.hidden) return;
+    try {
+      parse(code.value);
+      showError("");
+    } catch (failure) {
+      if (!(failure instanceof TagCodeError)) throw failure;
+    }
+  });
   code.addEventListener("change", () => {
     check();
     // A typed code is not the chip that was read before.
