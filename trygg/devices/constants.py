@@ -120,3 +120,23 @@ TRANSITIONS: dict[str, Transition] = {
     )
 }
 del S
+
+
+class TagDoor(models.TextChoices):
+    """Which of the client's doors a tag is put up at: one tag per door at a time."""
+
+    MAIN = "main", _("Front door")
+    BACK = "back", _("Back or patio door")
+    OTHER = "other", _("Another door")
+
+
+class TagRetireReason(models.TextChoices):
+    """Why an NFC tag was taken down from a client's door."""
+
+    BROKEN = "broken", _("Broken or cannot be read")
+    LOST = "lost", _("Lost or removed")
+    MOVED = "moved", _("The client has moved")
+    ENDED = "ended", _("The service has ended")
+    WRONG_PLACE = "wrong_place", _("Put up in the wrong place")
+    REPLACED = "replaced", _("Replaced by a new tag")
+    OTHER = "other", _("Other")

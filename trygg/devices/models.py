@@ -17,7 +17,13 @@ from django.utils.translation import gettext_lazy as _
 
 from trygg.core.models import ApiToken, Client, Municipality, Provider, User
 
-from .constants import AWAITING_CONFIGURATION, PhoneAction, PhoneStatus
+from .constants import (
+    AWAITING_CONFIGURATION,
+    PhoneAction,
+    PhoneStatus,
+    TagDoor,
+    TagRetireReason,
+)
 from .identifiers import InvalidIdentifier, parse_imei
 
 
@@ -534,6 +540,7 @@ class NfcTag(InventoryItem):
         related_name="nfc_tags",
         verbose_name=_("client"),
     )
+    door = models.CharField(_("door"), max_length=10, choices=TagDoor.choices, default=TagDoor.MAIN)
     location = models.CharField(
         _("where at the door"),
         max_length=100,
@@ -542,7 +549,14 @@ class NfcTag(InventoryItem):
     )
     placed_on = models.DateField(_("placed on"), null=True, blank=True)
     retired_on = models.DateField(_("retired on"), null=True, blank=True)
+    retired_reason = models.CharField(
+        _("why it was taken down"), max_length=20, choices=TagRetireReason.choices, blank=True
+    )
+    retired_note = models.CharField(_("note on taking it down"), max_length=200, blank=True)
     registered_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    retired_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 

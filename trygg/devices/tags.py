@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -17,9 +18,10 @@ from django.utils.translation import gettext as _
 from trygg.core.access import clients as visible_clients
 from trygg.core.access import scope_for
 from trygg.core.constants import Role
-from trygg.core.models import Client, Municipality, User
+from trygg.core.models import Client, ClientQuerySet, Municipality, User
 from trygg.lib import tagcodes
 
+from .constants import TagDoor, TagRetireReason
 from .models import NfcTag
 
 TAG_MUNICIPAL_ROLES = frozenset({Role.WELFARE_TECH, Role.MUNICIPAL_ADMIN})
@@ -38,6 +40,24 @@ def may_place_tag(user: User, client: Client) -> bool:
     return bool(
         client.provider_id is not None
         and scope.provider_roles.get(client.provider_id, frozenset()) & TAG_PROVIDER_ROLES
+    )
+
+
+def places_tags(user: User | AnonymousUser) -> bool:
+    """Whether the tag page belongs in the user's menu: anyone who may put up a tag."""
+    scope = scope_for(user)
+    return bool(
+        scope.municipalities_with(TAG_MUNICIPAL_ROLES) or scope.providers_with(TAG_PROVIDER_ROLES)
+    )
+
+
+def tag_clients(user: User) -> ClientQuerySet:
+    """The clients whose doors this user may put tags up at (and take them down from): the
+    same rule as `may_place_tag`, as a query, within the clients the user may see."""
+    scope = scope_for(user)
+    return visible_clients(user).filter(
+        Q(municipality_id__in=scope.municipalities_with(TAG_MUNICIPAL_ROLES))
+        | Q(provider_id__in=scope.providers_with(TAG_PROVIDER_ROLES))
     )
 
 
@@ -65,19 +85,24 @@ def place_tag(
     *,
     code: str,
     uid: str = "",
+    door: str = TagDoor.MAIN,
     location: str = "",
     placed_on: dt.date | None = None,
     model_name: str = DEFAULT_TAG_MODEL,
 ) -> NfcTag:
     """Put the tag with `code` (typed, read from its QR code or link) up at `client`'s door,
-    registering it in the inventory if it is new. The client's earlier tag, if any, is taken
-    down the day before, so a door has one tag at a time."""
+    registering it in the inventory if it is new. The earlier tag at the same door, if any,
+    is taken down the day before, so a door has one tag at a time."""
     if not may_place_tag(actor, client):
         raise PermissionError(_("You may not put up tags for this client."))
     try:
         code = tagcodes.parse(code)
     except tagcodes.InvalidTagCode as exc:
         raise TagError(_tag_code_error(code)) from exc
+    if door not in TagDoor.values:
+        raise TagError(_("Choose the door the tag is put up at."))
+    if len(location.strip()) > 100:
+        raise TagError(_("Where at the door is at most 100 characters."))
     chip = ""
     if uid:
         try:
@@ -106,11 +131,23 @@ def place_tag(
             if chip:
                 tag.uid = chip
             for earlier in NfcTag.objects.select_for_update().filter(
-                client=client, retired_on__isnull=True
+                client=client, door=door, retired_on__isnull=True
             ):
                 earlier.retired_on = max(earlier.placed_on or day, day - dt.timedelta(days=1))
-                earlier.save(update_fields=["retired_on", "updated_at"])
+                earlier.retired_reason = TagRetireReason.REPLACED
+                earlier.retired_note = code  # the tag that took over
+                earlier.retired_by = actor
+                earlier.save(
+                    update_fields=[
+                        "retired_on",
+                        "retired_reason",
+                        "retired_note",
+                        "retired_by",
+                        "updated_at",
+                    ]
+                )
             tag.client = client
+            tag.door = door
             tag.location = location.strip()
             tag.placed_on = day
             tag.retired_on = None
@@ -121,18 +158,51 @@ def place_tag(
     return tag
 
 
-def retire_tag(actor: User, tag: NfcTag, *, on: dt.date | None = None) -> NfcTag:
-    """Take a tag down (it broke, the client moved or left): visits after `on` can no
-    longer be proven with it."""
+def retire_tag(
+    actor: User,
+    tag: NfcTag,
+    *,
+    reason: str,
+    note: str = "",
+    on: dt.date | None = None,
+) -> NfcTag:
+    """Take a tag down (it broke, the client moved or left), saying why: visits after `on`
+    can no longer be proven with it. "Other" needs a note saying what happened."""
     if tag.client is None or not may_place_tag(actor, tag.client):
         raise PermissionError(_("You may not take down this tag."))
+    note = note.strip()
+    if reason not in TagRetireReason.values or reason == TagRetireReason.REPLACED:
+        # "Replaced" is Trygg's own reason, set when a new tag takes over the door.
+        raise TagError(_("Choose why the tag is taken down."))
+    if reason == TagRetireReason.OTHER and not note:
+        raise TagError(_("Say why the tag is taken down."))
+    if len(note) > 200:
+        raise TagError(_("The note is at most 200 characters."))
     day = on or tag.municipality.today()
-    if tag.retired_on is not None:
-        raise TagError(_("This tag is already taken down."))
-    if tag.placed_on is not None and day < tag.placed_on:
-        raise TagError(_("A tag cannot be taken down before it was put up."))
-    tag.retired_on = day
-    tag.save(update_fields=["retired_on", "updated_at"])
+    if day > tag.municipality.today():
+        raise TagError(_("A tag is taken down on the day it comes down, not before."))
+    with transaction.atomic():
+        # Locked and read again: of two people taking the same tag down, one succeeds.
+        current = NfcTag.objects.select_for_update().get(pk=tag.pk)
+        if current.retired_on is not None:
+            raise TagError(_("This tag is already taken down."))
+        if current.placed_on is not None and day < current.placed_on:
+            raise TagError(_("A tag cannot be taken down before it was put up."))
+        current.retired_on = day
+        current.retired_reason = reason
+        current.retired_note = note
+        current.retired_by = actor
+        current.save(
+            update_fields=[
+                "retired_on",
+                "retired_reason",
+                "retired_note",
+                "retired_by",
+                "updated_at",
+            ]
+        )
+    for field in ("retired_on", "retired_reason", "retired_note", "retired_by"):
+        setattr(tag, field, getattr(current, field))
     return tag
 
 

@@ -114,10 +114,17 @@ def picker_clients(
     """The clients the new-order form's picker shows for a search, and whether there were
     more: the user's own teams' clients, or (`wide`, a deliberate choice) every client
     they may order for. Nothing without a search: the picker never lists whole rosters."""
+    return pick_clients(user, order_clients(user, municipality_id), query, wide=wide)
+
+
+def pick_clients(
+    user: User | AnonymousUser, queryset: ClientQuerySet, query: str, *, wide: bool
+) -> tuple[list[Client], bool]:
+    """A client picker's matches among `queryset` (the clients the page may name), and
+    whether there were more: the user's own teams' first, all of them when `wide`."""
     query = query.strip()
     if len(query) < PICKER_MIN_QUERY:
         return [], False
-    queryset = order_clients(user, municipality_id)
     team_ids = scope_for(user).team_ids
     if team_ids and not wide:
         queryset = queryset.filter(team_id__in=team_ids)

@@ -12,6 +12,10 @@ app for the log extract, `log_extract`) registers hooks for the type's code when
   placed (a phone's configuration: from the day the desk received the phone).
 - `steps_done` names the checklist steps `make_result` carries out (matched by title,
   case-insensitively); recording the result ticks them, done by Trygg.
+- `results_needed` makes `steps_done` wait for that many results (the NFC-tag order: one
+  result per tag registered, as many as were ordered): the steps are ticked with the result
+  that completes them, and nobody ticks them by hand. Until then "done" needs a reason, like
+  any unticked step.
 - `make_result` makes the order's result (files and summary, through
   `services.record_result`), given a `ResultRequest`. An order of such a type is queued for
   the worker when placed, and the fulfillers may make the result again from the order's page.
@@ -56,6 +60,7 @@ class GeneratedFile:
 Validator = Callable[["OrderType", Mapping[str, Any], dt.date], Mapping[str, list[str]]]
 ResultMaker = Callable[["Order", ResultRequest], "OrderResult"]
 DeadlineStart = Callable[[Mapping[str, Any]], dt.date | None]
+ResultsNeeded = Callable[["Order"], int]
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,7 @@ class OrderTypeHooks:
     make_result: ResultMaker | None = None
     deadline_from: DeadlineStart | None = None
     steps_done: tuple[str, ...] = ()
+    results_needed: ResultsNeeded | None = None
     # The fulfillers' buttons on the order's page ("Make the extract", "Make the extract
     # again"), and the template that shows the results there (given `results`, newest
     # first, and `result_waiting`).
@@ -83,3 +89,11 @@ def register(code: str, hooks: OrderTypeHooks) -> None:
 
 def hooks_for(code: str) -> OrderTypeHooks:
     return _hooks.get(code, _NONE)
+
+
+def steps_kept(code: str) -> frozenset[str]:
+    """The steps (case-folded titles) only results tick for order types with this code."""
+    found = hooks_for(code)
+    if found.results_needed is None:
+        return frozenset()
+    return frozenset(t.casefold() for t in found.steps_done)

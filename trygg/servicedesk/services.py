@@ -321,6 +321,10 @@ def complete_step(actor: User, step: OrderStep, done: bool = True) -> OrderStep:
     order = step.order
     if order.status in CLOSED_STATUSES:
         raise OrderError(_("The order is closed; its steps can no longer change."))
+    if step.title.strip().casefold() in hooks.steps_kept(order.order_type.code):
+        raise OrderError(
+            _("Trygg ticks this step when what it stands for is recorded, not by hand.")
+        )
     with transaction.atomic():
         if done:
             now = timezone.now()
@@ -507,9 +511,14 @@ def record_result(
 def _tick_steps_done(order: Order, now: dt.datetime, by: User | None) -> None:
     """Tick the checklist steps the result maker carried out, at `now`, by whoever made it
     (None: Trygg by itself); a step someone ticked already keeps who did it."""
-    titles = {t.casefold() for t in hooks.hooks_for(order.order_type.code).steps_done}
+    type_hooks = hooks.hooks_for(order.order_type.code)
+    titles = {t.casefold() for t in type_hooks.steps_done}
     if not titles:
         return
+    if type_hooks.results_needed is not None:
+        made = OrderResult.objects.filter(order=order).count()
+        if made < type_hooks.results_needed(order):
+            return
     ids = [
         pk
         for pk, title in order.steps.filter(done_at__isnull=True).values_list("pk", "title")

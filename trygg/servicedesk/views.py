@@ -249,7 +249,7 @@ def _detail_context(request: HttpRequest, order: Order) -> dict[str, Any]:
         "transitions": transitions,
         # The note goes with the plain buttons; a confirmation page asks for its own.
         "has_plain_transition": any(not t["confirm"] for t in transitions),
-        "steps": order.steps.select_related("done_by"),
+        "steps": _steps(order),
         "comments": comments,
         "attachments": order.attachments.select_related("uploaded_by").order_by(
             "uploaded_at", "id"
@@ -259,6 +259,15 @@ def _detail_context(request: HttpRequest, order: Order) -> dict[str, Any]:
         "attachment_form": AttachmentForm(),
         "max_attachment_mb": MAX_ATTACHMENT_BYTES // (1024 * 1024),
     }
+
+
+def _steps(order: Order) -> list[OrderStep]:
+    """The checklist, each step marked `kept` when only Trygg ticks it (`hooks`)."""
+    kept = hooks.steps_kept(order.order_type.code)
+    steps = list(order.steps.select_related("done_by"))
+    for step in steps:
+        step.kept = step.title.strip().casefold() in kept  # type: ignore[attr-defined]
+    return steps
 
 
 @login_required

@@ -10,10 +10,13 @@ class VisitsConfig(AppConfig):
     def ready(self) -> None:
         from trygg.alarms import links as alarm_links
         from trygg.core import menu
+        from trygg.devices.tags import places_tags
 
         from . import access
         from .access import registers_visits
         from .phone import alarm_visit_url, registers_alarm_visit
+        from .record import register_section
+        from .tag_orders import register_hooks
 
         # Next to "My alarms": the phone pages of those who go out to the clients.
         menu.register(
@@ -40,3 +43,7 @@ class VisitsConfig(AppConfig):
             position=85,
             shown=access.opens_billing,
         )
+        # Next to "Phones": the tags at the clients' doors that prove the visits.
+        menu.register("tags", _("NFC tags"), "visits:tags", position=62, shown=places_tags)
+        register_section()  # the client record's tags
+        register_hooks()  # the NFC-tag order ends with its tags registered

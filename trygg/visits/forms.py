@@ -92,6 +92,9 @@ class CorrectionForm(forms.Form):
 
 
 class StrikeForm(forms.Form):
+    """Shown on the correction's page beside CorrectionForm: its fields get ids of their
+    own, so each label names its own field."""
+
     reason = forms.ChoiceField(
         label=_("Reason"),
         choices=[
@@ -101,6 +104,10 @@ class StrikeForm(forms.Form):
         ],
     )
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "strike_%s")
+        super().__init__(*args, **kwargs)
 
 
 class ClearFlagsForm(forms.Form):

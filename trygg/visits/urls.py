@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import billing_views, period_views, phone, views
+from . import billing_views, period_views, phone, tag_views, views
 
 app_name = "visits"
 
@@ -31,4 +31,9 @@ urlpatterns = [
         name="billing_xlsx",
     ),
     path("follow-up/", billing_views.follow_up, name="follow_up"),
+    # NFC tags at the clients' doors (tag_views.py).
+    path("tags/", tag_views.tag_page, name="tags"),
+    path("tags/clients/", tag_views.tag_client_search, name="tag_client_search"),
+    path("tags/register/", tag_views.tag_register, name="tag_register"),
+    path("tags/<int:pk>/take-down/", tag_views.tag_retire, name="tag_retire"),
 ]

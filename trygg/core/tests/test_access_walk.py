@@ -105,6 +105,7 @@ KINDS = frozenset(
         "startplan",
         "booking",
         "visit",
+        "tag",
     }
 )
 # Parameter names that say less than the kind: orders/new/<type_pk>/ names an order type.

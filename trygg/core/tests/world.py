@@ -43,8 +43,10 @@ from trygg.devices.models import (
     AlarmUnit,
     DoorKind,
     DoorLock,
+    NfcTag,
     Phone,
 )
+from trygg.lib import tagcodes
 from trygg.lib.national_ids import make_swedish
 from trygg.locks.constants import KeyReason
 from trygg.locks.models import DigitalKey
@@ -102,6 +104,7 @@ class Corner:
     booking: Booking
     door_lock: DoorLock
     digital_key: DigitalKey
+    tag: NfcTag
 
     def objects(self) -> dict[str, Model]:
         """Objects by the kind a URL parameter names."""
@@ -131,6 +134,7 @@ class Corner:
             "notification": self.notification,
             "startplan": self.start_plan,
             "booking": self.booking,
+            "tag": self.tag,
         }
 
 
@@ -306,6 +310,13 @@ def _corner(
         departure=Presence.TAG,
     )
     VisitFlag.objects.create(visit=visit, kind=FlagKind.SHORT)
+    # The NFC tag at the client's door the visit was registered with.
+    tag = NfcTag.objects.create(
+        municipality=municipality,
+        code=tagcodes.generate(),
+        client=client,
+        placed_on=dt.date(2020, 1, 1),
+    )
     return Corner(
         municipality,
         provider,
@@ -326,6 +337,7 @@ def _corner(
         booking,
         door_lock,
         digital_key,
+        tag,
     )
 
 

@@ -11,7 +11,14 @@ import pytest
 from trygg.core.constants import Role
 from trygg.core.tests.factories import ClientFactory, ProviderFactory, TeamFactory, make_staff
 from trygg.devices.models import NfcTag
-from trygg.devices.tags import TagError, new_tag_code, place_tag, retire_tag
+from trygg.devices.tags import (
+    TagError,
+    new_tag_code,
+    place_tag,
+    places_tags,
+    retire_tag,
+    tag_clients,
+)
 from trygg.lib import tagcodes
 
 pytestmark = pytest.mark.django_db
@@ -109,8 +116,66 @@ def test_a_tag_is_taken_down_once_and_not_before_it_went_up(people: dict[str, An
     today = people["client"].municipality.today()
     tag = place_tag(people["tech"], people["client"], code=tagcodes.generate())
     with pytest.raises(TagError, match="before it was put up"):
-        retire_tag(people["tech"], tag, on=today - dt.timedelta(days=1))
-    retire_tag(people["leader"], tag)
-    assert tag.retired_on == today
+        retire_tag(people["tech"], tag, reason="broken", on=today - dt.timedelta(days=1))
+    retire_tag(people["leader"], tag, reason="broken")
+    tag.refresh_from_db()
+    assert (tag.retired_on, tag.retired_reason, tag.retired_by) == (
+        today,
+        "broken",
+        people["leader"],
+    )
     with pytest.raises(TagError, match="already taken down"):
-        retire_tag(people["tech"], tag)
+        retire_tag(people["tech"], tag, reason="lost")
+    tag.refresh_from_db()
+    assert tag.retired_reason == "broken"
+
+
+def test_taking_a_tag_down_needs_a_reason(people: dict[str, Any]) -> None:
+    tag = place_tag(people["tech"], people["client"], code=tagcodes.generate())
+    for reason, note in (("", ""), ("nonsense", ""), ("replaced", ""), ("other", "  ")):
+        with pytest.raises(TagError):
+            retire_tag(people["tech"], tag, reason=reason, note=note)
+    with pytest.raises(PermissionError):
+        retire_tag(people["worker"], tag, reason="broken")
+    tag.refresh_from_db()
+    assert tag.retired_on is None
+    retire_tag(people["tech"], tag, reason="other", note="Dörren byttes ut")
+    tag.refresh_from_db()
+    assert (tag.retired_reason, tag.retired_note) == ("other", "Dörren byttes ut")
+
+
+def test_the_tag_a_new_one_replaces_says_so(people: dict[str, Any]) -> None:
+    old = place_tag(
+        people["tech"],
+        people["client"],
+        code=tagcodes.generate(),
+        placed_on=people["client"].municipality.today() - dt.timedelta(days=30),
+    )
+    new = place_tag(people["leader"], people["client"], code=tagcodes.generate())
+    old.refresh_from_db()
+    assert (old.retired_reason, old.retired_note, old.retired_by) == (
+        "replaced",
+        new.code,
+        people["leader"],
+    )
+
+
+def test_the_clients_for_tags_follow_the_placing_rule(people: dict[str, Any]) -> None:
+    elsewhere = ClientFactory(provider=ProviderFactory(municipality=people["client"].municipality))
+    assert set(tag_clients(people["tech"])) >= {people["client"], elsewhere}
+    assert list(tag_clients(people["leader"])) == [people["client"]]
+    assert not tag_clients(people["worker"]).exists()
+    assert not tag_clients(people["stranger"]).filter(pk=people["client"].pk).exists()
+    assert places_tags(people["tech"])
+    assert places_tags(people["leader"])
+    assert not places_tags(people["worker"])
+
+
+def test_each_door_has_its_own_tag(people: dict[str, Any]) -> None:
+    front = place_tag(people["tech"], people["client"], code=tagcodes.generate())
+    back = place_tag(people["tech"], people["client"], code=tagcodes.generate(), door="back")
+    today = people["client"].municipality.today()
+    in_place = set(NfcTag.objects.in_place_on(today).filter(client=people["client"]))
+    assert in_place == {front, back}
+    with pytest.raises(TagError, match="door"):
+        place_tag(people["tech"], people["client"], code=tagcodes.generate(), door="roof")
