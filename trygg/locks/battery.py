@@ -1,0 +1,136 @@
+"""Battery changes for door locks: a lock that reports a low battery gets a task for the
+welfare-technology team before it dies, and the change, once registered (who, when),
+closes the task.
+
+A lock at `LOW_BATTERY_PERCENT` or lower opens a task, once: while it is open, lower
+reports only lower its level (and bring its date forward). A report made before the last
+change was registered (a lock still saying "low" from before) opens nothing. A lock
+taken down gets no task.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.contrib.auth.models import AnonymousUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from trygg.core.access import scope_for
+from trygg.core.models import User
+from trygg.devices.models import DoorLock
+
+from .access import LOCK_MANAGER_ROLES, can_manage_locks
+from .constants import LOW_BATTERY_PERCENT
+from .models_events import BatteryTask
+
+logger = logging.getLogger(__name__)
+
+# How long a lock runs after its first low-battery warning, as the makers give it (a few
+# weeks of ordinary use): the change is due well before. A lock reporting the critical
+# level or lower may stop any day.
+CHANGE_WITHIN = dt.timedelta(days=7)
+CRITICAL_PERCENT = 10
+CHANGE_WITHIN_CRITICAL = dt.timedelta(days=1)
+
+
+class BatteryError(ValueError):
+    """A change that cannot be registered as asked; the message says why."""
+
+
+def _due(lock: DoorLock, level: int | None, reported_at: dt.datetime) -> dt.date:
+    within = (
+        CHANGE_WITHIN_CRITICAL if level is not None and level <= CRITICAL_PERCENT else CHANGE_WITHIN
+    )
+    return lock.municipality.local_date(reported_at + within)
+
+
+def note_level(lock: DoorLock, level: int | None, at: dt.datetime) -> BatteryTask | None:
+    """The lock reported its battery (`None`: a low-battery warning without a number).
+    Opens a task when it is low and none is open; returns the open task, if any."""
+    if level is not None and level > LOW_BATTERY_PERCENT:
+        return None
+    if not lock.is_in_service(lock.municipality.local_date(at)):
+        return None
+    with transaction.atomic():
+        task = BatteryTask.objects.select_for_update().open().filter(lock=lock).first()
+        if task is not None:
+            if level is not None and (task.level is None or level < task.level):
+                task.level = level
+                task.reported_at = at
+                task.due_on = min(task.due_on, _due(lock, level, at))
+                task.save(update_fields=["level", "reported_at", "due_on"])
+            return task
+        last_change = (
+            BatteryTask.objects.filter(lock=lock, changed_at__isnull=False)
+            .order_by("-changed_at")
+            .values_list("changed_at", flat=True)
+            .first()
+        )
+        if last_change is not None and at <= last_change:
+            return None
+        try:
+            with transaction.atomic():
+                task = BatteryTask.objects.create(
+                    municipality_id=lock.municipality_id,
+                    lock=lock,
+                    opened_at=timezone.now(),
+                    level=level,
+                    reported_at=at,
+                    due_on=_due(lock, level, at),
+                )
+        except IntegrityError:
+            # Another report opened it at the same moment.
+            return BatteryTask.objects.open().filter(lock=lock).first()
+    logger.info("Battery task %s opened for lock %s", task.pk, lock.pk)
+    return task
+
+
+def register_change(
+    actor: User,
+    task: BatteryTask,
+    *,
+    changed_at: dt.datetime,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> BatteryTask:
+    """The battery is changed: who changed it (the person registering) and when. Closes
+    the task."""
+    if not can_manage_locks(actor, task.municipality_id):
+        raise PermissionError("Only the welfare-technology team registers battery changes.")
+    now = now or timezone.now()
+    if changed_at > now + dt.timedelta(minutes=5):
+        raise BatteryError(_("The change cannot be in the future."))
+    if changed_at < task.opened_at - dt.timedelta(days=1):
+        raise BatteryError(_("The change cannot be before the lock reported a low battery."))
+    note = note.strip()
+    if len(note) > 500:
+        raise BatteryError(_("The note can be at most 500 characters."))
+    with transaction.atomic():
+        done = BatteryTask.objects.filter(pk=task.pk, changed_at__isnull=True).update(
+            changed_at=changed_at, changed_by=actor, registered_at=now, note=note
+        )
+        if not done:
+            raise BatteryError(_("The change is already registered."))
+    task.refresh_from_db()
+    return task
+
+
+def opens_tasks(user: User | AnonymousUser) -> bool:
+    """Whether the battery changes belong in the user's menu: the welfare-technology team
+    and the municipality's administrators."""
+    return bool(scope_for(user).municipalities_with(LOCK_MANAGER_ROLES))
+
+
+def open_tasks(user: User) -> list[BatteryTask]:
+    """The open battery tasks of the municipalities where the user manages locks, the most
+    urgent first."""
+    municipalities = scope_for(user).municipalities_with(LOCK_MANAGER_ROLES)
+    return list(
+        BatteryTask.objects.open()
+        .filter(municipality_id__in=municipalities)
+        .select_related("lock__client", "lock__municipality")
+        .order_by("due_on", "level", "pk")
+    )
