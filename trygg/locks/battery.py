@@ -76,7 +76,7 @@ def note_level(lock: DoorLock, level: int | None, at: dt.datetime) -> BatteryTas
                 task = BatteryTask.objects.create(
                     municipality_id=lock.municipality_id,
                     lock=lock,
-                    opened_at=timezone.now(),
+                    opened_at=min(timezone.now(), at),
                     level=level,
                     reported_at=at,
                     due_on=_due(lock, level, at),
