@@ -15,12 +15,17 @@ import logging
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from trygg.core.access import scope_for
+from trygg.core.constants import Role
+from trygg.core.languages import language_of
 from trygg.core.models import User
 from trygg.devices.models import DoorLock
+from trygg.notifications.services import notify
 
 from .access import LOCK_MANAGER_ROLES, can_manage_locks
 from .constants import LOW_BATTERY_PERCENT
@@ -84,8 +89,29 @@ def note_level(lock: DoorLock, level: int | None, at: dt.datetime) -> BatteryTas
         except IntegrityError:
             # Another report opened it at the same moment.
             return BatteryTask.objects.open().filter(lock=lock).first()
+        _tell_the_team(task)
     logger.info("Battery task %s opened for lock %s", task.pk, lock.pk)
     return task
+
+
+def _tell_the_team(task: BatteryTask) -> None:
+    """The welfare-technology team hears of a new battery task (an in-app message, with an
+    e-mail copy), each in their own language; in the task's transaction."""
+    lock = task.lock
+    team = User.objects.filter(
+        is_active=True,
+        role_assignments__municipality_id=task.municipality_id,
+        role_assignments__role=Role.WELFARE_TECH,
+    ).distinct()
+    url = reverse("locks:lock", args=[lock.pk])
+    for person in team:
+        with override(language_of(person, lock.municipality)):
+            subject = _("Lock %(serial)s needs a new battery") % {"serial": lock.serial_number}
+            body = _("Change it by %(day)s: %(address)s.") % {
+                "day": task.due_on.isoformat(),
+                "address": lock.address or lock.serial_number,
+            }
+        notify([person], subject, body, url=url, topic="locks.battery")
 
 
 def register_change(

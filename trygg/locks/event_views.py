@@ -67,6 +67,12 @@ def lock_detail(request: HttpRequest, lock_pk: int) -> HttpResponse:
         .order_by("-opened_at", "-pk")[:10]
     )
     open_task = next((task for task in tasks if task.is_open), None)
+    # A change registered after the lock's last report: its level is the old battery's.
+    last_change = max((t.changed_at for t in tasks if t.changed_at), default=None)
+    reported = lock.battery_reported_at
+    changed_since_report = (
+        last_change if last_change and (reported is None or reported <= last_change) else None
+    )
     form = BatteryChangeForm(
         initial={"changed_at": timezone.localtime(timezone.now(), lock.municipality.zone)}
     )
@@ -81,6 +87,7 @@ def lock_detail(request: HttpRequest, lock_pk: int) -> HttpResponse:
             "rows": rows,
             "tasks": tasks,
             "open_task": open_task,
+            "changed_since_report": changed_since_report,
             "manages": manages,
             "battery_form": form,
             "zone": lock.municipality.zone,

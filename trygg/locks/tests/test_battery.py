@@ -11,6 +11,7 @@ import pytest
 from trygg.core.models import AccessLogEntry
 from trygg.locks import battery, inventory, services
 from trygg.locks.models import BatteryTask
+from trygg.notifications.models import Notification
 
 from .conftest import DAY, Home, login
 
@@ -31,6 +32,10 @@ def test_a_low_battery_opens_one_task_due_before_the_lock_dies(home: Home) -> No
     assert (task.level, task.due_on) == (9, (later + battery.CHANGE_WITHIN_CRITICAL).date())
     assert battery.open_tasks(home.place.tech) == [task]
     assert battery.open_tasks(home.place.manager) == []
+    # The welfare-technology team was told once, with the way to the lock.
+    told = Notification.objects.filter(topic="locks.battery")
+    assert list(told.values_list("recipient", flat=True)) == [home.place.tech.pk]
+    assert told.get().url == f"/locks/{home.lock.pk}/"
 
 
 def test_a_warning_without_a_level_opens_the_task_too(home: Home) -> None:
