@@ -39,6 +39,8 @@ logger = logging.getLogger(__name__)
 CHANGE_WITHIN = dt.timedelta(days=7)
 CRITICAL_PERCENT = 10
 CHANGE_WITHIN_CRITICAL = dt.timedelta(days=1)
+# A change is given to the minute: a report within that minute is the old battery's.
+CHANGE_PRECISION = dt.timedelta(minutes=1)
 
 
 class BatteryError(ValueError):
@@ -74,7 +76,7 @@ def note_level(lock: DoorLock, level: int | None, at: dt.datetime) -> BatteryTas
             .values_list("changed_at", flat=True)
             .first()
         )
-        if last_change is not None and at <= last_change:
+        if last_change is not None and at < last_change + CHANGE_PRECISION:
             return None
         try:
             with transaction.atomic():

@@ -68,10 +68,13 @@ def lock_detail(request: HttpRequest, lock_pk: int) -> HttpResponse:
     )
     open_task = next((task for task in tasks if task.is_open), None)
     # A change registered after the lock's last report: its level is the old battery's.
+    # (The change is given to the minute.)
     last_change = max((t.changed_at for t in tasks if t.changed_at), default=None)
     reported = lock.battery_reported_at
     changed_since_report = (
-        last_change if last_change and (reported is None or reported <= last_change) else None
+        last_change
+        if last_change and (reported is None or reported < last_change + battery.CHANGE_PRECISION)
+        else None
     )
     form = BatteryChangeForm(
         initial={"changed_at": timezone.localtime(timezone.now(), lock.municipality.zone)}
