@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import Page, expect
 
 from trygg.alarms.models import ResponderShift
@@ -43,7 +42,7 @@ class Door:
 
 
 @pytest.fixture
-def door(transactional_db: None, tmp_path: Path) -> Any:
+def door(transactional_db: None, tmp_path: Path, settings: Any) -> Any:
     settings.UNLOCK_KEY_DIR = tmp_path / "keys"
     keystore.forget_cached_keys()
     provider = ProviderFactory(name="Hemtjänst Norr")

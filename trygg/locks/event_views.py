@@ -159,10 +159,13 @@ def review_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def review_event(request: HttpRequest, event_pk: int) -> HttpResponse:
+def review_event(request: HttpRequest, lockevent_pk: int) -> HttpResponse:
     user = request_user(request)
     event = (
-        events.visible_events(user).select_related("lock__municipality").filter(pk=event_pk).first()
+        events.visible_events(user)
+        .select_related("lock__municipality")
+        .filter(pk=lockevent_pk)
+        .first()
     )
     if event is None:
         raise Http404
@@ -206,11 +209,11 @@ def battery_tasks(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def battery_change(request: HttpRequest, task_pk: int) -> HttpResponse:
+def battery_change(request: HttpRequest, batterytask_pk: int) -> HttpResponse:
     user = request_user(request)
     task = (
         BatteryTask.objects.select_related("lock__municipality", "municipality")
-        .filter(pk=task_pk)
+        .filter(pk=batterytask_pk)
         .first()
     )
     if task is None or not access.can_manage_locks(user, task.municipality_id):

@@ -13,7 +13,7 @@ urlpatterns = [
     path("<int:lock_pk>/", event_views.lock_detail, name="lock"),
     path("staff/<int:user_pk>/", event_views.staff_events, name="staff"),
     path("review/", event_views.review_list, name="review"),
-    path("events/<int:event_pk>/review/", event_views.review_event, name="review_event"),
+    path("events/<int:lockevent_pk>/review/", event_views.review_event, name="review_event"),
     path("battery/", event_views.battery_tasks, name="battery"),
-    path("battery/<int:task_pk>/change/", event_views.battery_change, name="battery_change"),
+    path("battery/<int:batterytask_pk>/change/", event_views.battery_change, name="battery_change"),
 ]
