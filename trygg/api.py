@@ -20,6 +20,7 @@ from trygg.devices.api import router as devices_router
 from trygg.integration.api import router as integration_router
 from trygg.locks.api import router as locks_router
 from trygg.locks.device_api import router as lock_device_router
+from trygg.locks.phone_api import router as lock_phone_router
 from trygg.outages.api import router as outages_router
 from trygg.receivers.api import router as device_router
 from trygg.servicedesk.api import router as servicedesk_router
@@ -100,6 +101,7 @@ api.add_router("/devices/", devices_router)
 api.add_router("/integration/", integration_router)
 api.add_router("/locks/", locks_router)
 api.add_router("/locks/device/", lock_device_router)
+api.add_router("/locks/phone/", lock_phone_router)
 api.add_router("/outages/", outages_router)
 api.add_router("/servicedesk/", servicedesk_router)
 api.add_router("/support/", support_router)

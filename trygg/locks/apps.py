@@ -23,10 +23,18 @@ class LocksConfig(AppConfig):
         from trygg.devices.signals import phone_wipe_requested
 
         from .access import can_open_keys
+        from .battery import opens_tasks
+        from .event_record import register_section
+        from .phone import opens_doors
         from .services import reconcile_all
 
         worker.register("locks.keys", every=RECONCILE_EVERY)(reconcile_all)
         menu.register("locks", _("Door locks"), "locks:overview", position=65, shown=can_open_keys)
+        menu.register("door_phone", _("Doors"), "locks:phone", position=7, shown=opens_doors)
+        menu.register(
+            "lock_battery", _("Battery changes"), "locks:battery", position=66, shown=opens_tasks
+        )
+        register_section()  # the client record's lock log
         m2m_changed.connect(
             _teams_changed, sender=RoleAssignment.teams.through, dispatch_uid="locks.teams"
         )

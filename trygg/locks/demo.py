@@ -23,6 +23,7 @@ from trygg.core.models import Client, Municipality, RoleAssignment, User
 from trygg.devices.models import DoorLock
 
 from . import inventory, services
+from .demo_events import seed_events
 from .keys import reconcile_keys
 
 DEMO_LOCK_SEED = 20261215
@@ -67,12 +68,13 @@ def seed_demo(municipality: Municipality, today: dt.date | None = None) -> int:
                 firmware="2.4.1",
             )
             since = max(client.start_date, today - dt.timedelta(days=rng.randint(30, 700)))
-            inventory.place_lock(tech, lock, on=since, client=client)
+            lock = inventory.place_lock(tech, lock, on=since, client=client)
             battery = 14 if number == LOW_BATTERY_LOCK else rng.randint(35, 100)
             services.lock_contact(lock, battery=battery)
     reconcile_keys(
         lock_ids=DoorLock.objects.filter(municipality=municipality).values_list("pk", flat=True)
     )
+    seed_events(municipality)
     return len(clients)
 
 

@@ -358,3 +358,8 @@ class KeyReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.keys} ({self.handed_over_on:%Y-%m-%d})"
+
+
+# Battery tasks and unlock reviews live in their own module; imported here so that Django
+# finds them with the app's models.
+from .models_events import BatteryTask, UnlockReview  # noqa: E402, F401

@@ -26,6 +26,7 @@ from trygg.devices.models import DoorLock, Phone
 from trygg.lib import unlock
 
 from . import access, keystore
+from . import battery as battery_tasks
 from .constants import EVENT_CLOCK_AHEAD, KeyEnd, LockEventKind, LockEventSource, Refusal
 from .keys import Reconciled, end_keys, reconcile_keys, revocation_list
 from .models import DigitalKey, LockEvent
@@ -86,6 +87,8 @@ def lock_contact(
         setattr(lock, name, value)
     serial = DoorLock.objects.values_list("revocation_serial", flat=True).get(pk=lock.pk)
     in_service = lock.is_in_service(lock.municipality.local_date(now))
+    if battery is not None:
+        battery_tasks.note_level(lock, battery, now)
     return Contact(
         lock_id=lock.lock_id,
         time=int(now.timestamp()),
@@ -209,6 +212,9 @@ def record_lock_events(
 
 
 def _note_battery(lock: DoorLock, events: list[LockEvent]) -> None:
+    # A low-battery warning opens the battery task whether or not it gives a level.
+    for warning in (e for e in events if e.kind == LockEventKind.LOW_BATTERY):
+        battery_tasks.note_level(lock, warning.battery_level, warning.at)
     reported = [e for e in events if e.battery_level is not None]
     if not reported:
         return
@@ -216,6 +222,7 @@ def _note_battery(lock: DoorLock, events: list[LockEvent]) -> None:
     DoorLock.objects.filter(
         Q(battery_reported_at__isnull=True) | Q(battery_reported_at__lt=latest.at), pk=lock.pk
     ).update(battery_level=latest.battery_level, battery_reported_at=latest.at)
+    battery_tasks.note_level(lock, latest.battery_level, latest.at)
 
 
 # Managers' revocations -----------------------------------------------------------------------

@@ -50,6 +50,7 @@ class SimulatedLock:
         self.low_battery_at = 20
         self._numbers = itertools.count(1)
         self._events: dict[str, dict[str, Any]] = {}
+        self._last_event: dict[str, Any] = {}
         self._run = uuid.uuid4().hex[:8]  # event ids stay unique across restarts
 
     @property
@@ -102,6 +103,18 @@ class SimulatedLock:
             self._record("failed", now, refusal=verdict.refusal.value, **fields)
         return verdict
 
+    def answer(self, token: str) -> dict[str, Any]:
+        """What the lock answers the phone that presented `token` over the radio: whether
+        it opened, why not, and the event it recorded, in the lock API's format. The phone
+        carries the event to the server too (a lock that rarely makes contact is heard of
+        through the phones); the event's id makes the two copies one."""
+        verdict = self.present(token)
+        return {
+            "opened": verdict.opened,
+            "refusal": verdict.refusal.value if verdict.refusal is not None else None,
+            "event": dict(self._last_event),
+        }
+
     def lock_door(self) -> None:
         self._record("locked", self.now())
 
@@ -119,7 +132,9 @@ class SimulatedLock:
 
     def _record(self, kind: str, at: int, **fields: Any) -> None:
         event_id = f"{self._run}-{next(self._numbers)}"
-        self._events[event_id] = {"id": event_id, "kind": kind, "at": _iso(at), **fields}
+        event = {"id": event_id, "kind": kind, "at": _iso(at), **fields}
+        self._events[event_id] = event
+        self._last_event = event
 
     def pending(self) -> list[dict[str, Any]]:
         """Events not yet acknowledged by the server, oldest first."""

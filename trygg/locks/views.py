@@ -27,6 +27,7 @@ from trygg.core.web import filter_status, render_page, request_user
 from trygg.devices.models import DoorLock
 
 from . import access, services
+from .battery import opens_tasks
 from .forms import LockFilterForm, RevokeForm
 from .models import DigitalKey
 
@@ -161,7 +162,12 @@ def overview(request: HttpRequest) -> HttpResponse:
     rows = _rows(user, list(page.object_list), visible_clients)
     shown = {c.pk: c for row in rows for c in row.clients}
     log_request_access(request, shown.values(), AccessAction.LIST)
-    context: dict[str, Any] = {"form": form, "page": page, "rows": rows}
+    context: dict[str, Any] = {
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "can_battery": opens_tasks(user),
+    }
     return render_page(
         request,
         "locks/overview.html",

@@ -48,8 +48,8 @@ from trygg.devices.models import (
 )
 from trygg.lib import tagcodes
 from trygg.lib.national_ids import make_swedish
-from trygg.locks.constants import KeyReason
-from trygg.locks.models import DigitalKey
+from trygg.locks.constants import KeyReason, LockEventKind
+from trygg.locks.models import BatteryTask, DigitalKey, LockEvent
 from trygg.notifications.models import Notification
 from trygg.outages import demo as outages_demo
 from trygg.outages.constants import RuleAudience
@@ -105,6 +105,8 @@ class Corner:
     door_lock: DoorLock
     digital_key: DigitalKey
     tag: NfcTag
+    lock_event: LockEvent
+    battery_task: BatteryTask
 
     def objects(self) -> dict[str, Model]:
         """Objects by the kind a URL parameter names."""
@@ -118,6 +120,9 @@ class Corner:
             "alarmunit": self.alarm_unit,
             "alarm": self.alarm,
             "digitalkey": self.digital_key,
+            "lock": self.door_lock,
+            "lockevent": self.lock_event,
+            "batterytask": self.battery_task,
             "order": self.order,
             "visit": self.visit,
             "step": step,
@@ -293,6 +298,23 @@ def _corner(
         provider=provider,
         starts_at=timezone.now(),
     )
+    # The key opened the door (a lock event), and the lock is running low (a battery task).
+    lock_event = LockEvent.objects.create(
+        lock=door_lock,
+        event_id=f"walk-{birth:%Y%m%d}",
+        kind=LockEventKind.UNLOCKED,
+        at=timezone.now() - dt.timedelta(days=3),
+        key=digital_key,
+        key_number=digital_key.pk,
+        holder=staff,
+    )
+    battery_task = BatteryTask.objects.create(
+        municipality=municipality,
+        lock=door_lock,
+        level=12,
+        reported_at=timezone.now(),
+        due_on=municipality.today() + dt.timedelta(days=7),
+    )
     # A visit the staff member registered at the client, flagged for review.
     arrived = timezone.now() - dt.timedelta(days=2)
     visit = Visit.objects.create(
@@ -338,6 +360,8 @@ def _corner(
         door_lock,
         digital_key,
         tag,
+        lock_event,
+        battery_task,
     )
 
 

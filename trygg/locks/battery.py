@@ -1,0 +1,164 @@
+"""Battery changes for door locks: a lock that reports a low battery gets a task for the
+welfare-technology team before it dies, and the change, once registered (who, when),
+closes the task.
+
+A lock at `LOW_BATTERY_PERCENT` or lower opens a task, once: while it is open, lower
+reports only lower its level (and bring its date forward). A report made before the last
+change was registered (a lock still saying "low" from before) opens nothing. A lock
+taken down gets no task.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.contrib.auth.models import AnonymousUser
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from trygg.core.access import scope_for
+from trygg.core.constants import Role
+from trygg.core.languages import language_of
+from trygg.core.models import User
+from trygg.devices.models import DoorLock
+from trygg.notifications.services import notify
+
+from .access import LOCK_MANAGER_ROLES, can_manage_locks
+from .constants import LOW_BATTERY_PERCENT
+from .models_events import BatteryTask
+
+logger = logging.getLogger(__name__)
+
+# How long a lock runs after its first low-battery warning, as the makers give it (a few
+# weeks of ordinary use): the change is due well before. A lock reporting the critical
+# level or lower may stop any day.
+CHANGE_WITHIN = dt.timedelta(days=7)
+CRITICAL_PERCENT = 10
+CHANGE_WITHIN_CRITICAL = dt.timedelta(days=1)
+# A change is given to the minute: a report within that minute is the old battery's.
+CHANGE_PRECISION = dt.timedelta(minutes=1)
+
+
+class BatteryError(ValueError):
+    """A change that cannot be registered as asked; the message says why."""
+
+
+def _due(lock: DoorLock, level: int | None, reported_at: dt.datetime) -> dt.date:
+    within = (
+        CHANGE_WITHIN_CRITICAL if level is not None and level <= CRITICAL_PERCENT else CHANGE_WITHIN
+    )
+    return lock.municipality.local_date(reported_at + within)
+
+
+def note_level(lock: DoorLock, level: int | None, at: dt.datetime) -> BatteryTask | None:
+    """The lock reported its battery (`None`: a low-battery warning without a number).
+    Opens a task when it is low and none is open; returns the open task, if any."""
+    if level is not None and level > LOW_BATTERY_PERCENT:
+        return None
+    if not lock.is_in_service(lock.municipality.local_date(at)):
+        return None
+    with transaction.atomic():
+        task = BatteryTask.objects.select_for_update().open().filter(lock=lock).first()
+        if task is not None:
+            if level is not None and (task.level is None or level < task.level):
+                task.level = level
+                task.reported_at = at
+                task.due_on = min(task.due_on, _due(lock, level, at))
+                task.save(update_fields=["level", "reported_at", "due_on"])
+            return task
+        last_change = (
+            BatteryTask.objects.filter(lock=lock, changed_at__isnull=False)
+            .order_by("-changed_at")
+            .values_list("changed_at", flat=True)
+            .first()
+        )
+        if last_change is not None and at < last_change + CHANGE_PRECISION:
+            return None
+        try:
+            with transaction.atomic():
+                task = BatteryTask.objects.create(
+                    municipality_id=lock.municipality_id,
+                    lock=lock,
+                    opened_at=min(timezone.now(), at),
+                    level=level,
+                    reported_at=at,
+                    due_on=_due(lock, level, at),
+                )
+        except IntegrityError:
+            # Another report opened it at the same moment.
+            return BatteryTask.objects.open().filter(lock=lock).first()
+        _tell_the_team(task)
+    logger.info("Battery task %s opened for lock %s", task.pk, lock.pk)
+    return task
+
+
+def _tell_the_team(task: BatteryTask) -> None:
+    """The welfare-technology team hears of a new battery task (an in-app message, with an
+    e-mail copy), each in their own language; in the task's transaction."""
+    lock = task.lock
+    team = User.objects.filter(
+        is_active=True,
+        role_assignments__municipality_id=task.municipality_id,
+        role_assignments__role=Role.WELFARE_TECH,
+    ).distinct()
+    url = reverse("locks:lock", args=[lock.pk])
+    for person in team:
+        with override(language_of(person, lock.municipality)):
+            subject = _("Lock %(serial)s needs a new battery") % {"serial": lock.serial_number}
+            body = _("Change it by %(day)s: %(address)s.") % {
+                "day": task.due_on.isoformat(),
+                "address": lock.address or lock.serial_number,
+            }
+        notify([person], subject, body, url=url, topic="locks.battery")
+
+
+def register_change(
+    actor: User,
+    task: BatteryTask,
+    *,
+    changed_at: dt.datetime,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> BatteryTask:
+    """The battery is changed: who changed it (the person registering) and when. Closes
+    the task."""
+    if not can_manage_locks(actor, task.municipality_id):
+        raise PermissionError("Only the welfare-technology team registers battery changes.")
+    now = now or timezone.now()
+    if changed_at > now + dt.timedelta(minutes=5):
+        raise BatteryError(_("The change cannot be in the future."))
+    if changed_at < task.opened_at - dt.timedelta(days=1):
+        raise BatteryError(_("The change cannot be before the lock reported a low battery."))
+    note = note.strip()
+    if len(note) > 500:
+        raise BatteryError(_("The note can be at most 500 characters."))
+    with transaction.atomic():
+        done = BatteryTask.objects.filter(pk=task.pk, changed_at__isnull=True).update(
+            changed_at=changed_at, changed_by=actor, registered_at=now, note=note
+        )
+        if not done:
+            raise BatteryError(_("The change is already registered."))
+    task.refresh_from_db()
+    return task
+
+
+def opens_tasks(user: User | AnonymousUser) -> bool:
+    """Whether the battery changes belong in the user's menu: the welfare-technology team
+    and the municipality's administrators."""
+    return bool(scope_for(user).municipalities_with(LOCK_MANAGER_ROLES))
+
+
+def open_tasks(user: User) -> list[BatteryTask]:
+    """The open battery tasks of the municipalities where the user manages locks, the most
+    urgent first."""
+    municipalities = scope_for(user).municipalities_with(LOCK_MANAGER_ROLES)
+    return list(
+        BatteryTask.objects.open()
+        .filter(municipality_id__in=municipalities)
+        .select_related("lock__client", "lock__municipality")
+        .order_by("due_on", "level", "pk")
+    )

@@ -1,0 +1,140 @@
+"""The staff phone's lock events: what a lock answered the phone at the door (opened, or
+refused and why), carried by the phone to Trygg when it has network, the lock's own event
+with the lock's own id. A lock that makes contact itself sends the same event too; the id
+makes the two one (`services.record_lock_events`, the storage the lock API uses).
+
+A phone speaks only for its own keys: every event is at a lock the person holds or held a
+key to, and names that person's key (or no key, for a token the lock could not read).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Annotated, Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema
+from ninja.responses import Status
+from pydantic import AwareDatetime, ConfigDict, field_validator
+
+from trygg.core.apiauth import session_auth
+from trygg.core.apierrors import errors
+from trygg.core.web import request_user
+from trygg.devices.models import DoorLock
+
+from . import services
+from .constants import LockEventKind, LockEventSource, Refusal
+from .models import DigitalKey
+
+MAX_EVENTS = 200
+_EVENT_ID_RE = re.compile(r"[!-~]+")
+# What a phone witnesses at the door; battery and tampering are the lock's to report.
+PHONE_KINDS = frozenset({LockEventKind.UNLOCKED, LockEventKind.FAILED, LockEventKind.LOCKED})
+
+router = Router(tags=["locks"], auth=session_auth)
+
+
+class PhoneEventIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    lock_id: uuid.UUID = Field(description="The lock that answered (what the tokens name).")
+    id: str = Field(
+        min_length=1, max_length=64, description="The lock's own id for the event, as it gave it."
+    )
+    kind: LockEventKind
+    at: AwareDatetime = Field(description="When, by the lock's clock, ISO 8601 with offset.")
+    key_id: Annotated[int, Field(ge=0, lt=2**63)] | None = None
+    holder: Annotated[int, Field(ge=0, lt=2**63)] | None = None
+    key_version: Annotated[int, Field(ge=0, lt=2**16)] | None = None
+    refusal: Refusal | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _visible_ascii(cls, value: str) -> str:
+        if not _EVENT_ID_RE.fullmatch(value):
+            raise ValueError("the id is letters, digits and punctuation only, without spaces")
+        return value
+
+
+class PhoneEventsIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    events: list[PhoneEventIn] = Field(min_length=1, max_length=MAX_EVENTS)
+
+
+class PhoneEventsOut(Schema):
+    stored: int
+    duplicates: int
+    ids: list[str] = Field(description="Every event id acknowledged: forget these.")
+
+
+class PhoneRefusedOut(Schema):
+    detail: str | list[dict[str, Any]]
+
+
+@router.post(
+    "/events",
+    url_name="lock_phone_events",
+    response={200: PhoneEventsOut, **errors(400, 401, 403, 404), 422: PhoneRefusedOut},
+    summary="Lock events carried by your phone",
+    description=(
+        f"Up to {MAX_EVENTS} events the locks gave your phone at the door (unlocked, failed "
+        "with the refusal, locked), each with its lock. Each is stored once, also when the "
+        "lock sends it itself or the phone sends it again. Only events of your own keys; the "
+        "batch is checked whole and a bad event stores nothing (422 saying which and why)."
+    ),
+)
+def post_events(request: HttpRequest, body: PhoneEventsIn) -> Any:
+    user = request_user(request)
+    lock_ids = {e.lock_id for e in body.events}
+    locks = {lock.lock_id: lock for lock in DoorLock.objects.filter(lock_id__in=lock_ids)}
+    own_keys: dict[int, set[int]] = {}
+    for key_id, lock_pk in DigitalKey.objects.filter(
+        holder=user, lock__lock_id__in=lock_ids
+    ).values_list("pk", "lock_id"):
+        own_keys.setdefault(lock_pk, set()).add(key_id)
+    batches: dict[int, list[services.ReportedEvent]] = {}
+    for position, event in enumerate(body.events):
+        where = _("Event %(n)s (%(id)s)") % {"n": position + 1, "id": event.id}
+        lock = locks.get(event.lock_id)
+        if lock is None or lock.pk not in own_keys:
+            return Status(422, {"detail": f"{where}: " + _("not a door you hold a key to.")})
+        if event.kind not in PHONE_KINDS:
+            return Status(
+                422, {"detail": f"{where}: " + _("the lock reports this itself, not the phone.")}
+            )
+        if event.holder is not None and event.holder != user.pk:
+            return Status(422, {"detail": f"{where}: " + _("the event is another person's.")})
+        if event.key_id is not None and event.key_id not in own_keys[lock.pk]:
+            return Status(422, {"detail": f"{where}: " + _("the key is not yours.")})
+        batches.setdefault(lock.pk, []).append(
+            services.ReportedEvent(
+                event_id=event.id,
+                kind=event.kind,
+                at=event.at,
+                key_id=event.key_id,
+                holder=event.holder,
+                key_version=event.key_version,
+                refusal=event.refusal.value if event.refusal is not None else "",
+            )
+        )
+    by_pk = {lock.pk: lock for lock in locks.values()}
+    stored = duplicates = 0
+    ids: list[str] = []
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            for lock_pk, events in batches.items():
+                recorded = services.record_lock_events(
+                    by_pk[lock_pk], events, source=LockEventSource.PHONE, now=now
+                )
+                stored += recorded.stored
+                duplicates += recorded.duplicates
+                ids.extend(recorded.event_ids)
+    except services.EventError as exc:
+        return Status(422, {"detail": str(exc)})
+    return Status(200, {"stored": stored, "duplicates": duplicates, "ids": ids})

@@ -1,0 +1,103 @@
+"""Battery changes: a lock reporting a low battery gets a task for the welfare-technology
+team, due before it dies; the change is registered (who, when) and closes the task; an old
+report does not open it again."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from trygg.core.models import AccessLogEntry
+from trygg.locks import battery, inventory, services
+from trygg.locks.models import BatteryTask
+from trygg.notifications.models import Notification
+
+from .conftest import DAY, Home, login
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_low_battery_opens_one_task_due_before_the_lock_dies(home: Home) -> None:
+    services.lock_contact(home.lock, battery=64, now=DAY)
+    assert not BatteryTask.objects.exists()
+    services.lock_contact(home.lock, battery=18, now=DAY)
+    task = BatteryTask.objects.get()
+    assert (task.level, task.due_on) == (18, (DAY + battery.CHANGE_WITHIN).date())
+    # Lower reports bring the date forward; they open no second task.
+    later = DAY + dt.timedelta(days=2)
+    services.lock_contact(home.lock, battery=9, now=later)
+    task.refresh_from_db()
+    assert BatteryTask.objects.count() == 1
+    assert (task.level, task.due_on) == (9, (later + battery.CHANGE_WITHIN_CRITICAL).date())
+    assert battery.open_tasks(home.place.tech) == [task]
+    assert battery.open_tasks(home.place.manager) == []
+    # The welfare-technology team was told once, with the way to the lock.
+    told = Notification.objects.filter(topic="locks.battery")
+    assert list(told.values_list("recipient", flat=True)) == [home.place.tech.pk]
+    assert told.get().url == f"/locks/{home.lock.pk}/"
+
+
+def test_a_warning_without_a_level_opens_the_task_too(home: Home) -> None:
+    event = services.ReportedEvent(event_id="lb-1", kind="low_battery", at=DAY)
+    services.record_lock_events(home.lock, [event], now=DAY)
+    task = BatteryTask.objects.get()
+    assert task.level is None
+    assert task.is_open
+
+
+def test_the_change_is_registered_and_closes_the_task(home: Home) -> None:
+    services.lock_contact(home.lock, battery=15, now=DAY)
+    task = BatteryTask.objects.get()
+    changed = DAY + dt.timedelta(days=1)
+    with pytest.raises(PermissionError):
+        battery.register_change(home.place.manager, task, changed_at=changed, now=changed)
+    with pytest.raises(battery.BatteryError, match="future"):
+        battery.register_change(
+            home.place.tech, task, changed_at=changed + dt.timedelta(hours=1), now=changed
+        )
+    battery.register_change(home.place.tech, task, changed_at=changed, note="CR123A", now=changed)
+    task.refresh_from_db()
+    assert (task.changed_at, task.changed_by, task.note) == (changed, home.place.tech, "CR123A")
+    with pytest.raises(battery.BatteryError, match="already"):
+        battery.register_change(home.place.tech, task, changed_at=changed, now=changed)
+    # A report from before the change (sent late) opens nothing; a new low one does.
+    services.lock_contact(home.lock, battery=14, now=changed - dt.timedelta(hours=1))
+    assert not BatteryTask.objects.open().exists()
+    services.lock_contact(home.lock, battery=19, now=changed + dt.timedelta(days=300))
+    assert BatteryTask.objects.open().count() == 1
+
+
+def test_a_lock_taken_down_gets_no_task(home: Home) -> None:
+    lock = inventory.remove_lock(home.place.tech, home.lock, on=DAY.date() - dt.timedelta(days=1))
+    services.lock_contact(lock, battery=5, now=DAY)
+    assert not BatteryTask.objects.exists()
+
+
+def test_the_welfare_technology_team_registers_the_change_on_the_locks_page(home: Home) -> None:
+    services.lock_contact(home.lock, battery=12)
+    task = BatteryTask.objects.get()
+    http = login(home.place.tech)
+    listing = http.get("/locks/battery/")
+    assert listing.status_code == 200
+    assert f'id="battery-task-{task.pk}"' in listing.content.decode()
+    page = http.get(f"/locks/{home.lock.pk}/")
+    assert "Register the change" in page.content.decode()
+    assert AccessLogEntry.objects.filter(user=home.place.tech, client=home.client).exists()
+    bad = http.post(f"/locks/battery/{task.pk}/change/", {"changed_at": "igår"}, follow=True)
+    assert "Give the date and time" in bad.content.decode()
+    now = home.lock.municipality.localtime()
+    answer = http.post(
+        f"/locks/battery/{task.pk}/change/",
+        {"changed_at": now.strftime("%Y-%m-%dT%H:%M"), "note": "Nytt batteri"},
+        follow=True,
+    )
+    assert answer.status_code == 200
+    text = answer.content.decode()
+    assert "is registered" in text
+    task.refresh_from_db()
+    assert task.changed_by == home.place.tech
+    assert f'id="battery-task-{task.pk}"' in text  # in the lock's history now
+    # Managers and care workers do not see the task list, nor register changes.
+    assert login(home.place.manager).get("/locks/battery/").status_code == 403
+    assert login(home.worker).post(f"/locks/battery/{task.pk}/change/", {}).status_code == 404
