@@ -23,6 +23,7 @@ from trygg.core.models import Client, Municipality, RoleAssignment, User
 from trygg.devices.models import DoorLock
 
 from . import inventory, services
+from .keydemo import seed_keys
 from .keys import reconcile_keys
 
 DEMO_LOCK_SEED = 20261215
@@ -36,6 +37,7 @@ def seed_demo(municipality: Municipality, today: dt.date | None = None) -> int:
     """Register and place the demo's locks, once. Returns how many it made (0 when the
     municipality has locks already, or lacks the demo's people)."""
     if DoorLock.objects.filter(municipality=municipality).exists():
+        seed_keys(municipality, today)
         return 0
     tech = (
         User.objects.filter(
@@ -73,6 +75,7 @@ def seed_demo(municipality: Municipality, today: dt.date | None = None) -> int:
     reconcile_keys(
         lock_ids=DoorLock.objects.filter(municipality=municipality).values_list("pk", flat=True)
     )
+    seed_keys(municipality, today)  # receipts, backup keys, a fault, an installation order
     return len(clients)
 
 

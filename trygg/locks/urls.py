@@ -1,10 +1,24 @@
 from django.urls import path
 
-from . import views
+from . import faultviews, keyviews, views
 
 app_name = "locks"
 
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("keys/<int:digitalkey_pk>/revoke/", views.revoke, name="revoke"),
+    # Physical keys, backup keys, lock faults, installation (keyviews, faultviews).
+    path("receipts/", keyviews.receipt_list, name="receipts"),
+    path("receipts/new/", keyviews.receipt_new, name="receipt_new"),
+    path("receipts/<int:pk>/", keyviews.receipt_detail, name="receipt"),
+    path("receipts/<int:pk>/return/", keyviews.receipt_return, name="receipt_return"),
+    path("receipts/<int:pk>/scan/", keyviews.receipt_scan, name="receipt_scan"),
+    path("backup-keys/", keyviews.backup_key_list, name="backup_keys"),
+    path("backup-keys/new/", keyviews.backup_key_new, name="backup_key_new"),
+    path("backup-keys/<int:pk>/", keyviews.backup_key_detail, name="backup_key"),
+    path("backup-keys/<int:pk>/lend/", keyviews.backup_key_lend, name="backup_key_lend"),
+    path("backup-keys/<int:pk>/return/", keyviews.backup_key_return, name="backup_key_return"),
+    path("faults/new/", faultviews.fault_new, name="fault_new"),
+    path("faults/<int:pk>/", faultviews.fault_detail, name="fault"),
+    path("install/<int:order_pk>/", faultviews.install, name="install"),
 ]
