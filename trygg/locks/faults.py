@@ -28,11 +28,10 @@ from dataclasses import dataclass, field
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from trygg.core.constants import PROVIDER_ROLES
 from trygg.core.models import Client, Provider, User
 from trygg.devices.models import DoorLock, DoorLockQuerySet
-from trygg.servicedesk import access as desk_access
 from trygg.servicedesk import hooks
 from trygg.servicedesk import services as desk_services
 from trygg.servicedesk.models import Order, OrderType
@@ -43,28 +42,13 @@ from trygg.support.routing import Answer, LineData
 
 from . import backupkeys, keyaccess
 from .backupkeys import KeyState
+from .constants import BackupKeyOutcome, Symptom
 from .models import LockFault
 
 logger = logging.getLogger(__name__)
 
 ORDER_TYPE_CODE = "lock_fault"
 MAX_DESCRIPTION = 2000
-
-
-class Symptom(models.TextChoices):
-    WONT_OPEN = "wont_open", gettext_lazy("The door does not open with the phone")
-    WONT_LOCK = "wont_lock", gettext_lazy("The door does not lock")
-    NOT_FOUND = "not_found", gettext_lazy("The phone does not find the lock")
-    BATTERY = "battery", gettext_lazy("The lock warns of a low battery")
-    DAMAGED = "damaged", gettext_lazy("The lock is loose or damaged")
-    OTHER = "other", gettext_lazy("Something else")
-
-
-class BackupKeyOutcome(models.TextChoices):
-    WORKED = "worked", gettext_lazy("Used the backup key: I got in")
-    FAILED = "failed", gettext_lazy("Used the backup key: it did not help")
-    MISSING = "missing", gettext_lazy("The backup key was not there")
-    NOT_TRIED = "not_tried", gettext_lazy("Did not use the backup key")
 
 
 class FaultError(ValueError):
@@ -209,13 +193,10 @@ def _order_type(client: Client) -> OrderType | None:
 
 
 def _reporter_provider(user: User, client: Client) -> Provider | None:
-    """The provider the ticket is placed for: the client's, when the reporter works there;
-    None for the municipality's own staff."""
-    if (
-        desk_access.ordering_providers(user, client.municipality_id)
-        .filter(pk=client.provider_id)
-        .exists()
-    ):
+    """The provider the ticket is placed for: the client's, when the reporter works there in
+    any role (a care worker reports faults though the desk takes other orders only from team
+    leaders and managers, who then see the ticket); None for the municipality's own staff."""
+    if client.provider_id in keyaccess.scope_for(user).providers_with(PROVIDER_ROLES):
         return client.provider
     return None
 
@@ -249,6 +230,7 @@ def report_fault(
             % {"name": client.full_name}
         )
     day = client.municipality.local_date(now)
+    lock.refresh_from_db(fields=["placed_on", "removed_on", "door_kind", "client"])
     if lock.municipality_id != client.municipality_id or client not in lock.clients_behind():
         raise FaultError(_("The client does not live behind that door."), "lock")
     if not lock.is_in_service(day):

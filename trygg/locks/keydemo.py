@@ -78,7 +78,7 @@ def seed_keys(municipality: Municipality, today: dt.date | None = None) -> dict[
     locks = list(
         DoorLock.objects.filter(municipality=municipality, door_kind=DoorKind.FLAT)
         .in_service(today)
-        .select_related("client__provider")
+        .select_related("client__provider", "client__team")
         .order_by("serial_number")
     )
     counts = {"key receipts": 0, "backup keys": 0, "loans": 0}
@@ -102,8 +102,12 @@ def seed_keys(municipality: Municipality, today: dt.date | None = None) -> dict[
                 registered_by=tech,
             )
             counts["key receipts"] += 1
-            district = _district_for(districts, client.postal_code)
-            place = f"Larmorganisation {district.name}" if district else "Larmorganisationen"
+            # The alarm organisation of the client's district, named as its support line.
+            team = client.team.name if client.team is not None else ""
+            district = next((d for d in districts if d.name == team), None) or _district_for(
+                districts, client.postal_code
+            )
+            place = f"Larmorganisation {team or (district.name if district else '')}".strip()
             key = BackupKey.objects.create(
                 municipality=municipality,
                 client=client,

@@ -11,8 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from trygg.lib.bounds import BoundedDateField
 
-from .constants import KeyHolder, SignedHow
-from .faults import BackupKeyOutcome, Symptom
+from .constants import BackupKeyOutcome, KeyHolder, SignedHow, Symptom
 
 
 class ReceiptForm(forms.Form):

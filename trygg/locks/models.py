@@ -18,6 +18,7 @@ from trygg.devices.models import DoorLock
 from trygg.lib import unlock
 
 from .constants import (
+    BackupKeyOutcome,
     KeyEnd,
     KeyHolder,
     KeyReason,
@@ -25,6 +26,7 @@ from .constants import (
     LockEventSource,
     Refusal,
     SignedHow,
+    Symptom,
 )
 
 # How long after retirement a key version still verifies: no token it signed lasts longer.
@@ -562,12 +564,14 @@ class LockFault(models.Model):
         User, on_delete=models.PROTECT, related_name="+", verbose_name=_("reported by")
     )
     reported_at = models.DateTimeField(_("reported"))
-    symptom = models.CharField(_("what happened"), max_length=24)
+    symptom = models.CharField(_("what happened"), max_length=24, choices=Symptom.choices)
     description = models.TextField(_("description"), blank=True)
     # What the directory said to do at the time of the report, as shown (line names and
     # numbers), and what the reporter then did.
     advice = models.JSONField(_("advice given"), default=dict)
-    backup_key = models.CharField(_("backup key"), max_length=16, blank=True)
+    backup_key = models.CharField(
+        _("backup key"), max_length=16, choices=BackupKeyOutcome.choices, blank=True
+    )
     called = models.CharField(_("called"), max_length=200, blank=True)
     door_opened = models.BooleanField(_("got in"), null=True, blank=True)
     steps_noted_at = models.DateTimeField(_("steps recorded"), null=True, blank=True)
