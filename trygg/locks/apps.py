@@ -49,9 +49,7 @@ def _register_physical_keys() -> None:
     from .keyrecord import register_section
 
     worker.register("locks.backup_keys_overdue", every=OVERDUE_CHECK_EVERY)(notify_overdue)
-    menu.register(
-        "key_receipts", _("Keys"), "locks:receipts", position=66, shown=can_open_keys_menu
-    )
+    menu.register("key_receipts", _("Keys"), "locks:keys", position=66, shown=can_open_keys_menu)
     menu.register(
         "lock_fault", _("Lock fault"), "locks:fault_new", position=67, shown=can_report_any_fault
     )

@@ -345,9 +345,15 @@ def record_steps(
             backup_key=backup_key, called=called, door_opened=door_opened, steps_noted_at=now
         )
         if fault.order_id is not None:
-            order = Order.objects.get(pk=fault.order_id)
+            order = Order.objects.select_for_update().get(pk=fault.order_id)
             if order.is_open:
                 desk_services.add_comment(user, order, " ".join(parts))
+                if "backup_key_used" in order.values:
+                    # The ticket's own field says so too, as the service desk reads it.
+                    used = backup_key in (BackupKeyOutcome.WORKED, BackupKeyOutcome.FAILED)
+                    Order.objects.filter(pk=order.pk).update(
+                        values={**order.values, "backup_key_used": used}
+                    )
     fault.refresh_from_db()
     return fault
 

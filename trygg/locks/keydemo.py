@@ -54,16 +54,6 @@ def demo_signature(seed: int) -> str:
     return " ".join(points)
 
 
-def _district_for(districts: list[District], postal_code: str) -> District | None:
-    code = postal_code.replace(" ", "")
-    best: tuple[int, District] | None = None
-    for district in districts:
-        for prefix in district.prefixes:
-            if code.startswith(prefix) and (best is None or len(prefix) > best[0]):
-                best = (len(prefix), district)
-    return best[1] if best else None
-
-
 def seed_keys(municipality: Municipality, today: dt.date | None = None) -> dict[str, int]:
     """Once: receipts, backup keys and loans, a fault and an installation order."""
     if KeyReceipt.objects.filter(municipality=municipality).exists():
@@ -104,9 +94,7 @@ def seed_keys(municipality: Municipality, today: dt.date | None = None) -> dict[
             counts["key receipts"] += 1
             # The alarm organisation of the client's district, named as its support line.
             team = client.team.name if client.team is not None else ""
-            district = next((d for d in districts if d.name == team), None) or _district_for(
-                districts, client.postal_code
-            )
+            district = next((d for d in districts if d.name == team), None)
             place = f"Larmorganisation {team or (district.name if district else '')}".strip()
             key = BackupKey.objects.create(
                 municipality=municipality,

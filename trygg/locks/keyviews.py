@@ -63,6 +63,20 @@ def _tabs(user: User) -> dict[str, bool]:
     }
 
 
+@login_required
+@require_GET
+def keys_home(request: HttpRequest) -> HttpResponse:
+    """The menu's "Keys": the keepers' register of backup keys, everyone else's receipts."""
+    user = request_user(request)
+    if any(keyaccess.can_keep(user, m) for m in keyaccess.register_municipalities(user)):
+        return redirect("locks:backup_keys")
+    if keyaccess.can_read_receipts(user) or keyaccess.can_read_register(user):
+        return redirect(
+            "locks:receipts" if keyaccess.can_read_receipts(user) else "locks:backup_keys"
+        )
+    raise PermissionDenied
+
+
 # Key receipts --------------------------------------------------------------------------------
 
 

@@ -109,7 +109,7 @@ def test_an_overdue_key_is_told_to_the_keepers_and_the_borrower_once(place: Plac
     assert {n.recipient for n in told} == {place.alarm_operator, place.care_worker}
     to_keeper = told.get(recipient=place.alarm_operator)
     assert "R-014" in to_keeper.subject
-    assert to_keeper.url == f"/locks/backup-keys/{key.pk}/"
+    assert to_keeper.url == f"/locks/keys/backup/{key.pk}/"
 
 
 # Pages --------------------------------------------------------------------------------------
@@ -119,20 +119,20 @@ def test_the_register_shows_the_overdue_key(place: Place, key: BackupKey):
     lent = timezone.now() - dt.timedelta(hours=10)
     backupkeys.lend(place.alarm_operator, key, place.care_worker, now=lent)
     other = backupkeys.register_key(place.tech, place.neighbour, label="R-015", kept_at="Skåp 2")
-    page = _main(login(place.alarm_operator).get("/locks/backup-keys/?show=overdue"))
+    page = _main(login(place.alarm_operator).get("/locks/keys/backup/?show=overdue"))
     assert re.search(rf'<tr id="backup-key-{key.pk}" class="overdue">', page)
     assert f'id="backup-key-{other.pk}"' not in page
     assert "1 key is overdue." in page
 
 
 def test_care_workers_and_providers_have_no_register(place: Place, key: BackupKey):
-    assert login(place.care_worker).get("/locks/backup-keys/").status_code == 403
-    assert login(place.manager).get(f"/locks/backup-keys/{key.pk}/").status_code == 404
+    assert login(place.care_worker).get("/locks/keys/backup/").status_code == 403
+    assert login(place.manager).get(f"/locks/keys/backup/{key.pk}/").status_code == 404
 
 
 def test_a_keeper_lends_and_takes_back_on_the_page(place: Place, key: BackupKey):
     http = login(place.alarm_operator)
-    url = f"/locks/backup-keys/{key.pk}/"
+    url = f"/locks/keys/backup/{key.pk}/"
     due = place.municipality.localtime(timezone.now() + dt.timedelta(hours=3))
     data = {"borrower": place.care_worker.pk, "due_at": due.strftime("%Y-%m-%dT%H:%M")}
     response = http.post(url + "lend/", data)
@@ -152,9 +152,9 @@ def test_a_keeper_lends_and_takes_back_on_the_page(place: Place, key: BackupKey)
 
 def test_an_auditor_reads_the_register_but_lends_nothing(place: Place, key: BackupKey):
     http = login(place.auditor)
-    assert http.get(f"/locks/backup-keys/{key.pk}/").status_code == 200
+    assert http.get(f"/locks/keys/backup/{key.pk}/").status_code == 200
     response = http.post(
-        f"/locks/backup-keys/{key.pk}/lend/",
+        f"/locks/keys/backup/{key.pk}/lend/",
         {"borrower": place.care_worker.pk, "due_at": "2030-01-01T10:00"},
     )
     assert response.status_code == 403
@@ -169,3 +169,8 @@ def test_the_record_shows_where_the_backup_key_is(place: Place, key: BackupKey):
     assert "Lent to" in item.group(1)
     stranger = make_staff(Role.CARE_WORKER, provider=place.other_provider)
     assert login(stranger).get(f"/clients/{place.client.pk}/").status_code == 404
+
+
+def test_the_menus_keys_open_the_register_for_keepers_and_receipts_for_others(place: Place):
+    assert login(place.alarm_operator).get("/locks/keys/")["Location"] == "/locks/keys/backup/"
+    assert login(place.care_worker).get("/locks/keys/")["Location"] == "/locks/keys/receipts/"

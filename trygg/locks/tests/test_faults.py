@@ -103,6 +103,7 @@ def test_the_steps_taken_go_on_the_ticket(home: Home, directory: None):
     comment = fault.order.comments.get()  # type: ignore[union-attr]
     assert "it did not help" in comment.text
     assert "Låsfellinjen" in comment.text
+    assert Order.objects.get(pk=fault.order_id).values["backup_key_used"] is True
     with pytest.raises(faults.FaultRefused):
         faults.record_steps(home.colleague, fault, backup_key=BackupKeyOutcome.WORKED)
 
@@ -140,11 +141,11 @@ def test_a_lock_taken_down_takes_no_report(home: Home, directory: None):
 
 def test_the_phone_reports_and_shows_what_to_do(home: Home, directory: None):
     http = login(home.worker)
-    page = _main(http.get("/locks/faults/new/"))
+    page = _main(http.get("/locks/faults/"))
     value = f"{home.lock.pk}:{home.client.pk}"
     assert f'value="{value}"' in page
     assert f'value="{home.other_lock.pk}:{home.other_client.pk}"' not in page
-    response = http.post("/locks/faults/new/", {"lock": value, "symptom": "wont_open"})
+    response = http.post("/locks/faults/", {"lock": value, "symptom": "wont_open"})
     assert response.status_code == 302
     fault = LockFault.objects.get()
     page = _main(http.get(response["Location"]))
@@ -162,7 +163,7 @@ def test_the_phone_reports_and_shows_what_to_do(home: Home, directory: None):
 
 def test_a_forged_door_of_another_provider_is_refused_with_a_message(home: Home, directory: None):
     response = login(home.worker).post(
-        "/locks/faults/new/",
+        "/locks/faults/",
         {"lock": f"{home.other_lock.pk}:{home.other_client.pk}", "symptom": "wont_open"},
     )
     assert response.status_code == 403
@@ -172,7 +173,7 @@ def test_a_forged_door_of_another_provider_is_refused_with_a_message(home: Home,
 
 def test_a_report_without_what_happened_is_sent_back(home: Home, directory: None):
     response = login(home.worker).post(
-        "/locks/faults/new/", {"lock": f"{home.lock.pk}:{home.client.pk}"}
+        "/locks/faults/", {"lock": f"{home.lock.pk}:{home.client.pk}"}
     )
     assert response.status_code == 400
     assert "Say what happened." in _main(response)

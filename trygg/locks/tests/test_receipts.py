@@ -172,7 +172,7 @@ def test_the_return_is_registered_once_and_not_before_the_handover(place: Place)
 
 def test_a_care_worker_registers_a_receipt_on_the_phone(place: Place):
     http = login(place.care_worker)
-    url = f"/locks/receipts/new/?client={place.client.pk}"
+    url = f"/locks/keys/receipts/new/?client={place.client.pk}"
     assert http.get(url).status_code == 200
     response = http.post(
         url,
@@ -188,7 +188,7 @@ def test_a_care_worker_registers_a_receipt_on_the_phone(place: Place):
     )
     receipt = KeyReceipt.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == f"/locks/receipts/{receipt.pk}/"
+    assert response["Location"] == f"/locks/keys/receipts/{receipt.pk}/"
     page = _main(http.get(response["Location"]))
     assert "Två lägenhetsnycklar" in page
     assert f'<path d="{SIGNATURE}"' in page
@@ -199,7 +199,7 @@ def test_a_care_worker_registers_a_receipt_on_the_phone(place: Place):
 
 def test_a_receipt_without_a_signature_is_sent_back_with_the_reason(place: Place):
     response = login(place.care_worker).post(
-        f"/locks/receipts/new/?client={place.client.pk}",
+        f"/locks/keys/receipts/new/?client={place.client.pk}",
         {
             "keys": "Nyckel",
             "key_count": "1",
@@ -217,12 +217,12 @@ def test_a_receipt_without_a_signature_is_sent_back_with_the_reason(place: Place
 
 def test_another_providers_client_is_not_found(place: Place):
     http = login(place.care_worker)
-    assert http.get(f"/locks/receipts/new/?client={place.other_client.pk}").status_code == 404
+    assert http.get(f"/locks/keys/receipts/new/?client={place.other_client.pk}").status_code == 404
     receipt = _receipt(client=place.other_client)
-    assert http.get(f"/locks/receipts/{receipt.pk}/").status_code == 404
+    assert http.get(f"/locks/keys/receipts/{receipt.pk}/").status_code == 404
     assert (
         http.post(
-            f"/locks/receipts/{receipt.pk}/return/",
+            f"/locks/keys/receipts/{receipt.pk}/return/",
             {"returned_on": place.municipality.today().isoformat()},
         ).status_code
         == 404
@@ -232,10 +232,10 @@ def test_another_providers_client_is_not_found(place: Place):
 def test_an_auditor_reads_a_receipt_but_registers_no_return(place: Place):
     receipt = _receipt(client=place.client)
     http = login(place.auditor)
-    page = _main(http.get(f"/locks/receipts/{receipt.pk}/"))
+    page = _main(http.get(f"/locks/keys/receipts/{receipt.pk}/"))
     assert "The keys came back" not in page
     response = http.post(
-        f"/locks/receipts/{receipt.pk}/return/",
+        f"/locks/keys/receipts/{receipt.pk}/return/",
         {"returned_on": place.municipality.today().isoformat()},
     )
     assert response.status_code == 403
@@ -244,7 +244,7 @@ def test_an_auditor_reads_a_receipt_but_registers_no_return(place: Place):
 def test_a_return_before_the_handover_is_refused_on_the_page(place: Place):
     receipt = _receipt(client=place.client)
     response = login(place.manager).post(
-        f"/locks/receipts/{receipt.pk}/return/", {"returned_on": "2026-10-01"}
+        f"/locks/keys/receipts/{receipt.pk}/return/", {"returned_on": "2026-10-01"}
     )
     assert response.status_code == 400
     assert "cannot come back before they were handed over (2026-11-02)" in _main(response)
@@ -256,11 +256,11 @@ def test_the_scan_is_served_only_through_the_checking_view(place: Place, setting
     settings.MEDIA_ROOT = tmp_path
     scan = SimpleUploadedFile("kvittens.pdf", PDF, content_type="application/pdf")
     receipt = _register(place, signed_how=SignedHow.PAPER, scan=scan)
-    response = login(place.manager).get(f"/locks/receipts/{receipt.pk}/scan/")
+    response = login(place.manager).get(f"/locks/keys/receipts/{receipt.pk}/scan/")
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PDF  # type: ignore[attr-defined]
     stranger = make_staff(Role.PROVIDER_MANAGER, provider=place.other_provider)
-    assert login(stranger).get(f"/locks/receipts/{receipt.pk}/scan/").status_code == 404
+    assert login(stranger).get(f"/locks/keys/receipts/{receipt.pk}/scan/").status_code == 404
 
 
 def test_the_clients_record_shows_who_holds_the_keys(place: Place):
@@ -280,8 +280,8 @@ def test_the_clients_record_shows_who_holds_the_keys(place: Place):
 def test_the_receipt_list_shows_only_the_providers_own(place: Place):
     own = _receipt(client=place.client)
     other = _receipt(client=place.other_client)
-    page = _main(login(place.manager).get("/locks/receipts/"))
+    page = _main(login(place.manager).get("/locks/keys/receipts/"))
     assert f'id="receipt-{own.pk}"' in page
     assert f'id="receipt-{other.pk}"' not in page
-    page = _main(login(place.tech).get("/locks/receipts/"))
+    page = _main(login(place.tech).get("/locks/keys/receipts/"))
     assert f'id="receipt-{other.pk}"' in page
