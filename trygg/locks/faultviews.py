@@ -101,7 +101,7 @@ def fault_new(request: HttpRequest) -> HttpResponse:
                 form.add_error(exc.field if exc.field in form.fields else None, str(exc))
                 status = 400
             else:
-                return redirect("locks:fault", pk=fault.pk)
+                return redirect("locks:fault", lockfault_pk=fault.pk)
         else:
             status = _refusal_status(user, request.POST.get("lock", ""), form)
             if status == 403:
@@ -153,9 +153,9 @@ def _get_fault(user: User, pk: int) -> LockFault:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def fault_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def fault_detail(request: HttpRequest, lockfault_pk: int) -> HttpResponse:
     user = request_user(request)
-    fault = _get_fault(user, pk)
+    fault = _get_fault(user, lockfault_pk)
     advice = faults.advice_for(user, fault.client)
     lines = [line.name for line in ([advice.call.line] if advice.call else []) + advice.then_call]
     can_record = faults.can_record_steps(user, fault)
@@ -183,7 +183,7 @@ def fault_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_error(exc.field if exc.field in form.fields else None, str(exc))
             else:
                 messages.success(request, _("What you did is added to the ticket."))
-                return redirect("locks:fault", pk=fault.pk)
+                return redirect("locks:fault", lockfault_pk=fault.pk)
         status = 400
     log_request_access(request, [fault.client], AccessAction.DETAIL)
     return render_page(

@@ -154,7 +154,7 @@ def receipt_new(request: HttpRequest) -> HttpResponse:
                 form.add_error(exc.field if exc.field in form.fields else None, str(exc))
             else:
                 messages.success(request, _("The key receipt is registered."))
-                return redirect("locks:receipt", pk=receipt.pk)
+                return redirect("locks:receipt", keyreceipt_pk=receipt.pk)
         status = 400
     log_request_access(request, [client], AccessAction.DETAIL)
     return render_page(
@@ -172,9 +172,9 @@ def receipt_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def receipt_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def receipt_detail(request: HttpRequest, keyreceipt_pk: int) -> HttpResponse:
     user = request_user(request)
-    receipt = _get_receipt(user, pk)
+    receipt = _get_receipt(user, keyreceipt_pk)
     can_return = receipt.returned_on is None and keyaccess.can_register_receipt(
         user, receipt.client
     )
@@ -196,9 +196,9 @@ def receipt_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def receipt_return(request: HttpRequest, pk: int) -> HttpResponse:
+def receipt_return(request: HttpRequest, keyreceipt_pk: int) -> HttpResponse:
     user = request_user(request)
-    receipt = _get_receipt(user, pk)
+    receipt = _get_receipt(user, keyreceipt_pk)
     if not keyaccess.can_register_receipt(user, receipt.client):
         raise PermissionDenied
     form = ReturnForm(request.POST)
@@ -214,7 +214,7 @@ def receipt_return(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc))
         else:
             messages.success(request, _("The return of the keys is registered."))
-            return redirect("locks:receipt", pk=receipt.pk)
+            return redirect("locks:receipt", keyreceipt_pk=receipt.pk)
     log_request_access(request, [receipt.client], AccessAction.DETAIL)
     return render_page(
         request,
@@ -232,9 +232,9 @@ def receipt_return(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def receipt_scan(request: HttpRequest, pk: int) -> FileResponse:
+def receipt_scan(request: HttpRequest, keyreceipt_pk: int) -> FileResponse:
     user = request_user(request)
-    receipt = _get_receipt(user, pk)
+    receipt = _get_receipt(user, keyreceipt_pk)
     if not receipt.scan:
         raise Http404
     log_request_access(request, [receipt.client], AccessAction.DETAIL)
@@ -360,7 +360,7 @@ def backup_key_new(request: HttpRequest) -> HttpResponse:
                 form.add_error(exc.field if exc.field in form.fields else None, str(exc))
             else:
                 messages.success(request, _("The backup key is in the register."))
-                return redirect("locks:backup_key", pk=key.pk)
+                return redirect("locks:backup_key", backupkey_pk=key.pk)
         status = 400
     log_request_access(request, [client], AccessAction.DETAIL)
     return render_page(
@@ -403,9 +403,9 @@ def _key_context(user: User, key: BackupKey, lend_form: LendForm | None = None) 
 
 @login_required
 @require_GET
-def backup_key_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def backup_key_detail(request: HttpRequest, backupkey_pk: int) -> HttpResponse:
     user = request_user(request)
-    key = _get_key(user, pk)
+    key = _get_key(user, backupkey_pk)
     log_request_access(request, [key.client], AccessAction.DETAIL)
     return render_page(
         request,
@@ -417,9 +417,9 @@ def backup_key_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def backup_key_lend(request: HttpRequest, pk: int) -> HttpResponse:
+def backup_key_lend(request: HttpRequest, backupkey_pk: int) -> HttpResponse:
     user = request_user(request)
-    key = _get_key(user, pk)
+    key = _get_key(user, backupkey_pk)
     if not keyaccess.can_keep(user, key.municipality_id):
         raise PermissionDenied
     form = LendForm(request.POST, staff=_staff(key))
@@ -433,7 +433,7 @@ def backup_key_lend(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc))
         else:
             messages.success(request, _("The key is lent out."))
-            return redirect("locks:backup_key", pk=key.pk)
+            return redirect("locks:backup_key", backupkey_pk=key.pk)
     log_request_access(request, [key.client], AccessAction.DETAIL)
     context = _key_context(user, key, lend_form=form)
     if context["lend_form"] is None:
@@ -446,19 +446,19 @@ def backup_key_lend(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def backup_key_return(request: HttpRequest, pk: int) -> HttpResponse:
+def backup_key_return(request: HttpRequest, backupkey_pk: int) -> HttpResponse:
     user = request_user(request)
-    key = _get_key(user, pk)
+    key = _get_key(user, backupkey_pk)
     if not keyaccess.can_keep(user, key.municipality_id):
         raise PermissionDenied
     loan = key.loans.out().first()
     if loan is None:
         messages.error(request, _("The key is not lent out."))
-        return redirect("locks:backup_key", pk=key.pk)
+        return redirect("locks:backup_key", backupkey_pk=key.pk)
     try:
         backupkeys.return_key(user, loan)
     except backupkeys.BackupKeyError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("The key is back in its place."))
-    return redirect("locks:backup_key", pk=key.pk)
+    return redirect("locks:backup_key", backupkey_pk=key.pk)

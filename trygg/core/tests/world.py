@@ -47,7 +47,7 @@ from trygg.devices.models import (
 )
 from trygg.lib.national_ids import make_swedish
 from trygg.locks.constants import KeyReason
-from trygg.locks.models import DigitalKey
+from trygg.locks.models import BackupKey, DigitalKey, KeyReceipt, LockFault
 from trygg.notifications.models import Notification
 from trygg.outages import demo as outages_demo
 from trygg.outages.constants import RuleAudience
@@ -102,6 +102,9 @@ class Corner:
     booking: Booking
     door_lock: DoorLock
     digital_key: DigitalKey
+    key_receipt: KeyReceipt
+    backup_key: BackupKey
+    lock_fault: LockFault
 
     def objects(self) -> dict[str, Model]:
         """Objects by the kind a URL parameter names."""
@@ -115,6 +118,9 @@ class Corner:
             "alarmunit": self.alarm_unit,
             "alarm": self.alarm,
             "digitalkey": self.digital_key,
+            "keyreceipt": self.key_receipt,
+            "backupkey": self.backup_key,
+            "lockfault": self.lock_fault,
             "order": self.order,
             "visit": self.visit,
             "step": step,
@@ -289,6 +295,36 @@ def _corner(
         provider=provider,
         starts_at=timezone.now(),
     )
+    # The client's keys under a key receipt, a backup key in the register, and a lock fault
+    # reported at the door with its ticket.
+    key_receipt = KeyReceipt.objects.create(
+        municipality=municipality,
+        client=client,
+        keys="Lägenhetsnyckel",
+        holder="alarm_organisation",
+        handed_over_on=dt.date(2020, 1, 1),
+        signed_by=client.full_name,
+        signed_how="paper",
+        registered_by=staff,
+    )
+    backup_key = BackupKey.objects.create(
+        municipality=municipality,
+        client=client,
+        label=f"R-{birth:%Y%m%d}",
+        kept_at="Larmorganisationen, krok 1",
+        receipt=key_receipt,
+        registered_by=staff,
+    )
+    lock_fault = LockFault.objects.create(
+        municipality=municipality,
+        lock=door_lock,
+        client=client,
+        provider=provider,
+        reported_by=staff,
+        reported_at=timezone.now(),
+        symptom="wont_open",
+        order=order,
+    )
     # A visit the staff member registered at the client, flagged for review.
     arrived = timezone.now() - dt.timedelta(days=2)
     visit = Visit.objects.create(
@@ -326,6 +362,9 @@ def _corner(
         booking,
         door_lock,
         digital_key,
+        key_receipt,
+        backup_key,
+        lock_fault,
     )
 
 
