@@ -29,6 +29,7 @@ class LocksConfig(AppConfig):
         from .services import reconcile_all
 
         worker.register("locks.keys", every=RECONCILE_EVERY)(reconcile_all)
+        _register_physical_keys()
         menu.register("locks", _("Door locks"), "locks:overview", position=65, shown=can_open_keys)
         menu.register("door_phone", _("Doors"), "locks:phone", position=7, shown=opens_doors)
         menu.register(
@@ -42,6 +43,25 @@ class LocksConfig(AppConfig):
         post_delete.connect(_role_changed, sender=RoleAssignment, dispatch_uid="locks.role_deleted")
         post_save.connect(_staff_saved, sender=User, dispatch_uid="locks.staff_saved")
         phone_wipe_requested.connect(_phone_lost, dispatch_uid="locks.phone_lost")
+
+
+def _register_physical_keys() -> None:
+    """Key receipts, backup keys, lock faults and installation orders: their menu entries,
+    the client record's keys section, the overdue job and the service desk's hooks."""
+    from trygg import worker
+    from trygg.core import menu
+
+    from . import faults, installation  # noqa: F401  register the order types' hooks
+    from .backupkeys import OVERDUE_CHECK_EVERY, notify_overdue
+    from .keyaccess import can_open_keys_menu, can_report_any_fault
+    from .keyrecord import register_section
+
+    worker.register("locks.backup_keys_overdue", every=OVERDUE_CHECK_EVERY)(notify_overdue)
+    menu.register("key_receipts", _("Keys"), "locks:keys", position=66, shown=can_open_keys_menu)
+    menu.register(
+        "lock_fault", _("Lock fault"), "locks:fault_new", position=67, shown=can_report_any_fault
+    )
+    register_section()
 
 
 def _reconcile_holders(user_ids: set[int]) -> None:

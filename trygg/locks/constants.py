@@ -83,3 +83,19 @@ class KeyHolder(models.TextChoices):
 class SignedHow(models.TextChoices):
     PHONE = "phone", _("Signed on the phone")
     PAPER = "paper", _("Signed on paper")
+
+
+class Symptom(models.TextChoices):
+    WONT_OPEN = "wont_open", _("The door does not open with the phone")
+    WONT_LOCK = "wont_lock", _("The door does not lock")
+    NOT_FOUND = "not_found", _("The phone does not find the lock")
+    BATTERY = "battery", _("The lock warns of a low battery")
+    DAMAGED = "damaged", _("The lock is loose or damaged")
+    OTHER = "other", _("Something else")
+
+
+class BackupKeyOutcome(models.TextChoices):
+    WORKED = "worked", _("Used the backup key: I got in")
+    FAILED = "failed", _("Used the backup key: it did not help")
+    MISSING = "missing", _("The backup key was not there")
+    NOT_TRIED = "not_tried", _("Did not use the backup key")

@@ -24,6 +24,7 @@ from trygg.devices.models import DoorLock
 
 from . import inventory, services
 from .demo_events import seed_events
+from .keydemo import seed_keys
 from .keys import reconcile_keys
 
 DEMO_LOCK_SEED = 20261215
@@ -37,6 +38,7 @@ def seed_demo(municipality: Municipality, today: dt.date | None = None) -> int:
     """Register and place the demo's locks, once. Returns how many it made (0 when the
     municipality has locks already, or lacks the demo's people)."""
     if DoorLock.objects.filter(municipality=municipality).exists():
+        seed_keys(municipality, today)
         return 0
     tech = (
         User.objects.filter(
@@ -75,6 +77,7 @@ def seed_demo(municipality: Municipality, today: dt.date | None = None) -> int:
         lock_ids=DoorLock.objects.filter(municipality=municipality).values_list("pk", flat=True)
     )
     seed_events(municipality)
+    seed_keys(municipality, today)  # receipts, backup keys, a fault, an installation order
     return len(clients)
 
 

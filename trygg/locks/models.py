@@ -5,18 +5,20 @@ under the keys, and what the locks report. The locks themselves are in the inven
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from trygg.alarms.models import Alarm
+from trygg.alarms.models import Alarm, District
 from trygg.core.models import Client, Municipality, Provider, Team, User
 from trygg.devices.models import DoorLock
 from trygg.lib import unlock
 
 from .constants import (
+    BackupKeyOutcome,
     KeyEnd,
     KeyHolder,
     KeyReason,
@@ -24,6 +26,7 @@ from .constants import (
     LockEventSource,
     Refusal,
     SignedHow,
+    Symptom,
 )
 
 # How long after retirement a key version still verifies: no token it signed lasts longer.
@@ -295,6 +298,12 @@ class LockEvent(models.Model):
 # Physical keys ------------------------------------------------------------------------------
 
 
+def _receipt_scan_path(instance: KeyReceipt, filename: str) -> str:
+    # A random stored name: the original may carry the client's name, and MEDIA_ROOT has no
+    # URL, so only the checking view serves it.
+    return f"locks/receipts/{instance.municipality_id}/{uuid.uuid4().hex}"
+
+
 class KeyReceiptQuerySet(models.QuerySet["KeyReceipt"]):
     def in_force_on(self, day: dt.date) -> KeyReceiptQuerySet:
         """Receipts whose keys were handed over by `day` and not returned before it."""
@@ -337,6 +346,22 @@ class KeyReceipt(models.Model):
     )
     registered_at = models.DateTimeField(_("registered"), default=timezone.now)
     note = models.TextField(_("note"), blank=True)
+    # Signed on the phone: the signature drawn on the screen, as SVG path data in a 300 x 120
+    # box (receipts.SIGNATURE_BOX). Signed on paper: optionally a scan of the paper.
+    signature = models.TextField(_("signature"), blank=True)
+    scan = models.FileField(_("scan"), upload_to=_receipt_scan_path, max_length=200, blank=True)
+    scan_name = models.CharField(_("scan's file name"), max_length=200, blank=True)
+    scan_type = models.CharField(max_length=100, blank=True)
+    return_registered_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("return registered by"),
+    )
+    return_registered_at = models.DateTimeField(_("return registered"), null=True, blank=True)
+    return_note = models.CharField(_("note on the return"), max_length=300, blank=True)
 
     objects = KeyReceiptQuerySet.as_manager()
 
@@ -363,3 +388,211 @@ class KeyReceipt(models.Model):
 # Battery tasks and unlock reviews live in their own module; imported here so that Django
 # finds them with the app's models.
 from .models_events import BatteryTask, UnlockReview  # noqa: E402, F401
+
+# Backup keys ---------------------------------------------------------------------------------
+
+
+class BackupKeyQuerySet(models.QuerySet["BackupKey"]):
+    def in_use(self) -> BackupKeyQuerySet:
+        return self.filter(retired_on__isnull=True)
+
+
+class BackupKey(models.Model):
+    """A backup key (reservnyckel) to a client's door with a keyless lock: a physical key
+    kept in a known place, usually the district's alarm organisation, for when the lock or
+    the phone fails. Staff borrow it and bring it back (`BackupKeyLoan`)."""
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="+", verbose_name=_("municipality")
+    )
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="backup_keys", verbose_name=_("client")
+    )
+    label = models.CharField(
+        _("key tag"), max_length=40, help_text=_("The number or text on the key's tag.")
+    )
+    district = models.ForeignKey(
+        District,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("district"),
+        help_text=_("The district whose alarm organisation keeps the key."),
+    )
+    kept_at = models.CharField(
+        _("kept at"),
+        max_length=200,
+        help_text=_("Where exactly: for example, the alarm organisation Norr, key cabinet 2."),
+    )
+    receipt = models.ForeignKey(
+        KeyReceipt,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="backup_keys",
+        verbose_name=_("key receipt"),
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    registered_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("registered by")
+    )
+    registered_at = models.DateTimeField(_("registered"), default=timezone.now)
+    retired_on = models.DateField(
+        _("retired"), null=True, blank=True, help_text=_("Given back to the client or discarded.")
+    )
+
+    objects = BackupKeyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("backup key")
+        verbose_name_plural = _("backup keys")
+        ordering = ["label", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "label"],
+                condition=Q(retired_on__isnull=True),
+                name="backupkey_label_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["client"], name="backupkey_client")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class BackupKeyLoanQuerySet(models.QuerySet["BackupKeyLoan"]):
+    def out(self) -> BackupKeyLoanQuerySet:
+        return self.filter(returned_at__isnull=True)
+
+    def overdue(self, now: dt.datetime) -> BackupKeyLoanQuerySet:
+        return self.out().filter(due_at__lt=now)
+
+
+class BackupKeyLoan(models.Model):
+    """A backup key lent out (utlån): to whom, by whom, when it is to be back and when it
+    came back. A key is lent to one person at a time."""
+
+    key = models.ForeignKey(
+        BackupKey, on_delete=models.PROTECT, related_name="loans", verbose_name=_("backup key")
+    )
+    borrower = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("borrowed by")
+    )
+    reason = models.CharField(_("why"), max_length=300, blank=True)
+    lent_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("lent by")
+    )
+    lent_at = models.DateTimeField(_("lent"))
+    due_at = models.DateTimeField(_("to be back by"))
+    returned_at = models.DateTimeField(_("returned"), null=True, blank=True)
+    returned_to = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("received by"),
+    )
+    overdue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    fault = models.ForeignKey(
+        "LockFault",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="loans",
+        verbose_name=_("lock fault"),
+    )
+
+    objects = BackupKeyLoanQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("backup key loan")
+        verbose_name_plural = _("backup key loans")
+        ordering = ["-lent_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key"],
+                condition=Q(returned_at__isnull=True),
+                name="backupkeyloan_one_out_per_key",
+            ),
+            models.CheckConstraint(
+                condition=Q(due_at__gt=F("lent_at")), name="backupkeyloan_due_after_lent"
+            ),
+            models.CheckConstraint(
+                condition=Q(returned_at__isnull=True) | Q(returned_at__gte=F("lent_at")),
+                name="backupkeyloan_returned_after_lent",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                condition=Q(returned_at__isnull=True),
+                name="backupkeyloan_out_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key_id} → {self.borrower_id} {self.lent_at:%Y-%m-%d %H:%M}"
+
+    def is_overdue(self, now: dt.datetime) -> bool:
+        return self.returned_at is None and self.due_at < now
+
+
+# Lock faults ---------------------------------------------------------------------------------
+
+
+class LockFault(models.Model):
+    """A lock fault reported from the phone (låsfel): the lock, the client behind the door,
+    what happened, what the reporter was told to do and did. It becomes a service-desk order
+    of the lock-fault type (`order`), the ticket the welfare-technology team works."""
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="+", verbose_name=_("municipality")
+    )
+    lock = models.ForeignKey(
+        DoorLock, on_delete=models.PROTECT, related_name="faults", verbose_name=_("lock")
+    )
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="+", verbose_name=_("client")
+    )
+    provider = models.ForeignKey(
+        Provider,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reporter's provider"),
+    )
+    reported_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("reported by")
+    )
+    reported_at = models.DateTimeField(_("reported"))
+    symptom = models.CharField(_("what happened"), max_length=24, choices=Symptom.choices)
+    description = models.TextField(_("description"), blank=True)
+    # What the directory said to do at the time of the report, as shown (line names and
+    # numbers), and what the reporter then did.
+    advice = models.JSONField(_("advice given"), default=dict)
+    backup_key = models.CharField(
+        _("backup key"), max_length=16, choices=BackupKeyOutcome.choices, blank=True
+    )
+    called = models.CharField(_("called"), max_length=200, blank=True)
+    door_opened = models.BooleanField(_("got in"), null=True, blank=True)
+    steps_noted_at = models.DateTimeField(_("steps recorded"), null=True, blank=True)
+    order = models.ForeignKey(
+        "servicedesk.Order",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lock_faults",
+        verbose_name=_("order"),
+    )
+
+    class Meta:
+        verbose_name = _("lock fault")
+        verbose_name_plural = _("lock faults")
+        ordering = ["-reported_at", "-pk"]
+        indexes = [models.Index(fields=["lock", "-reported_at"], name="lockfault_lock")]
+
+    def __str__(self) -> str:
+        return f"{self.lock_id} {self.reported_at:%Y-%m-%d %H:%M}"

@@ -158,10 +158,32 @@ DEFAULT_TYPES: tuple[DefaultType, ...] = (
         1,
         [
             _f("client", "Brukare", "client", True),
+            _f("lock", "Lås (serienummer)", "text"),
             _f("fault", "Felbeskrivning", "textarea", True),
             _f("backup_key_used", "Reservnyckel använd", "boolean"),
         ],
         ["Felsök låset", "Åtgärda eller byt lås", "Funktionstesta"],
+    ),
+    DefaultType(
+        "lock_installation",
+        "Installation av digitalt lås",
+        "Låsenheten monteras på insidan av brukarens dörr utan åverkan; brukare och "
+        "anhöriga använder sina vanliga nycklar som förut. Nyckelkvittens för "
+        "reservnyckeln lämnas till larmorganisationen.",
+        10,
+        [
+            _f("client", "Brukare", "client", True),
+            _f("wanted_on", "Önskat datum", "date"),
+            _f("booking_contact", "Kontakt för bokning av installation", "text", True),
+            _f("door", "Dörr och port", "textarea", help="T.ex. portkod, våning, dörrtyp."),
+        ],
+        [
+            "Boka installation",
+            "Montera låset",
+            "Registrera låset på dörren",
+            "Funktionstesta",
+            "Lämna reservnyckel till larmorganisationen",
+        ],
     ),
 )
 

@@ -49,7 +49,14 @@ from trygg.devices.models import (
 from trygg.lib import tagcodes
 from trygg.lib.national_ids import make_swedish
 from trygg.locks.constants import KeyReason, LockEventKind
-from trygg.locks.models import BatteryTask, DigitalKey, LockEvent
+from trygg.locks.models import (
+    BackupKey,
+    BatteryTask,
+    DigitalKey,
+    KeyReceipt,
+    LockEvent,
+    LockFault,
+)
 from trygg.notifications.models import Notification
 from trygg.outages import demo as outages_demo
 from trygg.outages.constants import RuleAudience
@@ -107,6 +114,9 @@ class Corner:
     tag: NfcTag
     lock_event: LockEvent
     battery_task: BatteryTask
+    key_receipt: KeyReceipt
+    backup_key: BackupKey
+    lock_fault: LockFault
 
     def objects(self) -> dict[str, Model]:
         """Objects by the kind a URL parameter names."""
@@ -123,6 +133,9 @@ class Corner:
             "lock": self.door_lock,
             "lockevent": self.lock_event,
             "batterytask": self.battery_task,
+            "keyreceipt": self.key_receipt,
+            "backupkey": self.backup_key,
+            "lockfault": self.lock_fault,
             "order": self.order,
             "visit": self.visit,
             "step": step,
@@ -315,6 +328,36 @@ def _corner(
         reported_at=timezone.now(),
         due_on=municipality.today() + dt.timedelta(days=7),
     )
+    # The client's keys under a key receipt, a backup key in the register, and a lock fault
+    # reported at the door with its ticket.
+    key_receipt = KeyReceipt.objects.create(
+        municipality=municipality,
+        client=client,
+        keys="Lägenhetsnyckel",
+        holder="alarm_organisation",
+        handed_over_on=dt.date(2020, 1, 1),
+        signed_by=client.full_name,
+        signed_how="paper",
+        registered_by=staff,
+    )
+    backup_key = BackupKey.objects.create(
+        municipality=municipality,
+        client=client,
+        label=f"R-{birth:%Y%m%d}",
+        kept_at="Larmorganisationen, krok 1",
+        receipt=key_receipt,
+        registered_by=staff,
+    )
+    lock_fault = LockFault.objects.create(
+        municipality=municipality,
+        lock=door_lock,
+        client=client,
+        provider=provider,
+        reported_by=staff,
+        reported_at=timezone.now(),
+        symptom="wont_open",
+        order=order,
+    )
     # A visit the staff member registered at the client, flagged for review.
     arrived = timezone.now() - dt.timedelta(days=2)
     visit = Visit.objects.create(
@@ -362,6 +405,9 @@ def _corner(
         tag,
         lock_event,
         battery_task,
+        key_receipt,
+        backup_key,
+        lock_fault,
     )
 
 

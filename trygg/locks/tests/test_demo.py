@@ -9,6 +9,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from trygg.alarms.demo import seed_demo as seed_alarms
 from trygg.core.demo import DEMO_CODE
@@ -17,7 +18,14 @@ from trygg.core.models import Client, Municipality, User
 from trygg.devices.models import DoorLock
 from trygg.locks import keystore, tokens
 from trygg.locks.demo import seed_demo
-from trygg.locks.models import DigitalKey
+from trygg.locks.models import (
+    BackupKey,
+    BackupKeyLoan,
+    DigitalKey,
+    KeyReceipt,
+    LockFault,
+)
+from trygg.servicedesk.models import Order
 
 from .test_keystore import private_forms
 
@@ -74,3 +82,21 @@ def test_the_demo_door_opens_from_the_command_line(monkeypatch: pytest.MonkeyPat
     out = io.StringIO()
     call_command("locks", "try-door", "--user", "omsorg", "--lock", serial, stdout=out)
     assert out.getvalue().startswith("Opened for ")
+
+
+def test_the_demo_has_receipts_backup_keys_one_overdue_a_fault_and_an_installation() -> None:
+    seed_core()
+    municipality = Municipality.objects.get(code=DEMO_CODE)
+    seed_alarms(municipality)
+    seed_demo(municipality)
+    locks = DoorLock.objects.filter(municipality=municipality)
+    assert KeyReceipt.objects.filter(municipality=municipality).count() == locks.count()
+    assert BackupKey.objects.filter(municipality=municipality).count() == locks.count()
+    overdue = BackupKeyLoan.objects.overdue(timezone.now())
+    assert overdue.count() == 1
+    assert overdue.get().borrower.username == "omsorg"
+    assert LockFault.objects.filter(municipality=municipality, order__isnull=False).exists()
+    assert Order.objects.filter(order_type__code="lock_installation").exists()
+    # A second seeding adds nothing.
+    seed_demo(municipality)
+    assert KeyReceipt.objects.filter(municipality=municipality).count() == locks.count()

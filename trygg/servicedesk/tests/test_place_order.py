@@ -114,6 +114,7 @@ def test_the_default_catalogue_is_created_once_and_edits_survive() -> None:
         "nfc_tags",
         "phone_configuration",
         "lock_fault",
+        "lock_installation",
     }
     OrderType.objects.filter(code="lock_fault").update(name="Låsfel")
     again = ensure_default_catalogue(municipality)
