@@ -167,8 +167,10 @@ def record_sensor_events(
         for (row, _found), alarm in zip(raising, alarms, strict=True):
             row.alarm = alarm
         SensorEvent.objects.bulk_create([row for _pos, row, _found in new])
-        for position, row, _found in new:
-            results[position] = Result(row.event_id, Outcome.STORED, alarm_id=row.alarm_id)
+        for entry in new:
+            results[entry[0]] = Result(
+                entry[1].event_id, Outcome.STORED, alarm_id=entry[1].alarm_id
+            )
         unit_heard_from(camera, now)
     return [result for result in results if result is not None]
 
