@@ -16,11 +16,11 @@ from django.test import Client as HttpClient
 from trygg.alarms.models import AlarmPriority
 from trygg.core.constants import Role
 from trygg.core.models import User
+from trygg.core.tests.factories import TEST_PASSWORD, make_staff
 from trygg.devices import services as device_services
 from trygg.devices.models import AlarmProtocol, AlarmUnit, AlarmUnitKind
 from trygg.devices.tests import places
 from trygg.devices.tests.places import Place
-from trygg.core.tests.factories import TEST_PASSWORD, make_staff
 from trygg.sensors import services
 
 place = places.place  # the fixture, this package's own

@@ -67,7 +67,9 @@ class Command(BaseCommand):
             return
         self._play(players, rng, options["speed"])
 
-    def _play(self, players: list[tuple[AlarmUnit, SimulatedCamera]], rng: random.Random, speed: float) -> None:
+    def _play(
+        self, players: list[tuple[AlarmUnit, SimulatedCamera]], rng: random.Random, speed: float
+    ) -> None:
         begun = timezone.now()
         queue: list[tuple[dt.datetime, AlarmUnit, SimulatedCamera, Played]] = []
         for camera, player in players:
