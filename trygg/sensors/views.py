@@ -249,9 +249,9 @@ def report_page(request: HttpRequest) -> HttpResponse:
     if municipality is None:
         raise PermissionDenied
     today = municipality.today()
-    form = ReportForm(request.GET or None)
     last = report.month_start(today)
     first = report.month_start(last - dt.timedelta(days=62))
+    form = ReportForm(request.GET or None, initial={"first": first, "last": last})
     rows: list[report.ReportRow] = []
     valid = not form.is_bound or form.is_valid()
     if valid:
