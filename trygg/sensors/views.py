@@ -201,12 +201,12 @@ def _get_rule(user: User, client: Client, rule_pk: int) -> SensorRule:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def rule_edit(request: HttpRequest, pk: int, rule_pk: int) -> HttpResponse:
+def rule_edit(request: HttpRequest, pk: int, sensorrule_pk: int) -> HttpResponse:
     user = request_user(request)
     client = _get_client(user, pk)
     if not access.can_set_rules(user, client):
         raise PermissionDenied
-    rule = _get_rule(user, client, rule_pk)
+    rule = _get_rule(user, client, sensorrule_pk)
     form = RuleForm(request.POST or None, instance=SensorRule.objects.get(pk=rule.pk))
     if request.method == "POST" and form.is_valid() and _save(request, user, client, form, rule):
         return redirect("sensors:client", pk=client.pk)
@@ -224,12 +224,12 @@ def rule_edit(request: HttpRequest, pk: int, rule_pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def rule_delete(request: HttpRequest, pk: int, rule_pk: int) -> HttpResponse:
+def rule_delete(request: HttpRequest, pk: int, sensorrule_pk: int) -> HttpResponse:
     user = request_user(request)
     client = _get_client(user, pk)
     if not access.can_set_rules(user, client):
         raise PermissionDenied
-    rule = _get_rule(user, client, rule_pk)
+    rule = _get_rule(user, client, sensorrule_pk)
     services.delete_rule(user, rule)
     messages.success(
         request,

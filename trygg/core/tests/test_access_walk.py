@@ -86,6 +86,7 @@ KINDS = frozenset(
         "alarmunit",
         "alarm",
         "digitalkey",
+        "sensorrule",
         "order",
         "step",
         "attachment",

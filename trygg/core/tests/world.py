@@ -52,6 +52,7 @@ from trygg.notifications.models import Notification
 from trygg.outages import demo as outages_demo
 from trygg.outages.constants import RuleAudience
 from trygg.outages.models import MaintenanceWindow, NoticeRule, Outage
+from trygg.sensors.models import SensorRule
 from trygg.servicedesk.access import order_clients
 from trygg.servicedesk.catalogue import ensure_default_catalogue
 from trygg.servicedesk.models import Order, OrderType
@@ -102,6 +103,7 @@ class Corner:
     booking: Booking
     door_lock: DoorLock
     digital_key: DigitalKey
+    sensor_rule: SensorRule
 
     def objects(self) -> dict[str, Model]:
         """Objects by the kind a URL parameter names."""
@@ -115,6 +117,7 @@ class Corner:
             "alarmunit": self.alarm_unit,
             "alarm": self.alarm,
             "digitalkey": self.digital_key,
+            "sensorrule": self.sensor_rule,
             "order": self.order,
             "visit": self.visit,
             "step": step,
@@ -306,6 +309,10 @@ def _corner(
         departure=Presence.TAG,
     )
     VisitFlag.objects.create(visit=visit, kind=FlagKind.SHORT)
+    # The client's infrared camera rule: which sensor events raise an alarm at night.
+    sensor_rule = SensorRule.objects.create(
+        client=client, kind="left_bed", starts=dt.time(22), ends=dt.time(7)
+    )
     return Corner(
         municipality,
         provider,
@@ -326,6 +333,7 @@ def _corner(
         booking,
         door_lock,
         digital_key,
+        sensor_rule,
     )
 
 
