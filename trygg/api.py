@@ -23,6 +23,7 @@ from trygg.locks.device_api import router as lock_device_router
 from trygg.locks.phone_api import router as lock_phone_router
 from trygg.outages.api import router as outages_router
 from trygg.receivers.api import router as device_router
+from trygg.sensors.api import router as sensor_device_router
 from trygg.servicedesk.api import router as servicedesk_router
 from trygg.support.api import router as support_router
 from trygg.training.api import router as training_router
@@ -103,6 +104,7 @@ api.add_router("/locks/", locks_router)
 api.add_router("/locks/device/", lock_device_router)
 api.add_router("/locks/phone/", lock_phone_router)
 api.add_router("/outages/", outages_router)
+api.add_router("/sensors/device/", sensor_device_router)
 api.add_router("/servicedesk/", servicedesk_router)
 api.add_router("/support/", support_router)
 api.add_router("/training/", training_router)

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("trygg.outages.urls")),
     path("support/", include("trygg.support.urls")),
     path("orders/", include("trygg.servicedesk.urls")),
+    path("sensors/", include("trygg.sensors.urls")),
     path("training/", include("trygg.training.urls")),
     path("visits/", include("trygg.visits.urls")),
     # The link written on every NFC tag (lib.tagcodes): `<site>/t/<code>`.

@@ -269,6 +269,23 @@ def _ingest(batch: list[IncomingSignal]) -> list[IngestOutcome]:
     return outcomes
 
 
+def unit_heard_from(unit: AlarmUnit, at: dt.datetime) -> bool:
+    """An HTTPS API unit that an app above this one hears from (an infrared camera's events
+    or heartbeat) moves its supervision deadline and has a lost connection restored, as any
+    message does here. Inside the caller's transaction it is part of it. False when the
+    database refused it (logged); the caller's own writes are then untouched."""
+    heartbeat = IncomingSignal(
+        protocol=Protocol.API,
+        municipality_id=unit.municipality_id,
+        unit_ref=unit.serial_number,
+        dedupe_key=f"heard:{at.isoformat()}",
+        received_at=at,
+        events=(),
+        raw=b"",
+    )
+    return ingest([heartbeat])[0] == IngestOutcome.STORED
+
+
 def dedupe_window(received_at: dt.datetime) -> int:
     """The window a message received at `received_at` is deduplicated in."""
     return int(received_at.timestamp() // DEDUPE_WINDOW.total_seconds())

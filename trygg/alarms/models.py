@@ -64,6 +64,16 @@ class AlarmCause(models.TextChoices):
 TECHNICAL_CAUSES = frozenset({AlarmCause.TECHNICAL_FIXED, AlarmCause.TEST, AlarmCause.OTHER})
 
 
+class AlarmPriority(models.IntegerChoices):
+    """How urgent an alarm is among those of its rank: a sensor rule may raise a fall at high
+    priority and a client sitting up at low (sensors.SensorRule). Everything else is
+    normal."""
+
+    HIGH = 1, _("High")
+    NORMAL = 2, _("Normal")
+    LOW = 3, _("Low")
+
+
 class EscalationLevel(models.IntegerChoices):
     TEAM = 0, _("Responder team")
     BACKUP_TEAM = 1, _("Backup team")
@@ -140,9 +150,12 @@ class AlarmQuerySet(models.QuerySet["Alarm"]):
         return self.filter(status__in=[AlarmStatus.OPEN, AlarmStatus.ACKNOWLEDGED])
 
     def by_priority(self) -> AlarmQuerySet:
-        """The console's and the phone's order for care alarms: by priority, unacknowledged
-        before the ones being handled, the most escalated and then the oldest first."""
-        return self.order_by(_CONSOLE_RANK, _WAITING, "-escalation_level", "created_at", "pk")
+        """The console's and the phone's order for care alarms: fire, then calls for help by
+        their priority, unacknowledged before the ones being handled, the most escalated
+        and then the oldest first."""
+        return self.order_by(
+            _CONSOLE_RANK, "priority", _WAITING, "-escalation_level", "created_at", "pk"
+        )
 
     def by_waiting(self) -> AlarmQuerySet:
         """The console's order for technical alarms: unacknowledged first, oldest first."""
@@ -210,6 +223,9 @@ class Alarm(models.Model):
     text = models.CharField(_("text"), max_length=200, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=AlarmStatus.choices, default=AlarmStatus.OPEN
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=AlarmPriority.choices, default=AlarmPriority.NORMAL
     )
     created_at = models.DateTimeField(_("raised"), default=timezone.now)
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)

@@ -25,7 +25,7 @@ from trygg.lib.bulkinsert import insert_rows
 from trygg.receivers.incoming import EventKind, IncomingEvent
 
 from .ingest import OUTBOX_RAISED, Placements, build_alarm, local_day
-from .models import RECORD_ONLY_KINDS, Alarm, AlarmKind
+from .models import RECORD_ONLY_KINDS, Alarm, AlarmKind, AlarmPriority
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,8 @@ class Raise:
     text: str = ""
     zone: str = ""
     at: dt.datetime | None = None
+    # Orders the alarm among those of its rank on the console and the phones.
+    priority: int = AlarmPriority.NORMAL
 
 
 def raise_alarms(raises: Sequence[Raise], now: dt.datetime | None = None) -> list[Alarm]:
@@ -66,6 +68,8 @@ def raise_alarms(raises: Sequence[Raise], now: dt.datetime | None = None) -> lis
         )
         for entry, moment in zip(raises, moments, strict=True)
     ]
+    for alarm, entry in zip(alarms, raises, strict=True):
+        alarm.priority = entry.priority
     insert_rows(alarms)
     raised = [alarm.pk for alarm in alarms if alarm.kind not in RECORD_ONLY_KINDS]
     if raised:

@@ -92,6 +92,7 @@ KINDS = frozenset(
         "keyreceipt",
         "backupkey",
         "lockfault",
+        "sensorrule",
         "order",
         "step",
         "attachment",

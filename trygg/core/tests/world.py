@@ -61,6 +61,7 @@ from trygg.notifications.models import Notification
 from trygg.outages import demo as outages_demo
 from trygg.outages.constants import RuleAudience
 from trygg.outages.models import MaintenanceWindow, NoticeRule, Outage
+from trygg.sensors.models import SensorRule
 from trygg.servicedesk.access import order_clients
 from trygg.servicedesk.catalogue import ensure_default_catalogue
 from trygg.servicedesk.models import Order, OrderType
@@ -117,6 +118,7 @@ class Corner:
     key_receipt: KeyReceipt
     backup_key: BackupKey
     lock_fault: LockFault
+    sensor_rule: SensorRule
 
     def objects(self) -> dict[str, Model]:
         """Objects by the kind a URL parameter names."""
@@ -136,6 +138,7 @@ class Corner:
             "keyreceipt": self.key_receipt,
             "backupkey": self.backup_key,
             "lockfault": self.lock_fault,
+            "sensorrule": self.sensor_rule,
             "order": self.order,
             "visit": self.visit,
             "step": step,
@@ -382,6 +385,10 @@ def _corner(
         client=client,
         placed_on=dt.date(2020, 1, 1),
     )
+    # The client's infrared camera rule: which sensor events raise an alarm at night.
+    sensor_rule = SensorRule.objects.create(
+        client=client, kind="left_bed", starts=dt.time(22), ends=dt.time(7)
+    )
     return Corner(
         municipality,
         provider,
@@ -408,6 +415,7 @@ def _corner(
         key_receipt,
         backup_key,
         lock_fault,
+        sensor_rule,
     )
 
 
