@@ -7,6 +7,7 @@ compiling changes nothing users see.
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import polib
@@ -48,3 +49,13 @@ def test_the_compiled_catalogue_matches_the_source(language: str) -> None:
         f"django.mo is out of date for {len(stale)} strings (run `trygg compilemessages`), "
         f"e.g. {stale[:5]}"
     )
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_each_string_is_translated_once(language: str) -> None:
+    """Two branches that each add the same string leave it twice in a merged .po: gettext's
+    compiler then refuses the whole file, and which translation users see is chance."""
+    po = polib.pofile(str(LOCALE / language / "LC_MESSAGES" / "django.po"))
+    counts = Counter(_key(e) for e in po if not e.obsolete)
+    twice = sorted(msgid for (_, msgid), n in counts.items() if n > 1)
+    assert not twice, f"{len(twice)} strings are in the file twice, e.g. {twice[:5]}"
