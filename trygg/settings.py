@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "trygg.servicedesk",
     "trygg.training",
     "trygg.locks",
+    "trygg.supervision",
     "trygg.front",
     # Last: the composition root (serve, worker, receive, token), above every app.
     "trygg",
