@@ -222,7 +222,7 @@ def report_back(request: HttpRequest, order_pk: int) -> HttpResponse:
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
             for error in errors:
-                messages.error(request, f"{label}: {error}" if label else error)
+                messages.error(request, f"{label}: {error}" if label else str(error))
         return redirect("servicedesk:order_detail", pk=order.pk)
     data = form.cleaned_data
     try:

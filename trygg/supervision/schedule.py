@@ -23,6 +23,7 @@ from trygg import worker
 from trygg.alarms.models import AlarmKind
 from trygg.alarms.raising import Raise, raise_alarms
 from trygg.core.models import Municipality
+from trygg.devices.models import AlarmUnit
 
 from .constants import CODE_MISSED, LookInStatus
 from .models import LookIn, SupervisionPlan
@@ -110,45 +111,68 @@ def raise_missed(now: dt.datetime | None = None) -> int:
     alarm for each (code `lookin_missed`) through the alarm routing; returns how many."""
     now = now or timezone.now()
     total = 0
+    zones: dict[int, Municipality] = {}
     while True:
         with transaction.atomic():
             candidates = LookIn.objects.filter(
                 status=LookInStatus.DUE, window_ends_at__lte=now
             ).order_by("window_ends_at")
             if connection.features.has_select_for_update_skip_locked:
-                candidates = candidates.select_for_update(skip_locked=True, of=("self",))
-            batch = list(candidates.select_related("plan__camera__municipality")[:MISSED_BATCH])
+                candidates = candidates.select_for_update(skip_locked=True)
+            # Plain tuples, not model instances: a batch is thousands of rows.
+            batch = list(
+                candidates.values_list(
+                    "pk", "scheduled_at", "window_ends_at", "plan__camera_id", "municipality_id"
+                )[:MISSED_BATCH]
+            )
             if not batch:
                 return total
-            ids = [lookin.pk for lookin in batch]
-            claimed = LookIn.objects.filter(pk__in=ids, status=LookInStatus.DUE).update(
-                status=LookInStatus.MISSED
-            )
-            if claimed != len(ids):  # SQLite: another worker got in between; start over
-                transaction.set_rollback(True)
-                continue
-            zone_of = {
-                lk.plan.camera.municipality_id: lk.plan.camera.municipality.zone for lk in batch
-            }
+            for municipality_id in {row[4] for row in batch} - set(zones):
+                zones[municipality_id] = Municipality.objects.get(pk=municipality_id)
+            cameras = AlarmUnit.objects.in_bulk({row[3] for row in batch})
+            for camera in cameras.values():
+                camera.municipality = zones[camera.municipality_id]
             alarms = raise_alarms(
                 [
                     Raise(
-                        lookin.plan.camera,
+                        cameras[camera_id],
                         AlarmKind.ALARM,
                         CODE_MISSED,
-                        text=f"{lookin.scheduled_at.astimezone(zone_of[lookin.municipality_id]):%H:%M}",
-                        at=lookin.window_ends_at,
+                        text=f"{scheduled.astimezone(zones[municipality_id].zone):%H:%M}",
+                        at=window_end,
                     )
-                    for lookin in batch
+                    for _pk, scheduled, window_end, camera_id, municipality_id in batch
                 ],
                 now,
             )
-            for lookin, alarm in zip(batch, alarms, strict=True):
-                lookin.alarm_id = alarm.pk
-                lookin.status = LookInStatus.MISSED
-            LookIn.objects.bulk_update(batch, ["alarm"], batch_size=MISSED_BATCH)
+            claimed = _mark_missed(
+                [(row[0], alarm.pk) for row, alarm in zip(batch, alarms, strict=True)]
+            )
+            if claimed != len(batch):
+                # Another worker marked some of them first (SQLite has no SKIP LOCKED):
+                # nothing of this batch is kept, and the next pass reads what is left.
+                transaction.set_rollback(True)
+                continue
         total += len(batch)
         logger.info("Look-ins missed: %d raised as alarms", len(batch))
+
+
+def _mark_missed(pairs: list[tuple[int, int]]) -> int:
+    """Set the look-ins (still due) missed, then link each to its alarm: one conditional
+    UPDATE, and one prepared statement run for every pair (executemany, pipelined on
+    PostgreSQL). Returns how many were still due."""
+    claimed = LookIn.objects.filter(
+        pk__in=[pk for pk, _alarm in pairs], status=LookInStatus.DUE
+    ).update(status=LookInStatus.MISSED)
+    if claimed != len(pairs):
+        return claimed
+    table = LookIn._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET alarm_id = %s WHERE id = %s",  # noqa: S608 (no user input)
+            [(alarm, pk) for pk, alarm in pairs],
+        )
+    return claimed
 
 
 @worker.register("supervision.lookins", every=60)
@@ -156,6 +180,6 @@ def make_tonights_lookins() -> int:
     return make_lookins()
 
 
-@worker.register("supervision.missed", every=2)
+@worker.register("supervision.missed", every=1)
 def raise_missed_lookins() -> int:
     return raise_missed()

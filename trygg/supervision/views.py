@@ -138,7 +138,7 @@ def _own_session(request: HttpRequest, pk: int) -> CameraSession:
     try:
         return CameraSession.objects.select_related(
             "lookin", "lookin__municipality", "plan", "plan__camera__municipality", "client"
-        ).get(pk=pk, user=request.user, refused="")
+        ).get(pk=pk, user=request_user(request), refused="")
     except CameraSession.DoesNotExist as exc:
         raise Http404 from exc
 

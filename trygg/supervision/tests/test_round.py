@@ -95,7 +95,8 @@ def test_a_session_outside_the_window_or_the_team_is_refused_and_logged(
         rounds.open_session(user, lookin, now=AT_2300 + dt.timedelta(minutes=minutes))
     assert caught.value.reason == reason
     attempt = CameraSession.objects.get(user=user)
-    assert attempt.refused == reason and attempt.ends_at is None
+    assert attempt.refused == reason
+    assert attempt.ends_at is None
     assert not AccessLogEntry.objects.filter(user=user).exists()
 
 
@@ -110,7 +111,8 @@ def test_seen_and_fine_closes_the_look_in_and_the_session(night: Night) -> None:
         night.night_worker, lookin, Outcome.SEEN_FINE, now=moment + dt.timedelta(seconds=10)
     )
     lookin.refresh_from_db()
-    assert lookin.status == LookInStatus.DONE and lookin.done_by == night.night_worker
+    assert lookin.status == LookInStatus.DONE
+    assert lookin.done_by == night.night_worker
     session.refresh_from_db()
     assert session.ends_at == moment + dt.timedelta(seconds=10)
     assert raise_missed(AT_2300 + dt.timedelta(hours=1)) == 0
