@@ -172,9 +172,7 @@ def main() -> None:
     def row(label: str, key: str, count_key: str) -> str:
         values = [r[key] for r in results]
         count = int(results[0][count_key])
-        return (
-            f"| {label} | {count:,} | {statistics.median(values):.3f} | {max(values):.3f} |"
-        )
+        return f"| {label} | {count:,} | {statistics.median(values):.3f} | {max(values):.3f} |"
 
     worst = max(r["worst_s"] for r in results)
     lines = [

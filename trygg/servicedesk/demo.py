@@ -192,7 +192,11 @@ def seed_demo(municipality: Municipality, now: dt.datetime | None = None) -> int
     orderers.sort(key=lambda a: a.pk)
     rng = random.Random(_SEED)
     now = now or timezone.now()
-    types = list(OrderType.objects.filter(municipality=municipality, active=True))
+    types = list(
+        OrderType.objects.filter(municipality=municipality, active=True).exclude(
+            code__in=sorted(_OWN_DEMO)
+        )
+    )
     clients_by_provider: dict[int, list[Client]] = {}
     created = 0
     with transaction.atomic():
@@ -206,8 +210,6 @@ def seed_demo(municipality: Municipality, now: dt.datetime | None = None) -> int
                 )
             clients = clients_by_provider[provider.pk]
             order_type = types[i % len(types)]
-            if order_type.code in _OWN_DEMO:
-                continue
             specs = order_type.field_specs
             if any(s.kind == FieldKind.CLIENT for s in specs) and not clients:
                 continue

@@ -23,6 +23,7 @@ from trygg.core.models import (
     Municipality,
     RoleAssignment,
     ServiceType,
+    Team,
     User,
 )
 from trygg.devices.models import AlarmProtocol, AlarmUnitKind
@@ -79,10 +80,16 @@ def seed_demo(municipality: Municipality, now: dt.datetime | None = None) -> int
         return 0
     now = now or timezone.now()
     rng = random.Random(_SEED)
-    teams = list(night_staff.teams.values_list("pk", flat=True))
+    # The night patrol looks in on the day teams' clients (as the alarm demo has it: night
+    # staff are in the patrol, and only there); made here if the alarm demo has not yet.
+    night_team, _new = Team.objects.get_or_create(
+        provider=provider, code="NATT", defaults={"name": "Nattpatrullen"}
+    )
+    night_staff.teams.add(night_team)
     clients = list(
-        Client.objects.filter(provider=provider, team_id__in=teams, end_date__isnull=True)
+        Client.objects.filter(provider=provider, end_date__isnull=True, team__isnull=False)
         .exclude(phone="")
+        .exclude(team=night_team)
         .order_by("pk")[: INSTALLED + 1]
     )
     if len(clients) < INSTALLED + 1:

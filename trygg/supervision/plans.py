@@ -44,7 +44,7 @@ def confirm_journal(
         if not updated:
             raise PlanError(_("The journal note is already confirmed."))
     plan.journal_confirmed_at, plan.journal_confirmed_by = now, actor
-    make_lookins(now, plans=[plan.pk])
+    make_lookins(now, plans=[plan.pk], agreed_at=now)
     return plan
 
 
@@ -109,7 +109,7 @@ def change_plan(
             plan=plan, status=LookInStatus.DUE, retry_of__isnull=True, scheduled_at__gt=now
         ).delete()
     plan.refresh_from_db()
-    make_lookins(now, plans=[plan.pk])
+    make_lookins(now, plans=[plan.pk], agreed_at=now)
     return plan
 
 

@@ -62,10 +62,17 @@ def plan_lookins(plan: SupervisionPlan, night: dt.date) -> list[LookIn]:
     return rows
 
 
-def make_lookins(now: dt.datetime | None = None, *, plans: list[int] | None = None) -> int:
+def make_lookins(
+    now: dt.datetime | None = None,
+    *,
+    plans: list[int] | None = None,
+    agreed_at: dt.datetime | None = None,
+) -> int:
     """Make the current night's look-ins of every running plan (or of `plans`) that are
-    not made yet; returns how many were made. Times already past when a plan starts
-    running are made too, and left to the missed check only if their window is open."""
+    not made yet; returns how many were made. With `agreed_at` (a plan just confirmed or
+    changed), times whose window had already begun then are made cancelled: nobody could
+    have done them, so they are not missed. The worker passes none: a look-in it makes
+    late (it was down) is still due, and missed if its window has closed."""
     now = now or timezone.now()
     made = 0
     for municipality in Municipality.objects.filter(
@@ -95,9 +102,7 @@ def make_lookins(now: dt.datetime | None = None, *, plans: list[int] | None = No
             for row in plan_lookins(plan, night):
                 if row.scheduled_at in existing[plan.pk]:
                     continue
-                if row.window_ends_at <= now and row.status == LookInStatus.DUE:
-                    # Agreed after its window closed (a plan confirmed at 02:00): nobody
-                    # could have done it, so it is not a missed look-in.
+                if agreed_at is not None and row.scheduled_at < agreed_at:
                     row.status = LookInStatus.CANCELLED
                 rows.append(row)
         with transaction.atomic():
