@@ -26,7 +26,7 @@ from trygg.servicedesk import access as desk_access
 from . import access, orders, plans, reports, rounds
 from .forms import PauseForm, PlanForm, RemoveForm, ReportBackForm, ReportForm
 from .models import SupervisionPlan
-from .times import night_of
+from .times import night_of, night_order
 
 RECENT_PAUSES = dt.timedelta(days=30)
 
@@ -56,7 +56,7 @@ def _plan_context(request: HttpRequest, plan: SupervisionPlan) -> dict[str, Any]
     tonight = night_of(timezone.now(), plan.municipality.zone)
     return {
         "plan": plan,
-        "times": list(plan.times.all()),
+        "times": sorted(plan.times.all(), key=lambda t: night_order(t.at)),
         "pauses": list(plan.pauses.filter(last_night__gte=today - RECENT_PAUSES)),
         "sessions": list(rounds.sessions_of(plan)[:20]),
         "keeps": access.keeps_plan(user, plan),
