@@ -82,7 +82,7 @@ def lookin_open(request: HttpRequest, pk: int) -> HttpResponse:
         return render(
             request, "supervision/lookin.html", _lookin_context(request, lookin), status=403
         )
-    return redirect("supervision:session", pk=session.pk)
+    return redirect("supervision:session", camerasession_pk=session.pk)
 
 
 @login_required
@@ -145,8 +145,8 @@ def _own_session(request: HttpRequest, pk: int) -> CameraSession:
 
 @login_required
 @require_GET
-def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _own_session(request, pk)
+def session_detail(request: HttpRequest, camerasession_pk: int) -> HttpResponse:
+    session = _own_session(request, camerasession_pk)
     now = timezone.now()
     lookin = session.lookin
     assert lookin is not None
@@ -166,9 +166,9 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def session_picture(request: HttpRequest, pk: int) -> HttpResponse:
+def session_picture(request: HttpRequest, camerasession_pk: int) -> HttpResponse:
     """The camera's picture for the open session only: passed on, never stored or cached."""
-    session = _own_session(request, pk)
+    session = _own_session(request, camerasession_pk)
     now = timezone.now()
     if not session.is_open(now) or session.ends_at is None:
         return HttpResponse(_("The session has closed."), status=410, content_type="text/plain")

@@ -105,6 +105,9 @@ KINDS = frozenset(
         "startplan",
         "booking",
         "visit",
+        "plan",
+        "lookin",
+        "camerasession",
     }
 )
 # Parameter names that say less than the kind: orders/new/<type_pk>/ names an order type.

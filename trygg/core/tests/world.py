@@ -41,6 +41,7 @@ from trygg.devices.models import (
     AlarmPlacement,
     AlarmProtocol,
     AlarmUnit,
+    AlarmUnitKind,
     DoorKind,
     DoorLock,
     Phone,
@@ -56,6 +57,7 @@ from trygg.servicedesk.access import order_clients
 from trygg.servicedesk.catalogue import ensure_default_catalogue
 from trygg.servicedesk.models import Order, OrderType
 from trygg.servicedesk.services import add_attachment, place_order
+from trygg.supervision.models import CameraSession, LookIn, SupervisionPlan
 from trygg.support import demo as support_demo
 from trygg.support.models import CallOut, EscalationStep, Service, SupportLine
 from trygg.training.constants import SessionKind
@@ -102,6 +104,9 @@ class Corner:
     booking: Booking
     door_lock: DoorLock
     digital_key: DigitalKey
+    plan: SupervisionPlan
+    lookin: LookIn
+    camera_session: CameraSession
 
     def objects(self) -> dict[str, Model]:
         """Objects by the kind a URL parameter names."""
@@ -131,6 +136,9 @@ class Corner:
             "notification": self.notification,
             "startplan": self.start_plan,
             "booking": self.booking,
+            "plan": self.plan,
+            "lookin": self.lookin,
+            "camerasession": self.camera_session,
         }
 
 
@@ -306,6 +314,50 @@ def _corner(
         departure=Presence.TAG,
     )
     VisitFlag.objects.create(visit=visit, kind=FlagKind.SHORT)
+    # A safety camera with its supervision plan, tonight's look-in and a camera session.
+    camera = AlarmUnit.objects.create(
+        municipality=municipality,
+        model_name="Trygghetskamera",
+        serial_number=f"CAM-{birth:%Y%m%d}",
+        protocol=AlarmProtocol.API,
+        kind=AlarmUnitKind.SAFETY_CAMERA,
+        heartbeat_interval=0,
+    )
+    camera_placement = AlarmPlacement.objects.create(
+        unit=camera, client=client, active_from=dt.date(2020, 1, 1)
+    )
+    plan = SupervisionPlan.objects.create(
+        municipality=municipality,
+        client=client,
+        provider=provider,
+        camera=camera,
+        placement=camera_placement,
+        start_date=dt.date(2020, 1, 2),
+        installed_on=dt.date(2020, 1, 1),
+        installed_by=staff,
+        journal_confirmed_at=timezone.now(),
+        consent=consent,
+        sign_placement="Hallen",
+    )
+    soon = timezone.now() - dt.timedelta(minutes=1)
+    lookin = LookIn.objects.create(
+        plan=plan,
+        municipality=municipality,
+        client=client,
+        team=team,
+        night=municipality.local_date(soon),
+        scheduled_at=soon,
+        window_ends_at=soon + dt.timedelta(minutes=30),
+    )
+    camera_session = CameraSession.objects.create(
+        plan=plan,
+        lookin=lookin,
+        client=client,
+        user=staff,
+        started_at=soon,
+        ends_at=soon + dt.timedelta(seconds=30),
+        seconds=30,
+    )
     return Corner(
         municipality,
         provider,
@@ -326,6 +378,9 @@ def _corner(
         booking,
         door_lock,
         digital_key,
+        plan,
+        lookin,
+        camera_session,
     )
 
 
