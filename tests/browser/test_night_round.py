@@ -106,7 +106,8 @@ def test_a_night_round_done_missed_and_refused(browser_session: Session, ward: W
     phone.locator(f"#lookin-{done.pk}").get_by_role("button", name="Titta in med kamera").click()
     picture = phone.locator("img.camera-view")
     expect(picture).to_be_visible()
-    assert phone.evaluate("document.querySelector('img.camera-view').naturalWidth") > 0
+    # The picture is drawn for the session: it loads (an SVG with a width of its own).
+    phone.wait_for_function("document.querySelector('img.camera-view').naturalWidth > 0")
     browser_session.shot(phone, "camera")
     phone.get_by_label("Sedd och mår bra").check()
     phone.get_by_role("button", name="Spara").click()
