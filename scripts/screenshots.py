@@ -46,7 +46,19 @@ TOURS: dict[str, list[str]] = {
         "/alarms/",
     ],
     # Night staff: the alarm phone, with the night patrol's alarms at night.
-    "natt": ["/alarms/phone/"],
+    "natt": [
+        "/alarms/phone/",
+        "/supervision/round/",
+        "{first:a[href^='/supervision/lookins/']}",
+        "/supervision/",
+        "{first:a[href^='/supervision/plans/']}",
+    ],
+    # The night staff's provider: plans, the journal note, the look-in report.
+    "chef": [
+        "/supervision/",
+        "{first:a[href^='/supervision/plans/']}",
+        "/supervision/reports/",
+    ],
     "chef.norrsken": [
         "/",
         "/clients/",
@@ -78,6 +90,12 @@ TOURS: dict[str, list[str]] = {
         "{first:a[href^='/training/providers/'][href$='/']}",
         "/training/sessions/",
         "{first:tr[id^='session-'] a}",
+        "/supervision/",
+        "{first:a[href^='/supervision/plans/']}",
+        "/orders/?q=Trygghetskamera&status=open",
+        "{first:a[href^='/orders/'][href$='/']}",
+        "/orders/?q=Fel+på+trygghetskamera",
+        "{first:a[href^='/orders/'][href$='/']}",
     ],
     "revisor": ["/", "/audit/access-log/", "/audit/access-log/?flagged=any"],
     "admin": ["/admin/", "/admin/support/supportline/", "/import/"],

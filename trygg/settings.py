@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "trygg.training",
     "trygg.locks",
     "trygg.sensors",
+    "trygg.supervision",
     "trygg.front",
     # Last: the composition root (serve, worker, receive, token), above every app.
     "trygg",

@@ -23,6 +23,7 @@ urlpatterns = [
     path("notifications/", include("trygg.notifications.urls")),
     path("", include("trygg.outages.urls")),
     path("support/", include("trygg.support.urls")),
+    path("supervision/", include("trygg.supervision.urls")),
     path("orders/", include("trygg.servicedesk.urls")),
     path("sensors/", include("trygg.sensors.urls")),
     path("training/", include("trygg.training.urls")),

@@ -1,9 +1,9 @@
 """The catalogue a municipality starts with; it edits it afterwards in the admin.
 
 The texts are Swedish: they are the municipality's own content, not Trygg's interface.
-Safety camera and lock fault get their full forms in later work; what is here is what the
-routines ask for today. The log extract (`log_extract`) is made by Trygg itself: its date
-is checked and its files made by `trygg.alarms.extracts`, through `hooks`.
+The safety camera's order follows Linköping's routine; `trygg.supervision` checks its
+preconditions and serves its report-back (`hooks`). The log extract (`log_extract`) is made
+by Trygg itself: its date is checked and its files made by `trygg.alarms.extracts`, through `hooks`.
 """
 
 from __future__ import annotations
@@ -59,8 +59,9 @@ DEFAULT_TYPES: tuple[DefaultType, ...] = (
     DefaultType(
         "safety_camera",
         "Trygghetskamera för nattillsyn",
-        "Förutsättningar: beviljad nattillsyn i verksamhetssystemet, informationsbrev "
-        "lämnat, nyckelkvittens signerad.",
+        "Skickas när nattillsynen är fördelad (beviljad), informationsbrevet lämnat på "
+        "svenska och nyckelkvittensen registrerad. Brukarens namn, personnummer, adress, "
+        "telefon och portkod hämtas från brukarens uppgifter.",
         10,
         [
             _f("client", "Brukare", "client", True),
@@ -69,11 +70,26 @@ DEFAULT_TYPES: tuple[DefaultType, ...] = (
                 "Önskade tillsynstider",
                 "text",
                 True,
-                help="T.ex. 22:00, 01:00, 04:00",
+                help="Klockslag under natten, t.ex. 22:00, 01:00, 04:00",
             ),
-            _f("start_date", "Önskat startdatum", "date", True),
-            _f("keys", "Nycklar och porttagg", "text", True),
-            _f("booking_contact", "Kontakt för bokning av installation", "text", True),
+            _f("start_date", "Startdatum för tillsynen", "date", True),
+            _f("keys", "Nycklar och tagg till ytterport", "text", True),
+            _f(
+                "booking_contact",
+                "Kontakt för bokning av installation",
+                "text",
+                True,
+                help="Brukare, närstående eller verksamheten: namn och telefon",
+            ),
+            # Checked by trygg.supervision, which says why the letter comes first.
+            _f("letter_swedish", "Informationsbrev på svenska lämnat", "boolean"),
+            _f(
+                "letter_languages",
+                "Informationsbrev även lämnat på",
+                "choice",
+                choices=SIGN_LANGUAGES[1:],
+                multiple=True,
+            ),
             _f(
                 "sign_languages",
                 "Skyltar på språk utöver svenska",
@@ -81,15 +97,16 @@ DEFAULT_TYPES: tuple[DefaultType, ...] = (
                 choices=SIGN_LANGUAGES[1:],
                 multiple=True,
             ),
-            _f("preconditions", "Informationsbrev lämnat och nyckelkvittens signerad", "boolean"),
         ],
         [
-            "Boka installation",
-            "Registrera kamera på brukaren",
-            "Installera och sätt upp skyltar",
+            "Boka installation med kontaktpersonen",
+            "Registrera kameran i inventariet",
+            "Installera kameran",
+            "Lämna informationsbrev",
+            "Sätt upp skyltar",
             "Funktionstesta",
             "Uppdatera inventarielistan",
-            "Meddela kamerans serienummer",
+            "Återkoppla med kamerans serienummer",
         ],
         Audience.PROVIDERS,
     ),
@@ -150,6 +167,20 @@ DEFAULT_TYPES: tuple[DefaultType, ...] = (
             _f("handed_in_on", "Inlämnad", "date", True),
         ],
         ["Ta emot telefonen", "Installera appar", "Koppla till medarbetare", "Lämna ut"],
+    ),
+    DefaultType(
+        "camera_fault",
+        "Fel på trygghetskamera",
+        "Nattpersonalen har rapporterat kameran trasig: tillsynen sker med besök tills den är "
+        "lagad. Leverantörens support och avgift för utryckning utanför kontorstid visas "
+        "på ärendet.",
+        1,
+        [
+            _f("client", "Brukare", "client", True),
+            _f("camera", "Kamera (serienummer)", "text", True),
+            _f("fault", "Felbeskrivning", "textarea", True),
+        ],
+        ["Felsök kameran", "Kontakta leverantören vid behov", "Laga eller byt kamera"],
     ),
     DefaultType(
         "lock_fault",

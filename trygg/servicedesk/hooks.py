@@ -16,6 +16,13 @@ app for the log extract, `log_extract`) registers hooks for the type's code when
   result per tag registered, as many as were ordered): the steps are ticked with the result
   that completes them, and nobody ticks them by hand. Until then "done" needs a reason, like
   any unticked step.
+- `form_steps` names checklist steps only the type's own form ticks (a camera's report-back,
+  which needs the serial number from the inventory): the checklist shows them without a tick
+  box, and ticking one by hand is refused (the form's app ticks it through
+  `services.tick_form_steps`).
+- `panel(order, user)` gives the context of a card of the type's own on the order's page,
+  rendered from `panel_template` (the camera's report-back form, a fault's support hours);
+  None leaves the card out. The app that registers it serves whatever the card posts to.
 - `make_result` makes the order's result (files and summary, through
   `services.record_result`), given a `ResultRequest`. An order of such a type is queued for
   the worker when placed, and the fulfillers may make the result again from the order's page.
@@ -61,6 +68,7 @@ Validator = Callable[["OrderType", Mapping[str, Any], dt.date], Mapping[str, lis
 ResultMaker = Callable[["Order", ResultRequest], "OrderResult"]
 DeadlineStart = Callable[[Mapping[str, Any]], dt.date | None]
 ResultsNeeded = Callable[["Order"], int]
+PanelBuilder = Callable[["Order", "User"], Mapping[str, Any] | None]
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,12 @@ class OrderTypeHooks:
     make_label: str | Promise = ""
     make_again_label: str | Promise = ""
     summary_template: str = ""
+    form_steps: tuple[str, ...] = ()
+    panel: PanelBuilder | None = None
+    panel_template: str = ""
+
+    def is_form_step(self, title: str) -> bool:
+        return title.strip().casefold() in {s.casefold() for s in self.form_steps}
 
 
 _NONE = OrderTypeHooks()

@@ -325,6 +325,11 @@ def complete_step(actor: User, step: OrderStep, done: bool = True) -> OrderStep:
         raise OrderError(
             _("Trygg ticks this step when what it stands for is recorded, not by hand.")
         )
+    if hooks.hooks_for(order.order_type.code).is_form_step(step.title):
+        raise OrderError(
+            _("“%(step)s” is ticked by its own form on the order's page, not by hand.")
+            % {"step": step.title}
+        )
     with transaction.atomic():
         if done:
             now = timezone.now()
@@ -338,6 +343,20 @@ def complete_step(actor: User, step: OrderStep, done: bool = True) -> OrderStep:
             OrderStep.objects.filter(pk=step.pk).update(done_at=None, done_by=None)
             step.done_at, step.done_by = None, None
     return step
+
+
+def tick_form_steps(order: Order, by: User, now: dt.datetime | None = None) -> int:
+    """Tick the steps the order type's own form carries out (`hooks.form_steps`), inside the
+    caller's transaction; a step ticked already keeps who did it. Returns how many."""
+    type_hooks = hooks.hooks_for(order.order_type.code)
+    ids = [
+        pk
+        for pk, title in order.steps.filter(done_at__isnull=True).values_list("pk", "title")
+        if type_hooks.is_form_step(title)
+    ]
+    return OrderStep.objects.filter(pk__in=ids, done_at__isnull=True).update(
+        done_at=now or timezone.now(), done_by=by
+    )
 
 
 def add_comment(author: User, order: Order, text: str, *, internal: bool = False) -> OrderComment:

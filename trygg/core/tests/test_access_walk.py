@@ -113,6 +113,9 @@ KINDS = frozenset(
         "booking",
         "visit",
         "tag",
+        "plan",
+        "lookin",
+        "camerasession",
     }
 )
 # Parameter names that say less than the kind: orders/new/<type_pk>/ names an order type.

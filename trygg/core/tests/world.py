@@ -41,6 +41,7 @@ from trygg.devices.models import (
     AlarmPlacement,
     AlarmProtocol,
     AlarmUnit,
+    AlarmUnitKind,
     DoorKind,
     DoorLock,
     NfcTag,
@@ -66,6 +67,7 @@ from trygg.servicedesk.access import order_clients
 from trygg.servicedesk.catalogue import ensure_default_catalogue
 from trygg.servicedesk.models import Order, OrderType
 from trygg.servicedesk.services import add_attachment, place_order
+from trygg.supervision.models import CameraSession, LookIn, SupervisionPlan
 from trygg.support import demo as support_demo
 from trygg.support.models import CallOut, EscalationStep, Service, SupportLine
 from trygg.training.constants import SessionKind
@@ -119,6 +121,9 @@ class Corner:
     backup_key: BackupKey
     lock_fault: LockFault
     sensor_rule: SensorRule
+    plan: SupervisionPlan
+    lookin: LookIn
+    camera_session: CameraSession
 
     def objects(self) -> dict[str, Model]:
         """Objects by the kind a URL parameter names."""
@@ -156,6 +161,9 @@ class Corner:
             "startplan": self.start_plan,
             "booking": self.booking,
             "tag": self.tag,
+            "plan": self.plan,
+            "lookin": self.lookin,
+            "camerasession": self.camera_session,
         }
 
 
@@ -389,6 +397,50 @@ def _corner(
     sensor_rule = SensorRule.objects.create(
         client=client, kind="left_bed", starts=dt.time(22), ends=dt.time(7)
     )
+    # A safety camera with its supervision plan, tonight's look-in and a camera session.
+    camera = AlarmUnit.objects.create(
+        municipality=municipality,
+        model_name="Trygghetskamera",
+        serial_number=f"CAM-{birth:%Y%m%d}",
+        protocol=AlarmProtocol.API,
+        kind=AlarmUnitKind.SAFETY_CAMERA,
+        heartbeat_interval=0,
+    )
+    camera_placement = AlarmPlacement.objects.create(
+        unit=camera, client=client, active_from=dt.date(2020, 1, 1)
+    )
+    plan = SupervisionPlan.objects.create(
+        municipality=municipality,
+        client=client,
+        provider=provider,
+        camera=camera,
+        placement=camera_placement,
+        start_date=dt.date(2020, 1, 2),
+        installed_on=dt.date(2020, 1, 1),
+        installed_by=staff,
+        journal_confirmed_at=timezone.now(),
+        consent=consent,
+        sign_placement="Hallen",
+    )
+    soon = timezone.now() - dt.timedelta(minutes=1)
+    lookin = LookIn.objects.create(
+        plan=plan,
+        municipality=municipality,
+        client=client,
+        team=team,
+        night=municipality.local_date(soon),
+        scheduled_at=soon,
+        window_ends_at=soon + dt.timedelta(minutes=30),
+    )
+    camera_session = CameraSession.objects.create(
+        plan=plan,
+        lookin=lookin,
+        client=client,
+        user=staff,
+        started_at=soon,
+        ends_at=soon + dt.timedelta(seconds=30),
+        seconds=30,
+    )
     return Corner(
         municipality,
         provider,
@@ -416,6 +468,9 @@ def _corner(
         backup_key,
         lock_fault,
         sensor_rule,
+        plan,
+        lookin,
+        camera_session,
     )
 
 

@@ -113,6 +113,7 @@ def test_the_default_catalogue_is_created_once_and_edits_survive() -> None:
         "user_account",
         "nfc_tags",
         "phone_configuration",
+        "camera_fault",
         "lock_fault",
         "lock_installation",
     }
