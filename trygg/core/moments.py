@@ -35,3 +35,23 @@ def moment_text(
         parts.append("Y")
     parts.append("H:i:s" if seconds else "H:i")
     return date_format(local, " ".join(parts))
+
+
+def day_text(day: dt.date, *, weekday: bool = False, this_year: int | None = None) -> str:
+    """A day in the active language: "7 dec", "mån 7 dec", the year when not this year's."""
+    language = (get_language() or "sv")[:2]
+    parts = ["D"] if weekday else []
+    parts.append(_DAY_MONTH.get(language, _DAY_MONTH["sv"]))
+    if day.year != (this_year or timezone.localdate().year):
+        parts.append("Y")
+    return date_format(day, " ".join(parts))
+
+
+# A month and its year: "dec 2026", "des. 2026", "Dec 2026".
+_MONTH_YEAR = {"sv": "b Y", "nb": "b. Y", "en": "M Y"}
+
+
+def month_text(day: dt.date) -> str:
+    """The month `day` falls in, with its year, in the active language."""
+    language = (get_language() or "sv")[:2]
+    return date_format(day, _MONTH_YEAR.get(language, _MONTH_YEAR["sv"]))

@@ -19,7 +19,7 @@ from django.utils.translation import get_language
 from trygg.lib.money import format_money
 
 from .. import languages
-from ..moments import moment_text
+from ..moments import day_text, moment_text, month_text
 
 register = template.Library()
 
@@ -51,3 +51,22 @@ def moment(value: dt.datetime | None, detail: str = "") -> str:
         return ""
     local = timezone.localtime(value) if timezone.is_aware(value) else value
     return moment_text(local, seconds=detail == "seconds", weekday=detail == "weekday")
+
+
+@register.filter
+def day(value: dt.date | None, detail: str = "") -> str:
+    """A day as a person says it: "7 dec", with `detail` "weekday" "mån 7 dec"; the year
+    too when it is not this year's. Never "Y-m-d", which is for files and the API."""
+    if not isinstance(value, dt.date):
+        return ""
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return day_text(value, weekday=detail == "weekday")
+
+
+@register.filter
+def month(value: dt.date | None) -> str:
+    """A month with its year: "dec 2026"."""
+    if not isinstance(value, dt.date):
+        return ""
+    return month_text(value)

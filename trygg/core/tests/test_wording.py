@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 
 from trygg.core.constants import Role
 from trygg.core.languages import language_name, language_names
-from trygg.core.moments import moment_text
+from trygg.core.moments import day_text, moment_text, month_text
 
 from .factories import ClientFactory, MunicipalityFactory, ProviderFactory, make_staff
 
@@ -117,6 +117,24 @@ def test_the_moment_filter_uses_the_pages_time_zone_and_never_iso() -> None:
         text = render("{{ at|moment }}", at=utc)
     assert text == "7 dec 14:05"
     assert render("{{ at|moment|default:'—' }}", at=None) == "—"
+
+
+def test_days_and_months_read_as_people_say_them() -> None:
+    """A night in a report, a battery's change-by day, a month of figures: "mån 7 dec",
+    "dec 2026", never "7 Dec" in a Swedish page."""
+    this_year = timezone.localdate().year
+    monday = dt.date(2026, 12, 7)
+    with translation.override("sv"):
+        assert day_text(dt.date(this_year, 12, 7)) == "7 dec"
+        assert day_text(monday, weekday=True, this_year=2026) == "mån 7 dec"
+        assert day_text(monday, this_year=2027) == "7 dec 2026"
+        assert month_text(monday) == "dec 2026"
+        assert render("{{ d|day:'weekday' }}", d=dt.date(this_year, 5, 2)).endswith("2 maj")
+        assert render("{{ d|month }}", d=monday) == "dec 2026"
+    with translation.override("nb"):
+        assert day_text(monday, this_year=2026) == "7. des"
+        assert month_text(monday) == "des. 2026"
+    assert render("{{ d|day|default:'—' }}", d=None) == "—"
 
 
 # Money ---------------------------------------------------------------------------------
