@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page
 
+from trygg.alarms import dispatch
 from trygg.core.models import User
 from trygg.core.tests.factories import TEST_PASSWORD
 
@@ -103,3 +110,43 @@ class Session:
                 for page in context.pages:
                     self.shot(page, "FAILED")
             context.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def asgi_server() -> Iterator[str]:
+    """uvicorn serving the ASGI app and the alarm dispatcher, as `trygg serve` runs them, on
+    a free port; yields the base URL. Pages with live streams need it (see `Session`)."""
+    stop = threading.Event()
+    dispatcher = threading.Thread(target=dispatch.run_dispatcher, args=(stop,), daemon=True)
+    dispatcher.start()
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            "trygg.asgi:application",
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="off",
+        )
+    )
+    web = threading.Thread(target=server.run, daemon=True)
+    web.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        # Open event streams end when the browser closes; then the server stops.
+        server.should_exit = True
+        server.force_exit = True
+        web.join(timeout=10)
+        stop.set()
+        dispatcher.join(timeout=10)

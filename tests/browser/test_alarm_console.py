@@ -9,20 +9,15 @@ another left alone escalates to the alarm centre, and the first is closed with a
 from __future__ import annotations
 
 import datetime as dt
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from django.core.management import call_command
 from playwright.sync_api import Browser, Page, expect
 
-from trygg.alarms import dispatch
 from trygg.alarms.models import Alarm, AlarmPolicy, AlarmStatus, ResponderShift
 from trygg.core.constants import Role
 from trygg.core.models import Municipality, Team, User
@@ -37,15 +32,9 @@ from trygg.devices.models import AlarmProtocol
 from trygg.devices.services import place_unit, register_alarm_unit
 from trygg.receivers.runner import ReceiverOptions, ReceiverThread
 
-from .support import Session
+from .support import Session, asgi_server, free_port
 
 pytestmark = pytest.mark.browser
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -57,40 +46,16 @@ class Stack:
 @pytest.fixture
 def stack(transactional_db: None) -> Iterator[Stack]:
     """uvicorn, the DC-09 receiver and the dispatcher, on free ports, for one test."""
-    stop = threading.Event()
-    dispatcher = threading.Thread(target=dispatch.run_dispatcher, args=(stop,), daemon=True)
-    dispatcher.start()
-    dc09_port = _free_port()
+    dc09_port = free_port()
     receivers = ReceiverThread(
         ReceiverOptions(host="127.0.0.1", dc09_port=dc09_port, scaip_port=None)
     )
     receivers.start()
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            "trygg.asgi:application",
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            lifespan="off",
-        )
-    )
-    web = threading.Thread(target=server.run, daemon=True)
-    web.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
     try:
-        yield Stack(f"http://127.0.0.1:{port}", dc09_port)
+        with asgi_server() as url:
+            yield Stack(url, dc09_port)
     finally:
-        # Open event streams end when the browser closes; then the server stops.
-        server.should_exit = True
-        server.force_exit = True
-        web.join(timeout=10)
         receivers.stop()
-        stop.set()
-        dispatcher.join(timeout=10)
 
 
 @dataclass

@@ -7,18 +7,13 @@ reload."""
 from __future__ import annotations
 
 import datetime as dt
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from django.utils import timezone
 from playwright.sync_api import Browser, expect
 
-from trygg.alarms import dispatch
 from trygg.alarms.models import Alarm, AlarmPriority, ResponderShift
 from trygg.core.constants import Role
 from trygg.core.tests.factories import (
@@ -33,47 +28,16 @@ from trygg.devices.services import issue_device_token, place_unit, register_alar
 from trygg.sensors import services
 from trygg.sensors.simulator import Played, SimulatedCamera
 
-from .support import Session
+from .support import Session, asgi_server
 
 pytestmark = pytest.mark.browser
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
 def server(transactional_db: None) -> Iterator[str]:
     """uvicorn and the dispatcher on a free port, for one test."""
-    stop = threading.Event()
-    dispatcher = threading.Thread(target=dispatch.run_dispatcher, args=(stop,), daemon=True)
-    dispatcher.start()
-    port = _free_port()
-    web = uvicorn.Server(
-        uvicorn.Config(
-            "trygg.asgi:application",
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            lifespan="off",
-        )
-    )
-    thread = threading.Thread(target=web.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not web.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert web.started, "uvicorn did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        web.should_exit = True
-        web.force_exit = True
-        thread.join(timeout=10)
-        stop.set()
-        dispatcher.join(timeout=10)
+    with asgi_server() as url:
+        yield url
 
 
 @pytest.fixture
