@@ -35,27 +35,13 @@ CHROMIUM_ARGS = [
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 10_000
-STREAMS = re.compile(r"/stream/(\?.*)?$")
 
 
 class Session:
     """One person's browser: new pages open in a fresh context on the live server."""
 
-    def __init__(
-        self,
-        browser: Browser,
-        base_url: str,
-        folder: Path,
-        test_name: str,
-        *,
-        live_streams: bool = False,
-    ) -> None:
+    def __init__(self, browser: Browser, base_url: str, folder: Path, test_name: str) -> None:
         self.browser = browser
-        # Server-sent event streams need the ASGI server (test_alarm_console.py starts one).
-        # Django's WSGI live server reads an async stream to its end, which never comes: the
-        # request thread, and at exit the whole test process, would wait for good. Pages on
-        # it get their streams refused, as a phone without network would.
-        self.live_streams = live_streams
         self.base_url = base_url
         self.folder = folder
         self.test_name = re.sub(r"[^A-Za-z0-9_-]+", "-", test_name).strip("-")
@@ -75,8 +61,6 @@ class Session:
         )
         context.set_default_timeout(TIMEOUT_MS)
         context.set_default_navigation_timeout(TIMEOUT_MS)
-        if not self.live_streams:
-            context.route(STREAMS, lambda route: route.abort())
         self.contexts.append(context)
         return context.new_page()
 
@@ -150,3 +134,22 @@ def asgi_server() -> Iterator[str]:
         web.join(timeout=10)
         stop.set()
         dispatcher.join(timeout=10)
+
+
+def wait_until_kept_for_offline(page: Page, urls: tuple[str, ...], timeout: float = 15) -> None:
+    """Wait until the service worker controls the page and holds `urls` in its caches: what
+    a phone needs before the network goes. Polled from here: `caches.match` answers with a
+    promise, which `wait_for_function` would take as true at once."""
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    deadline = time.monotonic() + timeout
+    missing = list(urls)
+    while missing:
+        missing = [
+            url
+            for url in missing
+            if not page.evaluate("(url) => caches.match(url).then((found) => !!found)", url)
+        ]
+        if missing and time.monotonic() > deadline:
+            raise AssertionError(f"not kept for offline use: {missing}")
+        if missing:
+            time.sleep(0.1)

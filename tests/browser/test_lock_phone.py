@@ -27,6 +27,7 @@ from trygg.locks.constants import LockEventSource
 from trygg.locks.models import DigitalKey, LockEvent
 from trygg.locks.simulator import SimulatedLock
 
+from . import support
 from .support import Session
 
 pytestmark = pytest.mark.browser
@@ -88,9 +89,9 @@ def contact(simulated: SimulatedLock, lock: DoorLock) -> None:
 
 
 def wait_until_kept_for_offline(page: Page) -> None:
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
-    for url in (APP, "/static/locks/doors.js", "/static/locks/doorstore.js"):
-        page.wait_for_function(f"caches.match('{url}').then((found) => found !== undefined)")
+    support.wait_until_kept_for_offline(
+        page, (APP, "/static/locks/doors.js", "/static/locks/doorstore.js")
+    )
 
 
 def test_a_door_opens_with_the_network_cut_and_a_revoked_key_is_refused(
