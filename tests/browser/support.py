@@ -28,27 +28,13 @@ CHROMIUM_ARGS = [
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 10_000
-STREAMS = re.compile(r"/stream/(\?.*)?$")
 
 
 class Session:
     """One person's browser: new pages open in a fresh context on the live server."""
 
-    def __init__(
-        self,
-        browser: Browser,
-        base_url: str,
-        folder: Path,
-        test_name: str,
-        *,
-        live_streams: bool = False,
-    ) -> None:
+    def __init__(self, browser: Browser, base_url: str, folder: Path, test_name: str) -> None:
         self.browser = browser
-        # Server-sent event streams need the ASGI server (test_alarm_console.py starts one).
-        # Django's WSGI live server reads an async stream to its end, which never comes: the
-        # request thread, and at exit the whole test process, would wait for good. Pages on
-        # it get their streams refused, as a phone without network would.
-        self.live_streams = live_streams
         self.base_url = base_url
         self.folder = folder
         self.test_name = re.sub(r"[^A-Za-z0-9_-]+", "-", test_name).strip("-")
@@ -68,8 +54,6 @@ class Session:
         )
         context.set_default_timeout(TIMEOUT_MS)
         context.set_default_navigation_timeout(TIMEOUT_MS)
-        if not self.live_streams:
-            context.route(STREAMS, lambda route: route.abort())
         self.contexts.append(context)
         return context.new_page()
 

@@ -86,7 +86,8 @@ def check(
 
 
 def new_page(session: Session, phone: bool) -> Page:
-    return session.new_page(phone=phone)  # the live streams refused: they add no markup
+    # The alarm pages' live stream is refused on the WSGI live server (alarms.views.stream).
+    return session.new_page(phone=phone)
 
 
 def menu_paths(page: Page) -> list[str]:

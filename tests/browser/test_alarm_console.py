@@ -144,7 +144,7 @@ def duty(stack: Stack) -> Duty:
 def console_session(
     request: pytest.FixtureRequest, chromium: Browser, stack: Stack, screenshot_dir: Path
 ) -> Iterator[Session]:
-    session = Session(chromium, stack.url, screenshot_dir, request.node.name, live_streams=True)
+    session = Session(chromium, stack.url, screenshot_dir, request.node.name)
     yield session
     call = getattr(request.node, "report_call", None)
     session.close(failed=bool(call is not None and call.failed))

@@ -304,6 +304,16 @@ async def stream(request: HttpRequest, phone: bool = False) -> StreamingHttpResp
     allowed = await sync_to_async(access.can_open_alarms)(user)
     if not allowed:
         return HttpResponse(status=403)
+    if "wsgi.input" in request.META:
+        # Served through WSGI (a WSGI server, Django's test server): Django would read this
+        # endless stream to its end before sending a byte, holding the worker for good. The
+        # page then does without live updates, as without network; `trygg serve` is ASGI.
+        return HttpResponse(
+            _("Live updates need Trygg's own server (trygg serve)."),
+            status=503,
+            headers={"Retry-After": "60"},
+            content_type="text/plain; charset=utf-8",
+        )
     municipalities = await sync_to_async(access.alarm_municipalities)(user)
     channels = [dispatch.channel(mid) for mid in sorted(municipalities)]
     hears = PhoneFilter(user) if phone else None

@@ -338,6 +338,16 @@ def test_the_stream_wants_a_login(place: Place) -> None:
     assert login(place.auditor).get(reverse("alarms:stream")).status_code == 403
 
 
+def test_the_stream_is_refused_at_once_through_wsgi(place: Place) -> None:
+    """Through WSGI the endless stream would be read to its end before a byte is sent,
+    holding the worker (and a test process) for good: refused at once, saying why."""
+    for name in ("alarms:stream", "alarms:phone_stream"):
+        response = login(place.alarm_operator).get(reverse(name))
+        assert response.status_code == 503
+        assert response["Retry-After"] == "60"
+        assert "trygg serve" in response.content.decode()
+
+
 # Broken input ----------------------------------------------------------------------------
 
 
