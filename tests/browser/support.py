@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext, Page
@@ -87,3 +88,22 @@ class Session:
                 for page in context.pages:
                     self.shot(page, "FAILED")
             context.close()
+
+
+def wait_until_kept_for_offline(page: Page, urls: tuple[str, ...], timeout: float = 15) -> None:
+    """Wait until the service worker controls the page and holds `urls` in its caches: what
+    a phone needs before the network goes. Polled from here: `caches.match` answers with a
+    promise, which `wait_for_function` would take as true at once."""
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    deadline = time.monotonic() + timeout
+    missing = list(urls)
+    while missing:
+        missing = [
+            url
+            for url in missing
+            if not page.evaluate("(url) => caches.match(url).then((found) => !!found)", url)
+        ]
+        if missing and time.monotonic() > deadline:
+            raise AssertionError(f"not kept for offline use: {missing}")
+        if missing:
+            time.sleep(0.1)

@@ -37,7 +37,7 @@ from trygg.devices.models import AlarmProtocol
 from trygg.devices.services import place_unit, register_alarm_unit
 from trygg.receivers.runner import ReceiverOptions, ReceiverThread
 
-from .support import Session
+from .support import Session, wait_until_kept_for_offline
 
 pytestmark = pytest.mark.browser
 
@@ -267,8 +267,7 @@ def test_the_phone_installs_the_app_shell_and_works_offline(
     expect(page.locator("#live")).to_have_attribute("data-state", "live")
     scope = page.evaluate("navigator.serviceWorker.ready.then((r) => r.scope)")
     assert scope == console_session.base_url + "/"
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
-    page.wait_for_function("caches.match('/offline/').then((r) => r !== undefined)")
+    wait_until_kept_for_offline(page, ("/offline/",))
     # What live.js does for an alarm while the page is in the background.
     shown = page.evaluate(
         """async () => {

@@ -31,6 +31,7 @@ from trygg.devices.tags import place_tag
 from trygg.lib import tagcodes
 from trygg.visits.models import Outcome, PeriodLock, Presence, Visit
 
+from . import support
 from .support import Session
 
 pytestmark = pytest.mark.browser
@@ -110,14 +111,9 @@ def open_app(session: Session, page: Page, label: str = "visit-app") -> None:
 
 
 def wait_until_kept_for_offline(page: Page) -> None:
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
-    for url in (
-        APP,
-        "/static/visits/phone.js",
-        "/static/visits/store.js",
-        "/static/trygg/trygg.css",
-    ):
-        page.wait_for_function(f"caches.match('{url}').then((found) => found !== undefined)")
+    support.wait_until_kept_for_offline(
+        page, (APP, "/static/visits/phone.js", "/static/visits/store.js", "/static/trygg/trygg.css")
+    )
 
 
 def scan_code(page: Page, code: str) -> None:
