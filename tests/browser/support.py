@@ -137,12 +137,21 @@ def asgi_server() -> Iterator[str]:
 
 
 def wait_until_kept_for_offline(page: Page, urls: tuple[str, ...], timeout: float = 15) -> None:
-    """Wait until the service worker controls the page and holds `urls` in its caches: what
+    """Wait until the service worker controls the page and holds `urls` in its caches, and,
+    for a page kept for offline use, every static file it links to (the worker fetches them
+    one by one, and a page reloaded offline without one of its modules never starts): what
     a phone needs before the network goes. Polled from here: `caches.match` answers with a
     promise, which `wait_for_function` would take as true at once."""
     page.wait_for_function("navigator.serviceWorker.controller !== null")
+    linked: list[str] = page.evaluate(
+        """() => document.querySelector("meta[name=trygg-offline]") === null ? [] :
+            [...document.querySelectorAll("link[href], script[src]")]
+            .map((element) => new URL(element.href || element.src, location.href))
+            .filter((url) => url.origin === location.origin && url.pathname.startsWith("/static/"))
+            .map((url) => url.href)"""
+    )
     deadline = time.monotonic() + timeout
-    missing = list(urls)
+    missing = list(dict.fromkeys([*urls, *linked]))
     while missing:
         missing = [
             url
