@@ -5,7 +5,9 @@ closes the task.
 A lock at `LOW_BATTERY_PERCENT` or lower opens a task, once: while it is open, lower
 reports only lower its level (and bring its date forward). A report made before the last
 change was registered (a lock still saying "low" from before) opens nothing. A lock
-taken down gets no task.
+taken down gets no task, and its open task is cancelled with the reason (`cancel_for_lock`,
+from `inventory.remove_lock` when it comes down today or earlier, and from the worker job
+`locks.battery_removed` on the day a lock taken down ahead of time comes off the door).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import logging
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,7 +31,7 @@ from trygg.devices.models import DoorLock
 from trygg.notifications.services import notify
 
 from .access import LOCK_MANAGER_ROLES, can_manage_locks
-from .constants import LOW_BATTERY_PERCENT
+from .constants import LOW_BATTERY_PERCENT, BatteryCancel
 from .models_events import BatteryTask
 
 logger = logging.getLogger(__name__)
@@ -41,6 +44,7 @@ CRITICAL_PERCENT = 10
 CHANGE_WITHIN_CRITICAL = dt.timedelta(days=1)
 # A change is given to the minute: a report within that minute is the old battery's.
 CHANGE_PRECISION = dt.timedelta(minutes=1)
+CANCEL_CHECK_EVERY = 300
 
 
 class BatteryError(ValueError):
@@ -137,13 +141,55 @@ def register_change(
     if len(note) > 500:
         raise BatteryError(_("The note can be at most 500 characters."))
     with transaction.atomic():
-        done = BatteryTask.objects.filter(pk=task.pk, changed_at__isnull=True).update(
+        done = BatteryTask.objects.open().filter(pk=task.pk).update(
             changed_at=changed_at, changed_by=actor, registered_at=now, note=note
         )
         if not done:
+            task.refresh_from_db(fields=["cancelled_at"])
+            if task.cancelled_at is not None:
+                raise BatteryError(_("The task was cancelled: the lock is taken down."))
             raise BatteryError(_("The change is already registered."))
     task.refresh_from_db()
     return task
+
+
+def cancel_for_lock(
+    lock: DoorLock,
+    *,
+    actor: User | None = None,
+    reason: str = BatteryCancel.LOCK_REMOVED,
+    now: dt.datetime | None = None,
+) -> int:
+    """Cancel the lock's open battery task with the reason (the lock is off the door: no
+    battery to change there). `actor` None is the worker or the command line. Returns how
+    many tasks were cancelled (0 or 1)."""
+    now = now or timezone.now()
+    cancelled = (
+        BatteryTask.objects.open()
+        .filter(lock=lock)
+        .update(cancelled_at=now, cancelled_by=actor, cancel_reason=reason)
+    )
+    if cancelled:
+        logger.info("Battery task of lock %s cancelled (%s)", lock.pk, reason)
+    return cancelled
+
+
+def cancel_for_removed_locks(now: dt.datetime | None = None) -> int:
+    """The worker's pass: cancel the open tasks of locks that are off their door today by
+    their municipality's clock (taken down ahead of time, or before the task opened).
+    Returns how many were cancelled."""
+    now = now or timezone.now()
+    cancelled = 0
+    tasks = (
+        BatteryTask.objects.open()
+        .filter(Q(lock__removed_on__isnull=False) | Q(lock__placed_on__isnull=True))
+        .select_related("lock__municipality")
+    )
+    for task in tasks:
+        lock = task.lock
+        if not lock.is_in_service(lock.municipality.local_date(now)):
+            cancelled += cancel_for_lock(lock, now=now)
+    return cancelled
 
 
 def opens_tasks(user: User | AnonymousUser) -> bool:

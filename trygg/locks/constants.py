@@ -99,3 +99,9 @@ class BackupKeyOutcome(models.TextChoices):
     FAILED = "failed", _("Used the backup key: it did not help")
     MISSING = "missing", _("The backup key was not there")
     NOT_TRIED = "not_tried", _("Did not use the backup key")
+
+
+class BatteryCancel(models.TextChoices):
+    """Why a battery change was cancelled rather than done."""
+
+    LOCK_REMOVED = "lock_removed", _("the lock was taken down")

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from trygg.lib.bounds import BoundedDateField
+
 _LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 
 
@@ -42,4 +44,12 @@ class ReviewForm(forms.Form):
         widget=forms.TextInput(),
         help_text=_("For example: visit registered on paper, the phone was flat."),
         error_messages={"required": _("Say what the unlock was.")},
+    )
+
+
+class RemoveLockForm(forms.Form):
+    removed_on = BoundedDateField(
+        label=_("Taken down on"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": _("Give the day the lock comes down.")},
     )

@@ -28,8 +28,8 @@ from trygg.core.services import log_request_access
 from trygg.core.web import request_user
 from trygg.devices.models import DoorLock
 
-from . import access, battery, events
-from .event_forms import BatteryChangeForm, ReviewForm
+from . import access, battery, events, inventory
+from .event_forms import BatteryChangeForm, RemoveLockForm, ReviewForm
 from .models import LockEvent
 from .models_events import BatteryTask
 
@@ -79,6 +79,8 @@ def lock_detail(request: HttpRequest, lock_pk: int) -> HttpResponse:
     form = BatteryChangeForm(
         initial={"changed_at": timezone.localtime(timezone.now(), lock.municipality.zone)}
     )
+    today = lock.municipality.today()
+    removable = manages and lock.placed_on is not None and lock.is_in_service(today)
     log_request_access(request, clients, AccessAction.DETAIL)
     return render(
         request,
@@ -93,6 +95,8 @@ def lock_detail(request: HttpRequest, lock_pk: int) -> HttpResponse:
             "changed_since_report": changed_since_report,
             "manages": manages,
             "battery_form": form,
+            "remove_form": RemoveLockForm(initial={"removed_on": today}) if removable else None,
+            "in_service": lock.is_in_service(today),
             "zone": lock.municipality.zone,
             "flagged_only": request.GET.get("flagged") == "1",
             "show_door": False,
@@ -237,5 +241,32 @@ def battery_change(request: HttpRequest, batterytask_pk: int) -> HttpResponse:
             request,
             _("The battery change of lock %(serial)s is registered.")
             % {"serial": task.lock.serial_number},
+        )
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def lock_remove(request: HttpRequest, lock_pk: int) -> HttpResponse:
+    """Take the lock down from its door (the welfare-technology team): its keys end and its
+    open battery task is cancelled."""
+    user = request_user(request)
+    lock: DoorLock = access.get_lock(user, lock_pk)
+    if not access.can_manage_locks(user, lock.municipality_id):
+        raise PermissionDenied
+    form = RemoveLockForm(request.POST)
+    back = reverse("locks:lock", args=[lock.pk])
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+        return redirect(back)
+    try:
+        inventory.remove_lock(user, lock, on=form.cleaned_data["removed_on"])
+    except inventory.LockError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("Lock %(serial)s is taken down: it opens for nobody from that day.")
+            % {"serial": lock.serial_number},
         )
     return redirect(back)

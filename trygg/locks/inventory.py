@@ -20,7 +20,7 @@ from trygg.core import tokens
 from trygg.core.models import ApiToken, Client, Municipality, User
 from trygg.devices.models import DoorKind, DoorLock
 
-from . import access
+from . import access, battery
 from .keys import reconcile_keys
 
 logger = logging.getLogger(__name__)
@@ -154,7 +154,10 @@ def set_entrance_clients(actor: User | None, lock: DoorLock, clients: Iterable[C
 
 
 def remove_lock(actor: User | None, lock: DoorLock, *, on: dt.date) -> DoorLock:
-    """Take the lock down on `on`: from that day it opens for nobody and its keys end."""
+    """Take the lock down on `on`: from that day it opens for nobody, its keys end (with the
+    reason "the lock was taken down", once committed) and its open battery task is
+    cancelled with the reason. A lock taken down ahead of time keeps its keys and task until
+    that day; the worker's passes end them then."""
     _check(actor, lock.municipality_id)
     with transaction.atomic():
         current = DoorLock.objects.select_for_update().get(pk=lock.pk)
@@ -168,6 +171,8 @@ def remove_lock(actor: User | None, lock: DoorLock, *, on: dt.date) -> DoorLock:
             raise LockError(_("A lock comes down after it was placed."))
         DoorLock.objects.filter(pk=lock.pk).update(removed_on=on, updated_at=timezone.now())
         current.refresh_from_db()
+        if on <= current.municipality.today():
+            battery.cancel_for_lock(current, actor=actor)
         _reconcile_after_commit(current)
     logger.info("Door lock %s taken down", lock.pk)
     return current

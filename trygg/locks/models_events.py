@@ -12,16 +12,19 @@ from django.utils.translation import gettext_lazy as _
 from trygg.core.models import Municipality, User
 from trygg.devices.models import DoorLock
 
+from .constants import BatteryCancel
+
 
 class BatteryTaskQuerySet(models.QuerySet["BatteryTask"]):
     def open(self) -> BatteryTaskQuerySet:
-        return self.filter(changed_at__isnull=True)
+        return self.filter(changed_at__isnull=True, cancelled_at__isnull=True)
 
 
 class BatteryTask(models.Model):
     """Change the battery of a lock (byt batteri): opened when the lock reports a low
     battery, for the welfare-technology team, due before the battery runs out; closed when
-    the change is registered (who changed it, when)."""
+    the change is registered (who changed it, when), or cancelled with the reason when the
+    lock comes down first (nobody changes a battery in a lock off the door)."""
 
     municipality = models.ForeignKey(
         Municipality, on_delete=models.PROTECT, related_name="+", verbose_name=_("municipality")
@@ -49,6 +52,18 @@ class BatteryTask(models.Model):
     )
     registered_at = models.DateTimeField(_("registered"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cancelled by"),
+    )
+    cancel_reason = models.CharField(
+        _("why cancelled"), max_length=16, choices=BatteryCancel.choices, blank=True
+    )
 
     objects = BatteryTaskQuerySet.as_manager()
 
@@ -59,8 +74,16 @@ class BatteryTask(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["lock"],
-                condition=Q(changed_at__isnull=True),
+                condition=Q(changed_at__isnull=True, cancelled_at__isnull=True),
                 name="batterytask_one_open_per_lock",
+            ),
+            models.CheckConstraint(
+                condition=Q(changed_at__isnull=True) | Q(cancelled_at__isnull=True),
+                name="batterytask_changed_or_cancelled",
+            ),
+            models.CheckConstraint(
+                condition=Q(cancelled_at__isnull=True) | ~Q(cancel_reason=""),
+                name="batterytask_cancel_has_reason",
             ),
             models.CheckConstraint(
                 condition=Q(changed_at__isnull=True) | Q(changed_by__isnull=False),
@@ -70,7 +93,7 @@ class BatteryTask(models.Model):
         indexes = [
             models.Index(
                 fields=["municipality", "due_on"],
-                condition=Q(changed_at__isnull=True),
+                condition=Q(changed_at__isnull=True, cancelled_at__isnull=True),
                 name="batterytask_open_due",
             ),
         ]
@@ -80,7 +103,7 @@ class BatteryTask(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.changed_at is None
+        return self.changed_at is None and self.cancelled_at is None
 
 
 class UnlockReview(models.Model):

@@ -11,6 +11,7 @@ urlpatterns = [
     path("phone/", phone.app, name="phone"),
     path("phone/demo-door/", phone.demo_door, name="demo_door"),
     path("<int:lock_pk>/", event_views.lock_detail, name="lock"),
+    path("<int:lock_pk>/remove/", event_views.lock_remove, name="lock_remove"),
     path("staff/<int:user_pk>/", event_views.staff_events, name="staff"),
     path("review/", event_views.review_list, name="review"),
     path("events/<int:lockevent_pk>/review/", event_views.review_event, name="review_event"),

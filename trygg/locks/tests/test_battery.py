@@ -9,8 +9,10 @@ import datetime as dt
 import pytest
 
 from trygg.core.models import AccessLogEntry
-from trygg.locks import battery, inventory, services
-from trygg.locks.models import BatteryTask
+from trygg.locks import battery, inventory, services, tokens
+from trygg.locks.constants import BatteryCancel, KeyEnd
+from trygg.locks.keys import reconcile_keys
+from trygg.locks.models import BatteryTask, DigitalKey
 from trygg.notifications.models import Notification
 
 from .conftest import DAY, Home, login
@@ -101,3 +103,74 @@ def test_the_welfare_technology_team_registers_the_change_on_the_locks_page(home
     # Managers and care workers do not see the task list, nor register changes.
     assert login(home.place.manager).get("/locks/battery/").status_code == 403
     assert login(home.worker).post(f"/locks/battery/{task.pk}/change/", {}).status_code == 404
+
+
+def test_taking_the_lock_down_cancels_its_battery_task_and_ends_its_keys(home: Home) -> None:
+    reconcile_keys(now=DAY)
+    assert DigitalKey.objects.open().filter(lock=home.lock).exists()
+    services.lock_contact(home.lock, battery=8, now=DAY)
+    task = BatteryTask.objects.get()
+    other = services.lock_contact(home.other_lock, battery=8, now=DAY)
+    assert other is not None
+    inventory.remove_lock(home.place.tech, home.lock, on=DAY.date())
+    task.refresh_from_db()
+    assert not task.is_open
+    assert (task.cancel_reason, task.cancelled_by) == (BatteryCancel.LOCK_REMOVED, home.place.tech)
+    assert task.changed_at is None  # cancelled, not changed
+    assert battery.open_tasks(home.place.tech) == [
+        BatteryTask.objects.get(lock=home.other_lock)
+    ]  # the other lock's task is untouched
+    with pytest.raises(battery.BatteryError, match="cancelled"):
+        battery.register_change(home.place.tech, task, changed_at=DAY, now=DAY)
+    # Its keys end with the reason, and the phone gets no token to that door.
+    reconcile_keys(now=DAY)
+    assert not DigitalKey.objects.open().filter(lock=home.lock).exists()
+    assert set(DigitalKey.objects.filter(lock=home.lock).values_list("end_reason", flat=True)) == {
+        KeyEnd.LOCK_REMOVED
+    }
+    with pytest.raises(tokens.NoKeys):
+        tokens.issue_tokens(home.worker, now=DAY)
+
+
+def test_a_lock_taken_down_ahead_of_time_keeps_its_task_until_that_day(home: Home) -> None:
+    services.lock_contact(home.lock, battery=15, now=DAY)
+    task = BatteryTask.objects.get()
+    today = home.lock.municipality.today()
+    inventory.remove_lock(home.place.tech, home.lock, on=today + dt.timedelta(days=3))
+    task.refresh_from_db()
+    assert task.is_open  # the lock is still on the door and may die before
+    assert battery.cancel_for_removed_locks() == 0
+    that_day = home.lock.municipality.localtime() + dt.timedelta(days=3)
+    assert battery.cancel_for_removed_locks(now=that_day) == 1
+    task.refresh_from_db()
+    assert (task.cancel_reason, task.cancelled_by) == (BatteryCancel.LOCK_REMOVED, None)
+    assert battery.cancel_for_removed_locks(now=that_day) == 0
+
+
+def test_the_team_takes_a_lock_down_on_its_page(home: Home) -> None:
+    services.lock_contact(home.lock, battery=12)
+    task = BatteryTask.objects.get()
+    url = f"/locks/{home.lock.pk}/remove/"
+    today = home.lock.municipality.today().isoformat()
+    # Only the welfare-technology team: a provider's manager sees the lock, not the form.
+    manager = login(home.place.manager)
+    assert 'id="lock-remove"' not in manager.get(f"/locks/{home.lock.pk}/").content.decode()
+    assert manager.post(url, {"removed_on": today}).status_code == 403
+    assert login(home.other_worker).post(url, {"removed_on": today}).status_code == 404
+    http = login(home.place.tech)
+    assert 'id="lock-remove"' in http.get(f"/locks/{home.lock.pk}/").content.decode()
+    bad = http.post(url, {"removed_on": "snart"}, follow=True)
+    assert bad.status_code == 200
+    assert "valid date" in bad.content.decode()
+    early = http.post(url, {"removed_on": "2020-01-01"}, follow=True)
+    assert "after it was placed" in early.content.decode()
+    home.lock.refresh_from_db()
+    assert home.lock.removed_on is None
+    done = http.post(url, {"removed_on": today}, follow=True)
+    text = done.content.decode()
+    assert "is taken down" in text
+    assert f'id="battery-task-{task.pk}"' in text
+    assert "Cancelled" in text
+    assert "the lock was taken down" in text
+    assert 'id="lock-remove"' not in text  # it is off the door: nothing to take down
+    assert f'id="battery-task-{task.pk}"' not in http.get("/locks/battery/").content.decode()
