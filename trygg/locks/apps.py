@@ -29,9 +29,7 @@ class LocksConfig(AppConfig):
         from .services import reconcile_all
 
         worker.register("locks.keys", every=RECONCILE_EVERY)(reconcile_all)
-        worker.register("locks.battery_removed", every=CANCEL_CHECK_EVERY)(
-            cancel_for_removed_locks
-        )
+        worker.register("locks.battery_removed", every=CANCEL_CHECK_EVERY)(cancel_for_removed_locks)
         _register_physical_keys()
         menu.register("locks", _("Door locks"), "locks:overview", position=65, shown=can_open_keys)
         menu.register("door_phone", _("Doors"), "locks:phone", position=7, shown=opens_doors)

@@ -141,8 +141,10 @@ def register_change(
     if len(note) > 500:
         raise BatteryError(_("The note can be at most 500 characters."))
     with transaction.atomic():
-        done = BatteryTask.objects.open().filter(pk=task.pk).update(
-            changed_at=changed_at, changed_by=actor, registered_at=now, note=note
+        done = (
+            BatteryTask.objects.open()
+            .filter(pk=task.pk)
+            .update(changed_at=changed_at, changed_by=actor, registered_at=now, note=note)
         )
         if not done:
             task.refresh_from_db(fields=["cancelled_at"])
