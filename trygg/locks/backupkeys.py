@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -142,7 +142,8 @@ def lend(
     now: dt.datetime | None = None,
 ) -> BackupKeyLoan:
     """Lend the key to `borrower` until `due_at` (the loan period from now, by default).
-    A key out already is not lent again: it is brought back first."""
+    A key out already is not lent again: it is brought back first. `fault`: the lock fault
+    at the key's client's door it is taken for (shown on the fault and its ticket)."""
     _check_keeper(actor, key.municipality_id)
     now = now or timezone.now()
     due_at = due_at or now + loan_period()
@@ -154,6 +155,8 @@ def lend(
             % {"name": borrower.get_full_name() or borrower.username},
             "borrower",
         )
+    if fault is not None and fault.client_id != key.client_id:
+        raise BackupKeyError(_("The lock fault is at another client's door."), "fault")
     if due_at <= now:
         raise BackupKeyError(_("The time to bring the key back must be later than now."), "due_at")
     if due_at - now > MAX_LOAN:
@@ -265,6 +268,23 @@ def keys_for_client(client: Client, now: dt.datetime) -> list[KeyState]:
         .order_by("label", "pk")
     )
     return with_loans(keys, now)
+
+
+def faults_to_lend_for(key: BackupKey, now: dt.datetime) -> QuerySet[LockFault]:
+    """The lock faults a loan of the key may be taken for: those at its client's door
+    reported within the longest loan (a week), the newest first."""
+    return (
+        LockFault.objects.filter(client_id=key.client_id, reported_at__gte=now - MAX_LOAN)
+        .select_related("reported_by")
+        .order_by("-reported_at", "-pk")
+    )
+
+
+def loans_for_fault(fault: LockFault) -> list[BackupKeyLoan]:
+    """The backup-key loans taken because of the fault, the latest first."""
+    return list(
+        fault.loans.select_related("key", "borrower", "lent_by").order_by("-lent_at", "-pk")
+    )
 
 
 # Overdue ----------------------------------------------------------------------------------------

@@ -358,7 +358,35 @@ def record_steps(
     return fault
 
 
-# The ticket's page shows the fault: the lock, the client, the advice and the steps.
+def order_panel(order: Order, user: User) -> dict[str, object] | None:
+    """The ticket's backup-key card: for each fault on it, where the client's backup keys
+    are kept now, whether one is out (to whom, since when), and the loans taken for the
+    fault. Only for those who may see the client's backup keys (the ticket's page logs the
+    client's reading)."""
+    now = timezone.now()
+    items = []
+    for fault in order.lock_faults.select_related("client", "municipality"):
+        if not keyaccess.can_see_backup_keys_of(user, fault.client):
+            continue
+        items.append(
+            {
+                "fault": fault,
+                "keys": backupkeys.keys_for_client(fault.client, now),
+                "loans": backupkeys.loans_for_fault(fault),
+                "keeper": keyaccess.can_keep(user, fault.municipality_id),
+                "fault_open": keyaccess.can_report_fault(user, fault.client),
+            }
+        )
+    return {"items": items} if items else None
+
+
+# The ticket's page shows the fault (the lock, the client, the advice and the steps) and
+# the backup key's whereabouts now.
 hooks.register(
-    ORDER_TYPE_CODE, hooks.OrderTypeHooks(summary_template="locks/faults/order_fault.html")
+    ORDER_TYPE_CODE,
+    hooks.OrderTypeHooks(
+        summary_template="locks/faults/order_fault.html",
+        panel=order_panel,
+        panel_template="locks/faults/order_backup_keys.html",
+    ),
 )

@@ -23,7 +23,7 @@ from trygg.core.web import render_page, request_user
 from trygg.devices.models import DoorLock
 from trygg.servicedesk import access as desk_access
 
-from . import faults, installation, keyaccess
+from . import backupkeys, faults, installation, keyaccess
 from .keyforms import FaultForm, InstallForm, StepsForm
 from .models import LockFault
 
@@ -196,6 +196,8 @@ def fault_detail(request: HttpRequest, lockfault_pk: int) -> HttpResponse:
             "form": form if can_record else None,
             "lines": lines,
             "zone": fault.municipality.zone,
+            "keeper": keyaccess.can_keep(user, fault.municipality_id),
+            "fault_loans": backupkeys.loans_for_fault(fault),
             "order_visible": fault.order_id is not None
             and desk_access.orders(user).filter(pk=fault.order_id or 0).exists(),
         },

@@ -100,13 +100,29 @@ class LendForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
     reason = forms.CharField(label=_("Why"), required=False, max_length=300)
+    fault: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("For the lock fault"),
+        queryset=None,
+        required=False,
+        empty_label=_("No lock fault"),
+        help_text=_("The key is taken because the lock failed: the loan shows on the fault."),
+        error_messages={"invalid_choice": _("Choose one of the lock faults at this door.")},
+    )
 
-    def __init__(self, *args: Any, staff: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, staff: Any, faults: Any, zone: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["borrower"]
         field.queryset = staff  # type: ignore[attr-defined]
         field.label_from_instance = lambda u: (  # type: ignore[attr-defined]
             f"{u.get_full_name() or u.username} ({u.username})"
+        )
+        fault = self.fields["fault"]
+        fault.queryset = faults  # type: ignore[attr-defined]
+        fault.label_from_instance = lambda f: (  # type: ignore[attr-defined]
+            f"{f.reported_at.astimezone(zone):%Y-%m-%d %H:%M} · {f.get_symptom_display()} · "
+            f"{f.reported_by.get_full_name() or f.reported_by.username}"
         )
 
 

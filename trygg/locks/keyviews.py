@@ -380,22 +380,43 @@ def _staff(key: BackupKey) -> Any:
     )
 
 
-def _key_context(user: User, key: BackupKey, lend_form: LendForm | None = None) -> dict[str, Any]:
+def _lend_form(key: BackupKey, data: Any = None, initial: dict[str, Any] | None = None) -> LendForm:
+    return LendForm(
+        data,
+        initial=initial,
+        staff=_staff(key),
+        faults=backupkeys.faults_to_lend_for(key, timezone.now()),
+        zone=key.municipality.zone,
+    )
+
+
+def _key_context(
+    user: User, key: BackupKey, lend_form: LendForm | None = None, *, fault: str = ""
+) -> dict[str, Any]:
     now = timezone.now()
     state = backupkeys.with_loans([key], now)[0]
     keeper = keyaccess.can_keep(user, key.municipality_id)
     if keeper and state.available and lend_form is None:
         due = key.municipality.localtime(now + backupkeys.loan_period()).replace(tzinfo=None)
-        lend_form = LendForm(initial={"due_at": due}, staff=_staff(key))
+        initial: dict[str, Any] = {"due_at": due}
+        # From a lock fault's page: the loan is for that fault (when it is at this door).
+        if fault.isdigit():
+            chosen = backupkeys.faults_to_lend_for(key, now).filter(pk=int(fault)).first()
+            if chosen is not None:
+                initial["fault"] = chosen
+                initial["reason"] = _("Lock fault")
+        lend_form = _lend_form(key, initial=initial)
     return {
         "key": key,
         "state": state,
         "client": key.client,
-        "loans": key.loans.select_related("borrower", "lent_by", "returned_to").order_by(
-            "-lent_at", "-pk"
-        )[:20],
+        "loans": key.loans.select_related(
+            "borrower", "lent_by", "returned_to", "fault__reported_by"
+        ).order_by("-lent_at", "-pk")[:20],
         "keeper": keeper,
         "lend_form": lend_form if keeper and state.available else None,
+        # The faults' pages are for those who may report at the door (not the auditors).
+        "faults_open": keyaccess.can_report_fault(user, key.client),
         "now": now,
         "zone": key.municipality.zone,
     }
@@ -411,7 +432,7 @@ def backup_key_detail(request: HttpRequest, backupkey_pk: int) -> HttpResponse:
         request,
         "locks/keys/backup_key.html",
         "locks/keys/backup_key.html",
-        _key_context(user, key),
+        _key_context(user, key, fault=request.GET.get("fault", "")),
     )
 
 
@@ -422,13 +443,20 @@ def backup_key_lend(request: HttpRequest, backupkey_pk: int) -> HttpResponse:
     key = _get_key(user, backupkey_pk)
     if not keyaccess.can_keep(user, key.municipality_id):
         raise PermissionDenied
-    form = LendForm(request.POST, staff=_staff(key))
+    form = _lend_form(key, request.POST)
     if form.is_valid():
         data = form.cleaned_data
         # The keeper's wall-clock time is the municipality's, whatever the server's zone.
         due_at = data["due_at"].replace(tzinfo=None).replace(tzinfo=key.municipality.zone)
         try:
-            backupkeys.lend(user, key, data["borrower"], reason=data["reason"], due_at=due_at)
+            backupkeys.lend(
+                user,
+                key,
+                data["borrower"],
+                reason=data["reason"],
+                due_at=due_at,
+                fault=data["fault"],
+            )
         except backupkeys.BackupKeyError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc))
         else:
