@@ -169,6 +169,7 @@ def test_a_door_opens_with_the_network_cut_and_a_revoked_key_is_refused(
     result = card.locator(".door-result")
     expect(result).to_contain_text("Låset nekade")
     expect(result).to_contain_text("spärrad")
+    expect(result.locator("a.door-fault")).to_have_count(0)  # a revoked key is no lock fault
     expect(card.get_by_role("button", name="Lås upp")).to_be_disabled()
     browser_session.shot(page, "refused-revoked")
 
@@ -182,3 +183,29 @@ def test_a_door_opens_with_the_network_cut_and_a_revoked_key_is_refused(
 
     browser_session.goto(leader, f"/locks/{door.lock.pk}/", "lock-log")
     expect(leader.locator(f"#lock-event-{refused.pk}")).to_contain_text("spärrad")
+
+
+def test_a_lock_that_does_not_answer_leads_to_the_fault_report(
+    browser_session: Session, door: Door
+) -> None:
+    def silent_lock(lock_id: str, token: str) -> dict[str, Any]:
+        raise RuntimeError("no answer over Bluetooth")
+
+    page = browser_session.new_page(phone=True)
+    page.context.expose_function("tryggDoorLink", silent_lock)
+    browser_session.login(page, door.worker)
+    browser_session.goto(page, APP, "doors")
+    expect(page.locator("#door-app")).to_have_attribute("data-doors", "fresh")
+    card = page.locator(f"#door-{door.lock.lock_id}")
+    card.get_by_role("button", name="Lås upp").click()
+    result = card.locator(".door-result")
+    expect(result).to_contain_text("reservnyckeln")
+    browser_session.shot(page, "lock-silent")
+    result.get_by_role("link", name="Felanmäl lås").click()
+    # The report opens with this client's door chosen; it tells what to do now.
+    chosen = page.locator("select[name=lock]")
+    expect(chosen).to_have_value(f"{door.lock.pk}:{door.client.pk}")
+    page.locator("input[name=symptom]").first.check()
+    page.locator("form[action='/locks/faults/'] button[type=submit]").click()
+    expect(page.locator("#step-backup-key")).to_be_visible()
+    browser_session.shot(page, "fault-what-now")

@@ -405,6 +405,9 @@ def _key_context(
             if chosen is not None:
                 initial["fault"] = chosen
                 initial["reason"] = _("Lock fault")
+                # The one who reported it is usually the one who fetches the key.
+                if _staff(key).filter(pk=chosen.reported_by_id).exists():
+                    initial["borrower"] = chosen.reported_by_id
         lend_form = _lend_form(key, initial=initial)
     return {
         "key": key,

@@ -31,7 +31,7 @@ from trygg.core.models import Municipality, User
 from trygg.core.web import request_user
 from trygg.devices.models import DoorLock
 
-from . import demo_doors
+from . import demo_doors, keyaccess
 from .constants import KEY_ROLES, Refusal
 
 # The service worker keeps a page that answers with this header (front/sw.js).
@@ -85,6 +85,7 @@ def strings() -> dict[str, str]:
             "backup key and report it to your manager."
         ),
         "revoked_help": gettext_lazy("Your key to this door is revoked: ask your manager."),
+        "report_fault": gettext_lazy("Report a lock fault"),
         "no_doors": gettext_lazy("You have no doors to open now."),
         "refused_reason_unknown": gettext_lazy("Trygg refused it."),
         "server_trouble": gettext_lazy("Trygg did not answer: the phone tries again by itself."),
@@ -108,7 +109,15 @@ def app(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     municipality = _municipality(user)
     demo = municipality is not None and demo_doors.is_demo(municipality)
-    response = render(request, "locks/phone.html", {"strings": strings(), "demo": demo})
+    response = render(
+        request,
+        "locks/phone.html",
+        {
+            "strings": strings(),
+            "demo": demo,
+            "can_report_fault": keyaccess.can_report_any_fault(user),
+        },
+    )
     response[OFFLINE_HEADER] = "keep"
     # Fetched again every time it is opened with network: it names the person logged in.
     response["Cache-Control"] = "private, no-cache"

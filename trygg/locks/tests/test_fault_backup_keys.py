@@ -88,6 +88,8 @@ def test_the_keeper_lends_the_key_for_the_fault_from_its_page(
     chosen = re.search(r'<select name="fault"[^>]*>(.*?)</select>', form, re.S)
     assert chosen is not None
     assert f'<option value="{fault.pk}" selected>' in chosen.group(1)
+    # The reporter is the one who fetches the key, unless the keeper says otherwise.
+    assert f'<option value="{home.worker.pk}" selected>' in form
     response = keeper.post(f"/locks/keys/backup/{key.pk}/lend/", _lend_data(home, fault))
     assert response.status_code == 302
     loan = BackupKeyLoan.objects.get()

@@ -99,6 +99,19 @@ function resultLine(door) {
     const reason = last.refusal ? (words[`refusal_${last.refusal}`] || last.refusal) : "";
     p.textContent = last.message || t("refused", { reason });
     if (last.refusal === "revoked") p.textContent += ` ${t("revoked_help")}`;
+    // The lock failed: the fault report says what to do now (the backup key first).
+    const faultUrl = $("door-app").dataset.faultUrl;
+    const lockTrouble = last.refusal
+      ? !["revoked", "replayed"].includes(last.refusal)
+      : last.message !== t("no_tokens_left");
+    if (faultUrl && lockTrouble) {
+      const link = document.createElement("a");
+      link.className = "door-fault";
+      const client = door.clients.length ? `?client=${encodeURIComponent(door.clients[0].id)}` : "";
+      link.href = `${faultUrl}${client}`;
+      link.textContent = t("report_fault");
+      p.append(" ", link);
+    }
   }
   return p;
 }
