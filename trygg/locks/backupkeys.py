@@ -29,6 +29,8 @@ from trygg.core.constants import Role
 from trygg.core.languages import language_of
 from trygg.core.models import Client, Municipality, User
 from trygg.notifications.services import notify
+from trygg.servicedesk import services as desk_services
+from trygg.servicedesk.models import Order
 
 from . import keyaccess
 from .models import BackupKey, BackupKeyLoan, KeyReceipt, LockFault
@@ -180,6 +182,8 @@ def lend(
                 due_at=due_at,
                 fault=fault,
             )
+            if fault is not None:
+                _note_on_ticket(actor, loan, fault)
     except IntegrityError as exc:
         # Someone lent it in the same instant: the database kept one loan.
         out = BackupKeyLoan.objects.out().filter(key=key).select_related("borrower").first()
@@ -187,6 +191,27 @@ def lend(
         raise BackupKeyError(message) from exc
     logger.info("Backup key %s lent out (loan %s)", key.pk, loan.pk)
     return loan
+
+
+def _note_on_ticket(actor: User, loan: BackupKeyLoan, fault: LockFault) -> None:
+    """The fault's ticket hears that the backup key went out for it (in the loan's
+    transaction): the desk sees who has the key without opening the register."""
+    if fault.order_id is None:
+        return
+    order = Order.objects.select_for_update().get(pk=fault.order_id)
+    if not order.is_open:
+        return
+    municipality = loan.key.municipality
+    desk_services.add_comment(
+        actor,
+        order,
+        _("Backup key %(label)s lent to %(name)s for this fault, to be back by %(due)s.")
+        % {
+            "label": loan.key.label,
+            "name": loan.borrower.get_full_name() or loan.borrower.username,
+            "due": municipality.localtime(loan.due_at).strftime("%Y-%m-%d %H:%M"),
+        },
+    )
 
 
 def _lent_already(loan: BackupKeyLoan) -> str:

@@ -148,6 +148,10 @@ def test_the_reporter_sees_where_the_key_is_and_who_has_it(
 
 def test_the_ticket_shows_the_backup_key_and_the_loan(home: Home, key: BackupKey, fault: LockFault):
     loan = backupkeys.lend(home.place.alarm_operator, key, home.colleague, fault=fault)
+    # The ticket heard of it, in the words of the one who lent it out.
+    comment = fault.order.comments.get()  # type: ignore[union-attr]
+    assert comment.author == home.place.alarm_operator
+    assert f"Backup key R-021 lent to {home.colleague.get_full_name()}" in comment.text
     desk = login(home.place.tech)
     page = _main(desk.get(f"/orders/{fault.order_id}/"))
     card = page[page.index(f'id="fault-backup-keys-{fault.pk}"') :]
