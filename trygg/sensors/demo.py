@@ -5,11 +5,12 @@ night); nights of the last weeks are played through the services as they happene
 handled, so the pages and the report have something to show.
 Each camera was last heard from a few minutes before the seed (a heartbeat through the real
 path), and while the demo runs the worker keeps them beating (`beat_demo_cameras`, every
-minute): a user walking the demo sees living cameras, not "never heard from", and the
-cameras' heartbeat supervision is the real one. Only this seed's cameras in the demo
-municipality are beaten. A demo server started long after the seed, or after a pause, finds
-their deadlines passed: the lost connections are raised and, within the same pass of the
-worker, restored by the heartbeat, as a real camera coming back would be.
+minute), the night-supervision demo's safety cameras too: a user walking the demo sees
+living cameras, not "never heard from", and the cameras' heartbeat supervision is the real
+one. Only the demo municipality's seeded cameras are beaten. A demo server started long
+after the seed, or after a pause, finds their deadlines passed: the lost connections are
+raised and, within the same pass of the worker, restored by the heartbeat, as a real camera
+coming back would be.
 `trygg sensors simulate` plays more through the real endpoint."""
 
 from __future__ import annotations
@@ -35,8 +36,10 @@ from .simulator import night
 DEMO_SEED = 20261207
 CAMERAS = 3
 SERIAL = "DEMO-ROOMMATE-{n}"
-# How often the demo's cameras are beaten while the demo runs (the worker job's interval).
+# How often the demo's cameras are beaten while the demo runs (the worker job's interval),
+# and how their serials begin (this seed's "DEMO-ROOMMATE-1", supervision's "DEMO-KAM-001").
 DEMO_BEAT_EVERY = 60
+DEMO_SERIALS = "DEMO-"
 
 
 def _people(municipality: Municipality, role: str) -> User | None:
@@ -112,8 +115,9 @@ def seed_demo(municipality: Municipality) -> int:
 
 
 def beat_demo_cameras(now: dt.datetime | None = None) -> int:
-    """A heartbeat for each of the demo's cameras (this seed's, placed with a client) not
-    heard from in the last minute, through the path a camera's own takes; returns how many.
+    """A heartbeat for each of the demo's cameras placed with a client (this seed's infrared
+    cameras and the night-supervision demo's safety cameras: the demo's serials) not heard
+    from in the last minute, through the path a camera's own takes; returns how many.
     Elsewhere (no demo municipality) one read by a unique code that finds nothing."""
     from trygg.core.demo import DEMO_CODE  # the demo's code; no other path needs it
 
@@ -124,16 +128,16 @@ def beat_demo_cameras(now: dt.datetime | None = None) -> int:
     day = municipality.local_date(now)
     cameras = (
         AlarmUnit.objects.filter(
-            municipality=municipality,
-            kind=AlarmUnitKind.INFRARED_CAMERA,
-            serial_number__startswith=SERIAL.split("{", 1)[0],
+            Q(placements__active_to__isnull=True) | Q(placements__active_to__gte=day),
             placements__client__isnull=False,
             placements__active_from__lte=day,
+            municipality=municipality,
+            kind__in=(AlarmUnitKind.INFRARED_CAMERA, AlarmUnitKind.SAFETY_CAMERA),
+            serial_number__startswith=DEMO_SERIALS,
         )
         .filter(
-            Q(placements__active_to__isnull=True) | Q(placements__active_to__gte=day),
             Q(last_seen_at__isnull=True)
-            | Q(last_seen_at__lte=now - dt.timedelta(seconds=DEMO_BEAT_EVERY)),
+            | Q(last_seen_at__lte=now - dt.timedelta(seconds=DEMO_BEAT_EVERY))
         )
         .distinct()
         .order_by("pk")

@@ -35,19 +35,35 @@ def test_the_demo_cameras_are_heard_from_and_keep_beating(place: Place) -> None:
     assert demo.seed_demo(place.municipality) == 3
     cameras = list(AlarmUnit.objects.filter(municipality=place.municipality))
     assert len(cameras) == 3
+    # The night-supervision demo's safety camera (no heartbeat supervision) is beaten too.
+    safety = device_services.register_alarm_unit(
+        place.tech,
+        place.municipality,
+        serial_number="DEMO-KAM-001",
+        model_name="Trygghetskamera IR, demo",
+        protocol=AlarmProtocol.API,
+        kind=AlarmUnitKind.SAFETY_CAMERA,
+        heartbeat_interval=0,
+    )
+    device_services.place_unit(
+        place.tech, safety, client=place.other_client, active_from=dt.date(2025, 1, 1)
+    )
     for camera in cameras:
         assert camera.last_seen_at is not None
         assert before - dt.timedelta(minutes=2) < camera.last_seen_at <= timezone.now()
         assert camera.supervision_due_at == camera.last_seen_at + dt.timedelta(seconds=360)
         assert not camera.connection_lost
-    # Heard from within the minute: nothing to beat yet.
-    assert demo.beat_demo_cameras() == 0
+    # Heard from within the minute: only the safety camera, never heard from, is beaten.
+    assert demo.beat_demo_cameras() == 1
+    safety.refresh_from_db()
+    assert safety.last_seen_at is not None
+    assert safety.supervision_due_at is None  # not supervised: no heartbeat interval
 
     # The demo server was down a while: the lost connections are raised, and the next beat
     # restores them, closing their alarms, as a real camera coming back does.
     later = timezone.now() + dt.timedelta(minutes=10)
     assert raise_lost_connections(later) == 3
-    assert demo.beat_demo_cameras(later) == 3
+    assert demo.beat_demo_cameras(later) == 4
     for camera in AlarmUnit.objects.filter(municipality=place.municipality):
         assert (camera.last_seen_at, camera.connection_lost) == (later, False)
     lost = Alarm.objects.filter(unit__in=cameras, kind=AlarmKind.CONNECTION_LOST)
