@@ -2,11 +2,13 @@
 change's own transaction, and delivered after it, by whichever app handles its topic.
 
 Writing. An app calls `write(topic, subject_id)` inside the transaction that makes the
-change, so a rolled-back change leaves no message. `write_many` takes many at once, and a
-hot path with a bulk insert of its own (the alarm ingest) inserts `rows(...)` itself and
-then calls `notify`. A topic reads "<app>.<what happened>" ("alarm.raised", "lookin.missed")
-and says what `subject_id` is the id of; an optional small JSON payload may add ids or
-states. Never personal data: operators read these rows, and they are kept for a week.
+change, so a rolled-back change leaves no message. `write_many` takes many at once,
+`write_ids` many without payload and without a model instance each (alarms raised by the
+thousand), and a hot path with a bulk insert of its own (the alarm ingest) inserts
+`rows(...)` itself and then calls `notify`. A topic reads "<app>.<what happened>"
+("alarm.raised", "lookin.missed") and says what `subject_id` is the id of; an optional small
+JSON payload may add ids or states. Never personal data: operators read these rows, and
+they are kept for a week.
 
 Handlers. An app registers, when it loads (`AppConfig.ready`), one handler per topic or
 topic prefix ("alarm." covers "alarm.raised" and "alarm.closed"; two registrations never
@@ -67,6 +69,8 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
+
+from trygg.lib.bulkinsert import insert_values
 
 from . import events
 from .models import OutboxMessage
@@ -184,6 +188,23 @@ def rows(
         )
         for subject_id in subject_ids
     ]
+
+
+def write_ids(topic: str, subject_ids: Sequence[int], *, now: dt.datetime | None = None) -> None:
+    """Messages without payload on one topic, one per subject id, in one statement (a few on
+    SQLite) in the current transaction, and no model instance made: a hot path's write
+    (thousands of alarms raised at once). Their handler is woken on commit."""
+    if not subject_ids:
+        return
+    _check(topic)
+    now = now or timezone.now()
+    stream = _stream(topic)
+    insert_values(
+        OutboxMessage,
+        ("topic", "stream", "subject_id", "created_at"),
+        [(topic, stream, subject_id, now) for subject_id in subject_ids],
+    )
+    notify([topic])
 
 
 def write(topic: str, subject_id: int, payload: dict[str, Any] | None = None) -> OutboxMessage:

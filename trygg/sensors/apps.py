@@ -8,11 +8,13 @@ class SensorsConfig(AppConfig):
     verbose_name = _("Infrared camera sensors")
 
     def ready(self) -> None:
+        from trygg import worker
         from trygg.alarms import event_names
         from trygg.core import menu
 
         from .access import can_open_sensors
         from .constants import SensorEventKind, alarm_code
+        from .demo import DEMO_BEAT_EVERY, beat_demo_cameras
         from .record import register_section
 
         # The alarms the cameras raise are named on the console and the phones by the event
@@ -20,6 +22,8 @@ class SensorsConfig(AppConfig):
         for kind in SensorEventKind:
             event_names.register_code(alarm_code(kind.value), _LABELS[kind.value])
         register_section()
+        # The demo's cameras keep beating while the demo runs (nothing elsewhere).
+        worker.register("sensors.demo_heartbeats", every=DEMO_BEAT_EVERY)(beat_demo_cameras)
         menu.register(
             "sensors", _("Sensors"), "sensors:events", position=55, shown=can_open_sensors
         )

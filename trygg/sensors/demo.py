@@ -3,7 +3,14 @@ demo's providers get a RoomMate-type camera, a consent to sensor supervision wit
 date, and rules (a fall around the clock at high priority, left bed and not back in bed at
 night); nights of the last weeks are played through the services as they happened, their alarms
 handled, so the pages and the report have something to show.
-Not supervised until heard from, so a demo nobody simulates raises no lost connections.
+Each camera was last heard from a few minutes before the seed (a heartbeat through the real
+path), and while the demo runs the worker keeps them beating (`beat_demo_cameras`, every
+minute), the night-supervision demo's safety cameras too: a user walking the demo sees
+living cameras, not "never heard from", and the cameras' heartbeat supervision is the real
+one. Only the demo municipality's seeded cameras are beaten. A demo server started long
+after the seed, or after a pause, finds their deadlines passed: the lost connections are
+raised and, within the same pass of the worker, restored by the heartbeat, as a real camera
+coming back would be.
 `trygg sensors simulate` plays more through the real endpoint."""
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import datetime as dt
 import random
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from trygg.alarms.ingest import OUTBOX_RAISED
@@ -28,6 +36,10 @@ from .simulator import night
 DEMO_SEED = 20261207
 CAMERAS = 3
 SERIAL = "DEMO-ROOMMATE-{n}"
+# How often the demo's cameras are beaten while the demo runs (the worker job's interval),
+# and how their serials begin (this seed's "DEMO-ROOMMATE-1", supervision's "DEMO-KAM-001").
+DEMO_BEAT_EVERY = 60
+DEMO_SERIALS = "DEMO-"
 
 
 def _people(municipality: Municipality, role: str) -> User | None:
@@ -96,11 +108,41 @@ def seed_demo(municipality: Municipality) -> int:
                     admin, client, kind=kind, starts=starts, ends=ends, priority=priority
                 )
             _play_history(camera, n, rng, today, municipality)
-            # Heard from only when someone simulates it: unsupervised until then.
-            AlarmUnit.objects.filter(pk=camera.pk).update(
-                last_seen_at=None, supervision_due_at=None
-            )
+            # Its last heartbeat a little while ago, as a camera beating every five minutes.
+            heard = timezone.now() - dt.timedelta(seconds=rng.randint(15, DEMO_BEAT_EVERY))
+            services.heartbeat(camera, now=heard)
     return len(chosen)
+
+
+def beat_demo_cameras(now: dt.datetime | None = None) -> int:
+    """A heartbeat for each of the demo's cameras placed with a client (this seed's infrared
+    cameras and the night-supervision demo's safety cameras: the demo's serials) not heard
+    from in the last minute, through the path a camera's own takes; returns how many.
+    Elsewhere (no demo municipality) one read by a unique code that finds nothing."""
+    from trygg.core.demo import DEMO_CODE  # the demo's code; no other path needs it
+
+    municipality = Municipality.objects.filter(code=DEMO_CODE).first()
+    if municipality is None:
+        return 0
+    now = now or timezone.now()
+    day = municipality.local_date(now)
+    cameras = (
+        AlarmUnit.objects.filter(
+            Q(placements__active_to__isnull=True) | Q(placements__active_to__gte=day),
+            placements__client__isnull=False,
+            placements__active_from__lte=day,
+            municipality=municipality,
+            kind__in=(AlarmUnitKind.INFRARED_CAMERA, AlarmUnitKind.SAFETY_CAMERA),
+            serial_number__startswith=DEMO_SERIALS,
+        )
+        .filter(
+            Q(last_seen_at__isnull=True)
+            | Q(last_seen_at__lte=now - dt.timedelta(seconds=DEMO_BEAT_EVERY))
+        )
+        .distinct()
+        .order_by("pk")
+    )
+    return sum(1 for camera in cameras if services.heartbeat(camera, now=now))
 
 
 HISTORY_NIGHTS = 12

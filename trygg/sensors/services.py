@@ -165,7 +165,7 @@ def record_sensor_events(
             now,
         )
         for (row, _found), alarm in zip(raising, alarms, strict=True):
-            row.alarm = alarm
+            row.alarm_id = alarm.pk
         SensorEvent.objects.bulk_create([row for _pos, row, _found in new])
         for entry in new:
             results[entry[0]] = Result(

@@ -176,7 +176,7 @@ def open_session(
 def _raise_visit(lookin: LookIn, text: str, now: dt.datetime) -> None:
     camera = AlarmUnit.objects.select_related("municipality").get(pk=lookin.plan.camera_id)
     (alarm,) = raise_alarms([Raise(camera, AlarmKind.ALARM, CODE_NOT_SEEN, text=text)], now)
-    LookIn.objects.filter(pk=lookin.pk).update(alarm=alarm)
+    LookIn.objects.filter(pk=lookin.pk).update(alarm_id=alarm.pk)
     lookin.alarm_id = alarm.pk
 
 

@@ -21,9 +21,8 @@ from django.utils import timezone
 
 from trygg import worker
 from trygg.alarms.models import AlarmKind
-from trygg.alarms.raising import Raise, raise_alarms
+from trygg.alarms.raising import Raise, UnitRef, raise_alarms
 from trygg.core.models import Municipality
-from trygg.devices.models import AlarmUnit
 
 from .constants import CODE_MISSED, LookInStatus
 from .models import LookIn, SupervisionPlan
@@ -124,29 +123,33 @@ def raise_missed(now: dt.datetime | None = None) -> int:
             ).order_by("window_ends_at")
             if connection.features.has_select_for_update_skip_locked:
                 candidates = candidates.select_for_update(skip_locked=True)
-            # Plain tuples, not model instances: a batch is thousands of rows.
+            # Plain tuples, not model instances: a batch is thousands of rows. The cameras
+            # are named by id with their municipality (`UnitRef`), not loaded.
             batch = list(
                 candidates.values_list(
-                    "pk", "scheduled_at", "window_ends_at", "plan__camera_id", "municipality_id"
+                    "pk",
+                    "scheduled_at",
+                    "window_ends_at",
+                    "plan__camera_id",
+                    "municipality_id",
+                    "plan__camera__municipality_id",
                 )[:MISSED_BATCH]
             )
             if not batch:
                 return total
-            for municipality_id in {row[4] for row in batch} - set(zones):
-                zones[municipality_id] = Municipality.objects.get(pk=municipality_id)
-            cameras = AlarmUnit.objects.in_bulk({row[3] for row in batch})
-            for camera in cameras.values():
-                camera.municipality = zones[camera.municipality_id]
+            for municipality_id in {row[4] for row in batch} | {row[5] for row in batch}:
+                if municipality_id not in zones:
+                    zones[municipality_id] = Municipality.objects.get(pk=municipality_id)
             alarms = raise_alarms(
                 [
                     Raise(
-                        cameras[camera_id],
+                        UnitRef(camera_id, zones[camera_zone]),
                         AlarmKind.ALARM,
                         CODE_MISSED,
                         text=f"{scheduled.astimezone(zones[municipality_id].zone):%H:%M}",
                         at=window_end,
                     )
-                    for _pk, scheduled, window_end, camera_id, municipality_id in batch
+                    for _pk, scheduled, window_end, camera_id, municipality_id, camera_zone in batch
                 ],
                 now,
             )
@@ -163,15 +166,30 @@ def raise_missed(now: dt.datetime | None = None) -> int:
 
 
 def _mark_missed(pairs: list[tuple[int, int]]) -> int:
-    """Set the look-ins (still due) missed, then link each to its alarm: one conditional
-    UPDATE, and one prepared statement run for every pair (executemany, pipelined on
-    PostgreSQL). Returns how many were still due."""
+    """Set the look-ins (still due) missed and link each to its alarm; returns how many were
+    still due. PostgreSQL: one statement over two arrays (`UPDATE … FROM unnest`). SQLite:
+    one conditional UPDATE, then one prepared statement stepped per pair (executemany): an
+    `UPDATE … FROM (VALUES …)` was planned there as a scan of the table per value row."""
+    table = LookIn._meta.db_table
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS l SET status = %s, alarm_id = v.alarm"  # noqa: S608 (names)
+                " FROM unnest(%s::bigint[], %s::bigint[]) AS v (lookin, alarm)"
+                " WHERE l.id = v.lookin AND l.status = %s",
+                [
+                    LookInStatus.MISSED.value,
+                    [pk for pk, _alarm in pairs],
+                    [alarm for _pk, alarm in pairs],
+                    LookInStatus.DUE.value,
+                ],
+            )
+            return cursor.rowcount
     claimed = LookIn.objects.filter(
         pk__in=[pk for pk, _alarm in pairs], status=LookInStatus.DUE
     ).update(status=LookInStatus.MISSED)
     if claimed != len(pairs):
         return claimed
-    table = LookIn._meta.db_table
     with connection.cursor() as cursor:
         cursor.executemany(
             f"UPDATE {table} SET alarm_id = %s WHERE id = %s",  # noqa: S608 (no user input)

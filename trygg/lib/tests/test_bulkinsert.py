@@ -15,7 +15,7 @@ from django.utils import timezone
 from trygg.core.constants import AccessAction
 from trygg.core.models import AccessLogEntry, Client, Provider, User
 from trygg.core.tests.factories import ClientFactory, MunicipalityFactory, ProviderFactory
-from trygg.lib.bulkinsert import insert_rows, update_rows
+from trygg.lib.bulkinsert import insert_rows, insert_values, update_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -177,3 +177,53 @@ def test_update_refuses_what_is_not_a_plain_column(
     )
     with pytest.raises((ValueError, FieldDoesNotExist)):
         update_rows([entry], names)
+
+
+def test_values_insert_what_save_writes_with_the_defaults(
+    provider: Provider, reader: User, person: Client
+) -> None:
+    """Rows as tuples: the named fields as given (foreign keys by id), every other field what
+    a new instance holds (here the time's callable default and an empty address), and the
+    ids in the order of the rows."""
+    saved = AccessLogEntry(
+        user=reader,
+        client=person,
+        municipality=provider.municipality,
+        action=AccessAction.DETAIL,
+        path="/clients/1/",
+    )
+    saved.save()
+    names = ("user_id", "client_id", "municipality_id", "action", "path")
+    rows = [
+        (reader.pk, person.pk, provider.municipality_id, AccessAction.DETAIL, f"/clients/{i}/")
+        for i in (1, 2, 3)
+    ]
+    ids = insert_values(AccessLogEntry, names, rows)
+    assert [columns(AccessLogEntry, pk)["path"] for pk in ids] == [
+        "/clients/1/",
+        "/clients/2/",
+        "/clients/3/",
+    ]
+    first, expected = columns(AccessLogEntry, ids[0]), columns(AccessLogEntry, saved.pk)
+    assert first.pop("at") >= expected.pop("at")  # the default, called once for the call
+    assert first == expected
+    assert first["remote_addr"] is None
+    assert len({columns(AccessLogEntry, pk)["at"] for pk in ids}) == 1
+
+
+def test_values_take_a_few_statements_and_refuse_unknown_names(
+    provider: Provider, reader: User, person: Client
+) -> None:
+    rows = [
+        (reader.pk, person.pk, provider.municipality_id, AccessAction.DETAIL, f"/c/{i}/", NOW)
+        for i in range(1500)
+    ]
+    names = ("user_id", "client_id", "municipality_id", "action", "path", "at")
+    with CaptureQueriesContext(connection) as queries:
+        ids = insert_values(AccessLogEntry, names, rows)
+    assert len(queries) == 1 if connection.vendor == "postgresql" else 1 < len(queries) < 50
+    assert len(set(ids)) == 1500
+    assert AccessLogEntry.objects.get(pk=ids[7]).path == "/c/7/"
+    assert insert_values(AccessLogEntry, names, []) == []
+    with pytest.raises(ValueError, match="attribute names"):
+        insert_values(AccessLogEntry, ("user",), [(reader.pk,)])
