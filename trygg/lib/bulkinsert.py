@@ -35,6 +35,7 @@ uuid formats) is settled when the plan is made, once per model and database.
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -43,6 +44,12 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
+
+# PostgreSQL: from this many rows a batch is written with COPY (`_copy`). Measured on the
+# 5-million-visit table: 10,000 visits 0.70 s by COPY against 1.39 s by unnest, 1,000 rows
+# 0.12 s against 0.30 s, 300 rows 50 ms against 69 ms; 30 to 100 rows the same either way,
+# so small batches (the alarm ingest's usual) keep the one statement.
+COPY_FROM = 300
 
 # One column of a batch: one field's value of every row, as the database takes it.
 Adapter = Callable[[Sequence[models.Model], BaseDatabaseWrapper], list[Any]]
@@ -57,6 +64,9 @@ def insert_rows(rows: Sequence[models.Model]) -> None:
     plan = _insert_plan(type(rows[0]), db)
     with db.cursor() as cursor:
         if db.vendor == "postgresql":
+            if plan.copy and len(rows) >= COPY_FROM:
+                _copy(rows, plan, db, cursor)
+                return
             cursor.execute(plan.sql, [adapt(rows, db) for adapt in plan.adapters])
             _set_ids(rows, cursor.fetchall(), db.alias)
             return
@@ -84,6 +94,29 @@ def update_rows(rows: Sequence[models.Model], fields: Sequence[str]) -> None:
             cursor.executemany(plan.sql, list(zip(*columns, strict=True)))
 
 
+def _copy(
+    rows: Sequence[models.Model], plan: _InsertPlan, db: BaseDatabaseWrapper, cursor: Any
+) -> None:
+    """PostgreSQL, a large batch: the ids reserved from the table's sequence in one query,
+    then the rows, ids included, streamed with COPY. Neither side renders or parses a text
+    array of every value (unnest's arrays are quoted element by element by psycopg and
+    read back by the server): 10,000 visits take half the time of `INSERT … SELECT
+    unnest(…)` (docs/benchmarks.md, "Visit sync"). Triggers (the deferred
+    foreign-key checks) and unique indexes work as for an INSERT."""
+    cursor.execute(plan.reserve, [len(rows)])
+    ids = [pk for (pk,) in cursor.fetchall()]
+    columns = [adapt(rows, db) for adapt in plan.adapters]
+    began = time.monotonic()
+    # The psycopg cursor itself (Django's wrapper has no COPY): its errors are turned into
+    # Django's (IntegrityError for a duplicate) as the wrapper would.
+    with db.wrap_database_errors, cursor.cursor.copy(plan.copy) as copy:
+        for values in zip(ids, *columns, strict=True):
+            copy.write_row(values)
+    if db.queries_logged:  # counted like any statement (tests, the debug toolbar)
+        db.queries_log.append({"sql": plan.copy, "time": f"{time.monotonic() - began:.3f}"})
+    _set_ids(rows, [(pk,) for pk in ids], db.alias)
+
+
 def _by_row(columns: list[list[Any]]) -> list[Any]:
     """Columns of values as one flat list, row after row (SQLite's VALUES order)."""
     return [value for row in zip(*columns, strict=True) for value in row]
@@ -102,6 +135,8 @@ class _InsertPlan:
     sql: str  # PostgreSQL: the whole statement; SQLite: up to VALUES
     row: str  # SQLite: one row's placeholders
     tail: str  # SQLite: RETURNING
+    copy: str = ""  # PostgreSQL, a model with a sequence for its ids: COPY, ids included
+    reserve: str = ""  # and the query that takes as many ids from the sequence
 
 
 @dataclass(frozen=True)
@@ -135,7 +170,15 @@ def _insert_plan(model: type[models.Model], db: BaseDatabaseWrapper) -> _InsertP
         sql = head
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     adapters = [_adapter(f, db, adding=True) for f in fields]
-    plan = _InsertPlan(fields, adapters, sql, row, tail)
+    copy = reserve = ""
+    if db.vendor == "postgresql" and isinstance(meta.pk, models.AutoField):
+        pk_column = quote(str(meta.pk.column))
+        copy = f"COPY {quote(meta.db_table)} ({pk_column}, {columns}) FROM STDIN"
+        reserve = (
+            f"SELECT nextval(pg_get_serial_sequence('{quote(meta.db_table)}', "  # noqa: S608
+            f"'{meta.pk.column}')) FROM generate_series(1, %s)"
+        )
+    plan = _InsertPlan(fields, adapters, sql, row, tail, copy, reserve)
     _INSERT_PLANS[key] = plan
     return plan
 
