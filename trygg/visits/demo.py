@@ -146,8 +146,8 @@ def seed_tag_orders(municipality: Municipality, today: dt.date | None = None) ->
             order_type,
             client,
             count=len(doors),
-            note="Ny brukare, taggen sätts vid ytterdörren"
-            + (" och altandörren." if len(doors) > 1 else "."),
+            note="Brukaren har ingen tagg än; den sätts vid ytterdörren"
+            + (" och en vid altandörren." if len(doors) > 1 else "."),
             placed_at=placed_at,
         )
         desk.change_status(tech, order, OrderStatus.ACCEPTED)
@@ -215,7 +215,7 @@ def _back_date(order: Order, placed_at: dt.datetime, done_at: dt.datetime | None
     """The order's history at the demo's times (the services stamp the moment they run):
     accepted an hour after it was placed, in progress the next morning, and the tags, the
     steps and done at `done_at`."""
-    started = placed_at + dt.timedelta(hours=20)
+    started = placed_at + dt.timedelta(hours=23)
     finished = done_at or started
     times = {
         OrderStatus.ACCEPTED: placed_at + dt.timedelta(hours=1),
