@@ -19,6 +19,10 @@ Measured, each `--runs` times on a database emptied of the bench's visits before
   client (JSON in and out, authentication, the answer per item);
 - the same batch sent again: every item answered `duplicate`, nothing written.
 
+With `--phases`: afterwards one sync timed by phase (validation, look-ups, the items'
+checks, overlaps, each insert, the commit), median of `--runs`, wall and CPU seconds, by
+timers wrapped around the sync's functions.
+
 Printed: median and slowest seconds, the ratio to the baseline of the same run, and the
 median CPU seconds of this process (the Python side, and SQLite's engine, which runs in the
 process; not PostgreSQL's server), which a loaded machine's other work inflates far less
@@ -206,6 +210,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--phases", action="store_true", help="also time one sync by phase")
     args = parser.parse_args()
     configure(args.database_url)
 
@@ -331,6 +336,69 @@ def main() -> None:
     slowest = max(wall for _name, times in results[1:3] for wall, _cpu in times)
     verdict = "met" if slowest < TARGET_S else "MISSED"
     print(f"Target ({items:,} registrations accepted in one sync < {TARGET_S:.0f} s): {verdict}")
+    if args.phases:
+        phases(registrar, fresh, args.runs, len(fresh()))
+        clear(municipality)
+
+
+def phases(registrar: Any, fresh: Callable[[], list[dict[str, Any]]], runs: int, n: int) -> None:
+    """One sync timed by phase: timers wrapped around the sync's own functions, each
+    insert and the connection's commit (the deferred foreign-key checks run there)."""
+    from django.db import connections
+    from django.utils import timezone
+
+    from trygg.visits import sync as module
+
+    spent: dict[str, list[float]] = {}
+
+    def timed(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            began = clock()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                wall, cpu = since(began)
+                total = spent.setdefault(name, [0.0, 0.0])
+                total[0] += wall
+                total[1] += cpu
+
+        return wrapper
+
+    insert = module.insert_rows
+
+    def insert_rows(rows: Any) -> None:
+        name = f"insert {len(rows):,} {type(rows[0]).__name__}" if rows else "insert nothing"
+        timed(name, insert)(rows)
+
+    context = module._Context
+    db = connections["default"]
+    db.ensure_connection()
+    saved = (module._validate, context.load, context.build, context.flag_overlaps, db.commit)
+    module._validate = timed("validation", module._validate)  # type: ignore[assignment]
+    context.load = classmethod(timed("look-ups", context.load.__func__))  # type: ignore
+    context.build = timed("checks of each item", context.build)  # type: ignore[method-assign]
+    context.flag_overlaps = timed("overlaps", context.flag_overlaps)  # type: ignore
+    module.insert_rows = insert_rows  # type: ignore[assignment]
+    db.commit = timed("commit", db.commit)  # type: ignore[method-assign]
+    rounds: list[dict[str, list[float]]] = []
+    try:
+        for _ in range(runs):
+            sent = fresh()
+            spent = {}
+            began = clock()
+            module.sync(registrar, timezone.now(), sent)
+            spent["the whole sync"] = list(since(began))
+            rounds.append(spent)
+    finally:
+        module._validate, context.load, context.build, context.flag_overlaps, db.commit = saved
+        module.insert_rows = insert
+    print(f"Phases of one sync of {n:,} (median of {runs}):")
+    print("| phase | wall s | CPU s (this process) |")
+    print("|---|---|---|")
+    for name in rounds[0]:
+        wall = statistics.median(r.get(name, [0.0, 0.0])[0] for r in rounds)
+        cpu = statistics.median(r.get(name, [0.0, 0.0])[1] for r in rounds)
+        print(f"| {name} | {wall:.3f} | {cpu:.3f} |")
 
 
 if __name__ == "__main__":

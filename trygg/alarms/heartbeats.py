@@ -130,8 +130,9 @@ def _claim(
 
 
 def _record(units: list[AlarmUnit], now: dt.datetime) -> None:
-    """The alarms and their outbox messages: three statements for the batch (more on SQLite,
-    which splits inserts by its parameter limit)."""
+    """The alarms and their outbox messages: three statements for the batch (four on
+    PostgreSQL from `lib.bulkinsert.COPY_FROM` units, the outbox rows' ids reserved before
+    their COPY; more on SQLite, which splits inserts by its parameter limit)."""
     if not units:
         return
     # Who held the unit when it went silent: the placement on the deadline's local day.

@@ -153,8 +153,15 @@ class Visit(models.Model):
         help_text=_("Made by the phone, so a registration sent twice is stored once."),
     )
     municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    # provider, team, client and staff have no index of their own: the composite indexes
+    # below start with each of them and serve every look-up by it (a protected delete's
+    # check too); four fewer indexes to write for every visit stored (docs/benchmarks.md).
     provider = models.ForeignKey(
-        Provider, on_delete=models.PROTECT, related_name="visits", verbose_name=_("provider")
+        Provider,
+        on_delete=models.PROTECT,
+        related_name="visits",
+        verbose_name=_("provider"),
+        db_index=False,
     )
     team = models.ForeignKey(
         Team,
@@ -163,12 +170,21 @@ class Visit(models.Model):
         blank=True,
         related_name="visits",
         verbose_name=_("team"),
+        db_index=False,
     )
     client = models.ForeignKey(
-        Client, on_delete=models.PROTECT, related_name="visits", verbose_name=_("client")
+        Client,
+        on_delete=models.PROTECT,
+        related_name="visits",
+        verbose_name=_("client"),
+        db_index=False,
     )
     staff = models.ForeignKey(
-        User, on_delete=models.PROTECT, related_name="visits", verbose_name=_("staff member")
+        User,
+        on_delete=models.PROTECT,
+        related_name="visits",
+        verbose_name=_("staff member"),
+        db_index=False,
     )
     partner = models.ForeignKey(
         User,
@@ -277,7 +293,8 @@ class Visit(models.Model):
 class VisitTask(models.Model):
     """A task performed on a visit, with the share of the visit's time it is counted for."""
 
-    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="tasks")
+    # No index of its own: the unique (visit, service_type) starts with it.
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="tasks", db_index=False)
     service_type = models.ForeignKey(
         ServiceType, on_delete=models.PROTECT, related_name="+", verbose_name=_("task")
     )
@@ -306,7 +323,8 @@ class VisitTask(models.Model):
 class VisitFlag(models.Model):
     """Something review should look at; the team leader clears it with a note."""
 
-    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="flags")
+    # No index of its own: the unique (visit, kind) starts with it.
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="flags", db_index=False)
     kind = models.CharField(_("flag"), max_length=16, choices=FlagKind.choices)
     detail = models.CharField(_("detail"), max_length=200, blank=True)
     raised_at = models.DateTimeField(_("raised"), default=timezone.now)

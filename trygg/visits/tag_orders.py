@@ -13,6 +13,8 @@ here, when the app loads.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -71,9 +73,11 @@ def register_for_order(
     uid: str = "",
     door: str = TagDoor.MAIN,
     location: str = "",
+    placed_on: dt.date | None = None,
 ) -> NfcTag:
-    """Put a delivered tag up at the order's client's door and record it as the order's
-    result; both or neither. TagError or PermissionError say why not."""
+    """Put a delivered tag up at the order's client's door (on `placed_on`, today unless
+    said) and record it as the order's result; both or neither. TagError or
+    PermissionError say why not."""
     if not is_tag_order(order) or order.client is None:
         raise TagError(_("This order does not deliver tags to a client."))
     if order.status in CLOSED_STATUSES:
@@ -81,7 +85,15 @@ def register_for_order(
     if not desk_access.can_fulfil_orders(actor, order.municipality_id):
         raise PermissionError(_("Only the order's fulfillers register its tags."))
     with transaction.atomic():
-        tag = place_tag(actor, order.client, code=code, uid=uid, door=door, location=location)
+        tag = place_tag(
+            actor,
+            order.client,
+            code=code,
+            uid=uid,
+            door=door,
+            location=location,
+            placed_on=placed_on,
+        )
         done = registered(order) + 1
         with override(COUNTRY_LANGUAGE.get(order.municipality.country, "sv")):
             comment = _("Tag %(code)s registered at the client's %(door)s: %(done)s of %(of)s.") % {

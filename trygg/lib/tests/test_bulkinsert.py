@@ -15,7 +15,7 @@ from django.utils import timezone
 from trygg.core.constants import AccessAction
 from trygg.core.models import AccessLogEntry, Client, Provider, User
 from trygg.core.tests.factories import ClientFactory, MunicipalityFactory, ProviderFactory
-from trygg.lib.bulkinsert import insert_rows, insert_values, update_rows
+from trygg.lib.bulkinsert import COPY_FROM, insert_rows, insert_values, update_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +93,8 @@ def test_a_relation_assigned_before_it_was_saved_gets_its_id() -> None:
 
 
 def test_many_rows_take_a_few_statements(provider: Provider, reader: User, person: Client) -> None:
-    """SQLite splits by its parameter limit; PostgreSQL takes one array per column."""
+    """SQLite splits by its parameter limit; PostgreSQL reserves the ids in one query and
+    streams the rows with one COPY (from COPY_FROM rows)."""
     entries = [
         AccessLogEntry(
             user=reader,
@@ -109,7 +110,8 @@ def test_many_rows_take_a_few_statements(provider: Provider, reader: User, perso
     with CaptureQueriesContext(connection) as queries:
         insert_rows(entries)
     if connection.vendor == "postgresql":
-        assert len(queries) == 1
+        assert len(queries) == 2
+        assert queries[1]["sql"].startswith("COPY")
     else:
         assert 1 < len(queries) < 50
     assert len({entry.pk for entry in entries}) == 1500
@@ -227,3 +229,39 @@ def test_values_take_a_few_statements_and_refuse_unknown_names(
     assert insert_values(AccessLogEntry, names, []) == []
     with pytest.raises(ValueError, match="attribute names"):
         insert_values(AccessLogEntry, ("user",), [(reader.pk,)])
+
+
+def test_a_few_rows_are_one_statement_and_many_the_same_rows(
+    provider: Provider, reader: User, person: Client
+) -> None:
+    """Below COPY_FROM PostgreSQL takes one INSERT of one array per column; above, COPY.
+    Both write the same values and give the ids in the order of the rows."""
+
+    def entries(count: int, offset: int) -> list[AccessLogEntry]:
+        return [
+            AccessLogEntry(
+                user=reader,
+                client=person,
+                municipality=provider.municipality,
+                action=AccessAction.DETAIL,
+                path=f"/clients/{offset + i}/",
+                remote_addr="192.0.2.7" if i % 2 else None,
+                at=NOW + dt.timedelta(seconds=i % 5),
+            )
+            for i in range(count)
+        ]
+
+    few, many = entries(3, 0), entries(COPY_FROM + 2, 100)
+    with CaptureQueriesContext(connection) as queries:
+        insert_rows(few)
+    assert len(queries) == 1
+    insert_rows(many)
+    written = {
+        pk: (path, remote_addr, at)
+        for pk, path, remote_addr, at in AccessLogEntry.objects.filter(
+            path__startswith="/clients/"
+        ).values_list("pk", "path", "remote_addr", "at")
+    }
+    for entry in [*few, *many]:
+        assert written[entry.pk] == (entry.path, entry.remote_addr, entry.at)
+        assert not entry._state.adding
