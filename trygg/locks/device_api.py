@@ -13,7 +13,6 @@ Requests are never logged with their body or token.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from django.http import HttpRequest
@@ -21,7 +20,7 @@ from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
-from pydantic import AwareDatetime, ConfigDict, field_validator
+from pydantic import ConfigDict
 
 from trygg.core.apiauth import BearerToken
 from trygg.core.apierrors import errors
@@ -29,11 +28,8 @@ from trygg.core.models import ApiToken
 from trygg.devices.models import DoorLock
 
 from . import services
-from .constants import LockEventKind, Refusal
 from .inventory import lock_for_token
-
-MAX_EVENTS = 200
-_EVENT_ID_RE = re.compile(r"[!-~]+")
+from .wire import MAX_EVENTS, EventFields, EventsOut
 
 
 def _admit_lock(request: HttpRequest, api_token: ApiToken) -> DoorLock:
@@ -101,40 +97,14 @@ def contact(request: HttpRequest, body: ContactIn) -> dict[str, Any]:
     return answer.as_wire()
 
 
-class LockEventIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    id: str = Field(
-        min_length=1,
-        max_length=64,
-        description="The lock's own id for the event, the same when sent again.",
-    )
-    kind: LockEventKind
-    at: AwareDatetime = Field(description="When, by the lock's clock, ISO 8601 with offset.")
-    key_id: Annotated[int, Field(ge=0, lt=2**63)] | None = None
-    holder: Annotated[int, Field(ge=0, lt=2**63)] | None = None
-    key_version: Annotated[int, Field(ge=0, lt=2**16)] | None = None
-    refusal: Refusal | None = None
+class LockEventIn(EventFields):
     battery: Annotated[int, Field(ge=0, le=100)] | None = None
-
-    @field_validator("id")
-    @classmethod
-    def _visible_ascii(cls, value: str) -> str:
-        if not _EVENT_ID_RE.fullmatch(value):
-            raise ValueError("the id is letters, digits and punctuation only, without spaces")
-        return value
 
 
 class EventsIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     events: list[LockEventIn] = Field(min_length=1, max_length=MAX_EVENTS)
-
-
-class EventsOut(Schema):
-    stored: int
-    duplicates: int
-    ids: list[str] = Field(description="Every event id acknowledged: forget these.")
 
 
 @router.post(

@@ -9,9 +9,8 @@ key to, and names that person's key (or no key, for a token the lock could not r
 
 from __future__ import annotations
 
-import re
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -19,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.responses import Status
-from pydantic import AwareDatetime, ConfigDict, field_validator
+from pydantic import ConfigDict
 
 from trygg.core.apiauth import session_auth
 from trygg.core.apierrors import errors
@@ -27,49 +26,24 @@ from trygg.core.web import request_user
 from trygg.devices.models import DoorLock
 
 from . import services
-from .constants import LockEventKind, LockEventSource, Refusal
+from .constants import LockEventKind, LockEventSource
 from .models import DigitalKey
+from .wire import MAX_EVENTS, EventFields, EventsOut
 
-MAX_EVENTS = 200
-_EVENT_ID_RE = re.compile(r"[!-~]+")
 # What a phone witnesses at the door; battery and tampering are the lock's to report.
 PHONE_KINDS = frozenset({LockEventKind.UNLOCKED, LockEventKind.FAILED, LockEventKind.LOCKED})
 
 router = Router(tags=["locks"], auth=session_auth)
 
 
-class PhoneEventIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class PhoneEventIn(EventFields):
     lock_id: uuid.UUID = Field(description="The lock that answered (what the tokens name).")
-    id: str = Field(
-        min_length=1, max_length=64, description="The lock's own id for the event, as it gave it."
-    )
-    kind: LockEventKind
-    at: AwareDatetime = Field(description="When, by the lock's clock, ISO 8601 with offset.")
-    key_id: Annotated[int, Field(ge=0, lt=2**63)] | None = None
-    holder: Annotated[int, Field(ge=0, lt=2**63)] | None = None
-    key_version: Annotated[int, Field(ge=0, lt=2**16)] | None = None
-    refusal: Refusal | None = None
-
-    @field_validator("id")
-    @classmethod
-    def _visible_ascii(cls, value: str) -> str:
-        if not _EVENT_ID_RE.fullmatch(value):
-            raise ValueError("the id is letters, digits and punctuation only, without spaces")
-        return value
 
 
 class PhoneEventsIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     events: list[PhoneEventIn] = Field(min_length=1, max_length=MAX_EVENTS)
-
-
-class PhoneEventsOut(Schema):
-    stored: int
-    duplicates: int
-    ids: list[str] = Field(description="Every event id acknowledged: forget these.")
 
 
 class PhoneRefusedOut(Schema):
@@ -79,7 +53,7 @@ class PhoneRefusedOut(Schema):
 @router.post(
     "/events",
     url_name="lock_phone_events",
-    response={200: PhoneEventsOut, **errors(400, 401, 403, 404), 422: PhoneRefusedOut},
+    response={200: EventsOut, **errors(400, 401, 403, 404), 422: PhoneRefusedOut},
     summary="Lock events carried by your phone",
     description=(
         f"Up to {MAX_EVENTS} events the locks gave your phone at the door (unlocked, failed "
