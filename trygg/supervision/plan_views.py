@@ -5,6 +5,7 @@ Each view parses, asks `access`, calls a service, renders."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -127,6 +128,25 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _done(
+    request: HttpRequest,
+    plan: SupervisionPlan,
+    act: Callable[[], object],
+    success: str,
+) -> HttpResponse:
+    """Run one of the plan's actions and go back to the plan, saying how it went: a rule the
+    action refuses (or a placement's own rule, a ValueError) is shown, not raised."""
+    try:
+        act()
+    except PermissionError as exc:
+        raise PermissionDenied from exc
+    except (plans.PlanError, ValueError) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, success)
+    return _back(plan)
+
+
 def _back(plan: SupervisionPlan) -> HttpResponse:
     return redirect("supervision:plan", pk=plan.pk)
 
@@ -136,15 +156,12 @@ def _back(plan: SupervisionPlan) -> HttpResponse:
 def plan_journal(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
     plan = access.get_plan(user, pk)
-    try:
-        plans.confirm_journal(user, plan)
-    except PermissionError as exc:
-        raise PermissionDenied from exc
-    except plans.PlanError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Confirmed: look-ins run from the start date."))
-    return _back(plan)
+    return _done(
+        request,
+        plan,
+        lambda: plans.confirm_journal(user, plan),
+        _("Confirmed: look-ins run from the start date."),
+    )
 
 
 @login_required
@@ -159,15 +176,14 @@ def plan_pause(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Give the nights and the reason for the pause."))
         return _back(plan)
     data = form.cleaned_data
-    try:
-        plans.add_pause(
+    return _done(
+        request,
+        plan,
+        lambda: plans.add_pause(
             user, plan, data["first_night"], data["last_night"], data["reason"], data["note"]
-        )
-    except plans.PlanError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("No look-ins on those nights."))
-    return _back(plan)
+        ),
+        _("No look-ins on those nights."),
+    )
 
 
 @login_required
@@ -181,15 +197,12 @@ def plan_remove(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Give the last day with the camera."))
         return _back(plan)
-    try:
-        plans.end_supervision(user, plan, form.cleaned_data["last_day"])
-    except plans.PlanError as exc:
-        messages.error(request, str(exc))
-    except ValueError as exc:  # the placement's own rules (devices.PlacementError)
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("The camera is removed; its look-ins have ended."))
-    return _back(plan)
+    return _done(
+        request,
+        plan,
+        lambda: plans.end_supervision(user, plan, form.cleaned_data["last_day"]),
+        _("The camera is removed; its look-ins have ended."),
+    )
 
 
 @login_required
@@ -197,15 +210,12 @@ def plan_remove(request: HttpRequest, pk: int) -> HttpResponse:
 def plan_repaired(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
     plan = access.get_plan(user, pk)
-    try:
-        plans.camera_repaired(user, plan)
-    except PermissionError as exc:
-        raise PermissionDenied from exc
-    except plans.PlanError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("The camera is repaired: look-ins are by camera again."))
-    return _back(plan)
+    return _done(
+        request,
+        plan,
+        lambda: plans.camera_repaired(user, plan),
+        _("The camera is repaired: look-ins are by camera again."),
+    )
 
 
 @login_required
