@@ -381,6 +381,8 @@ class _Receiver:
         elif request.method in KNOWN_METHODS:
             self._answer(key, request, path, 405, extra=[("Allow", ALLOW)])
         else:
+            # RFC 3261 §8.2.1: a method the server does not recognise is answered 501 with
+            # the methods it takes (a SIP status, not unfinished code).
             self._answer(key, request, path, 501, "Not Implemented", extra=[("Allow", ALLOW)])
 
     def _message(self, key: str, request: SipRequest, path: _Path, raw: bytes) -> None:
