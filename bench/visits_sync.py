@@ -12,7 +12,8 @@ member). A phone sends its own visits the same way; 10,000 from one phone is the
 Measured, each `--runs` times on a database emptied of the bench's visits before each run:
 
 - baseline: the same 10,000 visits and their tasks written as rows with `lib.bulkinsert`
-  (the fastest write the house has), checks and flags left out;
+  (the fastest write the house has), checks and flags left out, with the collector paused
+  as the sync pauses it (`lib.gcpause`);
 - the sync service (`visits.sync.sync`): parse and check every item on its own, look up
   clients, grants, tags, locks, the staff's other visits, work out bands and flags, write;
 - the whole request: `POST /api/v1/visits/sync` with the token, through Django's test
@@ -196,9 +197,16 @@ def clear(municipality: Any) -> None:
         # The deleted rows' index entries would otherwise stay until a vacuum (autovacuum
         # waits for a fifth of the table): each run's look-ups would step over every
         # earlier run's dead visits, which a real table of visits (never deleted) has not.
+        # And a checkpoint after it: the vacuum dirties a good part of the indexes, and a
+        # run would otherwise share the disk with the writing-out of an earlier run's
+        # vacuum (checkpoints spread their writes over minutes), so figures varied by a
+        # third from run to run. Each run now starts right after a checkpoint, and each
+        # pays the same: a page's first change after a checkpoint writes the whole page to
+        # the WAL (the worst case for a run; between checkpoints that is fewer pages).
         with connection.cursor() as cursor:
             for table in ("visits_visit", "visits_visittask", "visits_visitflag"):
                 cursor.execute(f"VACUUM (INDEX_CLEANUP ON, ANALYZE) {table}")
+            cursor.execute("CHECKPOINT")
 
 
 def main() -> None:
@@ -219,6 +227,7 @@ def main() -> None:
     from django.utils import timezone
 
     from trygg.core.tokens import create_token
+    from trygg.lib import gcpause
     from trygg.lib.bulkinsert import insert_rows
     from trygg.visits.models import Band, Presence, Visit, VisitTask
     from trygg.visits.services import Registrar
@@ -244,6 +253,23 @@ def main() -> None:
             ServiceType.objects.filter(municipality=municipality).values_list("code", "pk")
         )
         began = clock()
+        with gcpause.paused():  # as the sync runs
+            visits, tasks = _baseline_rows(sent, types)
+            with transaction.atomic():
+                insert_rows(visits)
+                rows = [
+                    VisitTask(
+                        visit_id=visit.pk, service_type_id=types[code], minutes=30 // len(codes)
+                    )
+                    for visit, codes in tasks
+                    for code in codes
+                ]
+                insert_rows(rows)
+        return since(began)
+
+    def _baseline_rows(
+        sent: list[dict[str, Any]], types: dict[str, int]
+    ) -> tuple[list[Any], list[tuple[Any, list[str]]]]:
         visits, tasks = [], []
         for item in sent:
             at = dt.datetime.fromisoformat(item["arrival"]["at"])
@@ -263,15 +289,7 @@ def main() -> None:
             )
             visits.append(visit)
             tasks.append((visit, item["tasks"]))
-        with transaction.atomic():
-            insert_rows(visits)
-            rows = [
-                VisitTask(visit_id=visit.pk, service_type_id=types[code], minutes=30 // len(codes))
-                for visit, codes in tasks
-                for code in codes
-            ]
-            insert_rows(rows)
-        return since(began)
+        return visits, tasks
 
     def service(sent: list[dict[str, Any]]) -> tuple[float, float]:
         began = clock()
