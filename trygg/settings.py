@@ -243,6 +243,9 @@ RECEIVER_MUNICIPALITY_ID = envint("RECEIVER_MUNICIPALITY_ID", "0") or None
 # readable by the server's user alone, made on first use. Never in the database, never in
 # a backup that leaves the server's care.
 UNLOCK_KEY_DIR = Path(os.getenv("UNLOCK_KEY_DIR", str(DATA_DIR / "keys")))
+# Days the records of issued unlock tokens (never the tokens) are kept after the tokens
+# expired; the worker job locks.token_issues_prune forgets older ones (locks/retention.py).
+LOCK_TOKEN_ISSUES_KEEP_DAYS = envint("LOCK_TOKEN_ISSUES_KEEP_DAYS", "90")
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 500

@@ -26,10 +26,12 @@ class LocksConfig(AppConfig):
         from .battery import CANCEL_CHECK_EVERY, cancel_for_removed_locks, opens_tasks
         from .event_record import register_section
         from .phone import opens_doors
+        from .retention import PRUNE_EVERY, prune_token_issues
         from .services import reconcile_all
 
         worker.register("locks.keys", every=RECONCILE_EVERY)(reconcile_all)
         worker.register("locks.battery_removed", every=CANCEL_CHECK_EVERY)(cancel_for_removed_locks)
+        worker.register("locks.token_issues_prune", every=PRUNE_EVERY)(prune_token_issues)
         _register_physical_keys()
         menu.register("locks", _("Door locks"), "locks:overview", position=65, shown=can_open_keys)
         menu.register("door_phone", _("Doors"), "locks:phone", position=7, shown=opens_doors)

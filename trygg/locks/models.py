@@ -225,6 +225,8 @@ class TokenIssue(models.Model):
             models.Index(fields=["key", "not_after"], name="tokenissue_key_until"),
             models.Index(fields=["holder", "-issued_at"], name="tokenissue_holder"),
             models.Index(fields=["lock", "-issued_at"], name="tokenissue_lock"),
+            # The retention job walks the expired rows, the oldest first (locks/retention.py).
+            models.Index(fields=["not_after", "id"], name="tokenissue_expiry"),
         ]
 
     def __str__(self) -> str:

@@ -20,8 +20,11 @@ from ninja import Field, Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict
 
+from trygg.core import access as core_access
 from trygg.core.apiauth import session_auth
 from trygg.core.apierrors import errors
+from trygg.core.constants import AccessAction
+from trygg.core.services import log_request_access
 from trygg.core.web import request_user
 from trygg.devices.models import DoorLock
 
@@ -65,41 +68,59 @@ class PhoneRefusedOut(Schema):
 def post_events(request: HttpRequest, body: PhoneEventsIn) -> Any:
     user = request_user(request)
     lock_ids = {e.lock_id for e in body.events}
-    locks = {lock.lock_id: lock for lock in DoorLock.objects.filter(lock_id__in=lock_ids)}
+    locks = {
+        lock.lock_id: lock
+        for lock in DoorLock.objects.filter(lock_id__in=lock_ids).select_related("client")
+    }
     own_keys: dict[int, set[int]] = {}
     for key_id, lock_pk in DigitalKey.objects.filter(
         holder=user, lock__lock_id__in=lock_ids
     ).values_list("pk", "lock_id"):
         own_keys.setdefault(lock_pk, set()).add(key_id)
+    # Whose flat's address a refusal may name: the clients the person may see now.
+    visible = set(
+        core_access.clients(user)
+        .filter(pk__in={lock.client_id for lock in locks.values() if lock.pk in own_keys})
+        .values_list("pk", flat=True)
+    )
+    now = timezone.now()
+    total = len(body.events)
     batches: dict[int, list[services.ReportedEvent]] = {}
     for position, event in enumerate(body.events):
-        where = _("Event %(n)s (%(id)s)") % {"n": position + 1, "id": event.id}
+        # Named by its place in the whole upload and its door: the phone sends several
+        # doors' events at once, and the person must find the one refused.
+        numbers = {"n": position + 1, "total": total, "id": event.id}
         lock = locks.get(event.lock_id)
         if lock is None or lock.pk not in own_keys:
+            # Not their door: named by the lock id the phone sent, nothing more.
+            where = _("Event %(n)s of %(total)s (%(id)s) at lock %(lock)s") % (
+                numbers | {"lock": event.lock_id}
+            )
             return Status(422, {"detail": f"{where}: " + _("not a door you hold a key to.")})
-        if event.kind not in PHONE_KINDS:
-            return Status(
-                422, {"detail": f"{where}: " + _("the lock reports this itself, not the phone.")}
-            )
-        if event.holder is not None and event.holder != user.pk:
-            return Status(422, {"detail": f"{where}: " + _("the event is another person's.")})
-        if event.key_id is not None and event.key_id not in own_keys[lock.pk]:
-            return Status(422, {"detail": f"{where}: " + _("the key is not yours.")})
-        batches.setdefault(lock.pk, []).append(
-            services.ReportedEvent(
-                event_id=event.id,
-                kind=event.kind,
-                at=event.at,
-                key_id=event.key_id,
-                holder=event.holder,
-                key_version=event.key_version,
-                refusal=event.refusal.value if event.refusal is not None else "",
-            )
+        reported = services.ReportedEvent(
+            event_id=event.id,
+            kind=event.kind,
+            at=event.at,
+            key_id=event.key_id,
+            holder=event.holder,
+            key_version=event.key_version,
+            refusal=event.refusal.value if event.refusal is not None else "",
         )
+        refusal = _phone_refusal(event, own_keys[lock.pk], user.pk) or services.event_refusal(
+            reported, now
+        )
+        if refusal:
+            door = services.name_door(lock, visible)
+            if door.client is not None:  # the client's address, shown
+                log_request_access(request, [door.client], AccessAction.API_LIST)
+            where = _("Event %(n)s of %(total)s (%(id)s) at %(door)s") % (
+                numbers | {"door": door.name}
+            )
+            return Status(422, {"detail": f"{where}: {refusal}"})
+        batches.setdefault(lock.pk, []).append(reported)
     by_pk = {lock.pk: lock for lock in locks.values()}
     stored = duplicates = 0
     ids: list[str] = []
-    now = timezone.now()
     try:
         with transaction.atomic():
             for lock_pk, events in batches.items():
@@ -112,3 +133,14 @@ def post_events(request: HttpRequest, body: PhoneEventsIn) -> Any:
     except services.EventError as exc:
         return Status(422, {"detail": str(exc)})
     return Status(200, {"stored": stored, "duplicates": duplicates, "ids": ids})
+
+
+def _phone_refusal(event: PhoneEventIn, own_keys: set[int], user_pk: int) -> str | None:
+    """Why a phone may not carry this event to a door it holds a key to; None when it may."""
+    if event.kind not in PHONE_KINDS:
+        return _("the lock reports this itself, not the phone.")
+    if event.holder is not None and event.holder != user_pk:
+        return _("the event is another person's.")
+    if event.key_id is not None and event.key_id not in own_keys:
+        return _("the key is not yours.")
+    return None

@@ -12,7 +12,7 @@ import base64
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,8 +21,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from trygg.core.models import User
-from trygg.devices.models import DoorLock, Phone
+from trygg.core.models import Client, User
+from trygg.devices.models import DoorKind, DoorLock, Phone
 from trygg.lib import unlock
 
 from . import access, keystore
@@ -146,20 +146,50 @@ class Recorded:
     event_ids: list[str]
 
 
-def _check_event(event: ReportedEvent, position: int, now: dt.datetime) -> None:
-    where = _("Event %(n)s (%(id)s)") % {"n": position + 1, "id": event.event_id}
+def event_refusal(event: ReportedEvent, now: dt.datetime) -> str | None:
+    """Why the event cannot be stored, in words for the sender; None when it can."""
     if event.kind not in LockEventKind.values:
-        raise EventError(f"{where}: " + _("unknown kind of event."))
+        return _("unknown kind of event.")
     if event.at > now + EVENT_CLOCK_AHEAD:
-        raise EventError(f"{where}: " + _("the time is in the future; set the lock's clock."))
+        return _("the time is in the future; set the lock's clock.")
     if event.kind == LockEventKind.FAILED and event.refusal not in Refusal.values:
-        raise EventError(f"{where}: " + _("a failed attempt says why the lock refused."))
+        return _("a failed attempt says why the lock refused.")
     if event.kind != LockEventKind.FAILED and event.refusal:
-        raise EventError(f"{where}: " + _("only a failed attempt has a refusal."))
+        return _("only a failed attempt has a refusal.")
     if event.kind == LockEventKind.UNLOCKED and event.key_id is None:
-        raise EventError(f"{where}: " + _("an unlocking names the key it opened for."))
+        return _("an unlocking names the key it opened for.")
     if event.battery is not None and not 0 <= event.battery <= 100:
-        raise EventError(f"{where}: " + _("the battery level is 0 to 100."))
+        return _("the battery level is 0 to 100.")
+    return None
+
+
+def _check_event(event: ReportedEvent, position: int, now: dt.datetime) -> None:
+    # One lock's batch: its position in the batch names it.
+    if refusal := event_refusal(event, now):
+        where = _("Event %(n)s (%(id)s)") % {"n": position + 1, "id": event.event_id}
+        raise EventError(f"{where}: {refusal}")
+
+
+@dataclass(frozen=True)
+class NamedDoor:
+    """A door as a refusal names it to someone who holds or held a key to it: as the lock's
+    page heads it (the street address, else the lock's serial number), and the client whose
+    flat's address that is, for the access log."""
+
+    name: str
+    client: Client | None
+
+
+def name_door(lock: DoorLock, visible_client_ids: Collection[int]) -> NamedDoor:
+    """The door by its address, the way the lock's page names it. A flat's address is its
+    client's: named only to someone who may see the client (`visible_client_ids`), else the
+    lock's serial number. Never a personnummer, never a client's name."""
+    if lock.door_kind == DoorKind.FLAT and lock.client_id is not None:
+        if lock.client_id in visible_client_ids and lock.address:
+            return NamedDoor(lock.address, lock.client)
+    elif lock.address:
+        return NamedDoor(lock.address, None)
+    return NamedDoor(_("lock %(serial)s") % {"serial": lock.serial_number}, None)
 
 
 def record_lock_events(

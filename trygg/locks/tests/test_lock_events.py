@@ -10,7 +10,10 @@ import json
 from typing import Any
 
 import pytest
+from django.conf import settings
 
+from trygg.core.constants import AccessAction
+from trygg.core.models import AccessLogEntry
 from trygg.locks import events, services
 from trygg.locks.constants import LockEventKind, LockEventSource
 from trygg.locks.keys import reconcile_keys
@@ -115,8 +118,14 @@ def test_a_phone_speaks_only_for_its_own_keys(
     bad.pop("battery", None)
     response = phone_post(home, {"events": [good, bad]})
     assert response.status_code == 422
-    assert "Event 2 (other-1)" in response.json()["detail"]
-    assert reason in response.json()["detail"]
+    detail = response.json()["detail"]
+    assert detail.startswith("Event 2 of 2 (other-1) at ")
+    if change.get("lock_id"):
+        # Not their door: named by the lock id the phone sent, no address.
+        assert "at lock 00000000-0000-0000-0000-000000000000: " in detail
+    else:
+        assert f"at {home.client.street}: " in detail
+    assert reason in detail
     assert not LockEvent.objects.exists()  # the good one is not stored either
 
 
@@ -220,3 +229,82 @@ def test_a_provider_sees_only_its_own_staffs_events_at_a_shared_entrance(home: H
         home.other_worker.pk,
     }
     assert not events.visible_events(home.worker).exists()
+
+
+def _upload_of_two_doors(home: Home) -> list[dict[str, Any]]:
+    """Events at the client's flat and at a shared entrance (Portgatan 4) the worker holds
+    keys to, the third of them refused: the first at its own door."""
+    entrance = home.new_lock(
+        street="Portgatan 4", postal_code="12345", city="Borås", entrance_clients=[home.client]
+    )
+    first = opened(home)
+    tokens = issue_tokens(home.worker, now=DAY).doors
+    door = next(d for d in tokens if d.lock == entrance)
+    at_entrance = home.simulated(entrance, at=DAY).answer(door.tokens[0])
+    assert at_entrance["opened"] is True
+    upload = [
+        {"lock_id": str(home.lock.lock_id), **first["event"]},
+        {"lock_id": str(entrance.lock_id), **at_entrance["event"]},
+        # A battery warning is the lock's to send: refused, the first at its door.
+        {
+            "lock_id": str(entrance.lock_id),
+            **at_entrance["event"],
+            "id": "batt-1",
+            "kind": "low_battery",
+            "key_id": None,
+        },
+    ]
+    return upload
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("sv", "Händelse 3 av 3 (batt-1) vid Portgatan 4: "),
+        ("nb", "Hendelse 3 av 3 (batt-1) ved Portgatan 4: "),
+        ("en", "Event 3 of 3 (batt-1) at Portgatan 4: "),
+    ],
+)
+def test_a_refused_event_is_named_by_its_place_in_the_upload_and_its_door(
+    home: Home, language: str, expected: str
+) -> None:
+    upload = _upload_of_two_doors(home)
+    http = login(home.worker)
+    http.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    response = http.post(
+        PHONE_EVENTS, json.dumps({"events": upload}), content_type="application/json"
+    )
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert detail.startswith(expected), detail
+    assert home.client.national_id not in detail
+    assert not LockEvent.objects.exists()
+
+
+def test_a_refusal_names_a_flats_address_and_logs_it_as_read(home: Home) -> None:
+    answer = opened(home)
+    late = {
+        "lock_id": str(home.lock.lock_id),
+        **answer["event"],
+        "at": (dt.datetime.now(dt.UTC) + dt.timedelta(days=2)).isoformat(),
+    }
+    before = AccessLogEntry.objects.filter(client=home.client).count()
+    response = phone_post(home, {"events": [late]})
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert detail.startswith(f"Event 1 of 1 ({answer['event']['id']}) at {home.client.street}: ")
+    assert "set the lock's clock" in detail
+    assert home.client.national_id not in detail
+    assert home.client.last_name not in detail
+    logged = AccessLogEntry.objects.filter(client=home.client, user=home.worker)
+    assert logged.count() == before + 1
+    assert logged.latest("pk").action == AccessAction.API_LIST
+
+
+def test_a_flat_whose_client_is_out_of_sight_is_named_by_the_locks_serial(home: Home) -> None:
+    named = services.name_door(home.lock, visible_client_ids=set())
+    assert named.client is None
+    assert named.name == f"lock {home.lock.serial_number}"
+    assert home.client.street not in named.name
+    shown = services.name_door(home.lock, visible_client_ids={home.client.pk})
+    assert (shown.name, shown.client) == (home.client.street, home.client)
