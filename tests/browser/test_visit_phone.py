@@ -484,3 +484,19 @@ def test_the_phone_reads_tag_codes_as_trygg_does(browser_session: Session) -> No
         texts,
     )
     assert phone == [python(text) for text in texts]
+
+
+def test_a_day_without_clients_says_so_rather_than_no_match(
+    browser_session: Session, round_: Round
+) -> None:
+    """A night patrol's team has no clients of its own: the list says the day is empty, not
+    that a search matched nothing."""
+    patrol = TeamFactory(provider=round_.provider, name="Larmpatrull natt")
+    night = make_staff(Role.CARE_WORKER, provider=round_.provider, teams=[patrol])
+    page = browser_session.new_page(phone=True)
+    browser_session.login(page, night)
+    browser_session.goto(page, APP, "empty-day")
+    expect(page.locator("#visit-app")).to_have_attribute("data-day", "fresh")
+    expect(page.locator("#client-list")).to_have_text("Dina arbetslag har inga brukare i dag.")
+    page.locator("#client-search").fill("Ahl")
+    expect(page.locator("#client-list")).to_have_text("Dina arbetslag har inga brukare i dag.")

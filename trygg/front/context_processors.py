@@ -27,11 +27,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     matching = [
         (len(url), key) for key, _label, url in items if url != "/" and path.startswith(url)
     ]
-    current = max(matching)[1] if matching else ""
+    # "Start" is the start page only: a page no entry holds (one visit, one lock) marks
+    # none, rather than telling the person on a phone they are on the start page.
+    current = max(matching)[1] if matching else ("home" if path == reverse("home") else "")
     return {
         "unread_notifications": unread_count(user),
         "nav_items": [
-            {"key": key, "label": label, "url": url, "current": key == (current or "home")}
+            {"key": key, "label": label, "url": url, "current": key == current}
             for key, label, url in items
         ],
     }

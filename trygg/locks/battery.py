@@ -30,7 +30,7 @@ from trygg.core.models import User
 from trygg.devices.models import DoorLock
 from trygg.notifications.services import notify
 
-from .access import LOCK_MANAGER_ROLES, can_manage_locks
+from .access import LOCK_MANAGER_ROLES, can_manage_locks, can_open_keys, locks
 from .constants import LOW_BATTERY_PERCENT, BatteryCancel
 from .models_events import BatteryTask
 
@@ -200,13 +200,21 @@ def opens_tasks(user: User | AnonymousUser) -> bool:
     return bool(scope_for(user).municipalities_with(LOCK_MANAGER_ROLES))
 
 
+def sees_tasks(user: User | AnonymousUser) -> bool:
+    """Whether the user may read the list of battery changes to do: those who change them
+    and everyone who sees locks (a provider's managers and team leaders for their clients'
+    doors, so they can tell the staff who go there; the auditors). Read-only for all but
+    `opens_tasks`."""
+    return opens_tasks(user) or can_open_keys(user)
+
+
 def open_tasks(user: User) -> list[BatteryTask]:
-    """The open battery tasks of the municipalities where the user manages locks, the most
-    urgent first."""
-    municipalities = scope_for(user).municipalities_with(LOCK_MANAGER_ROLES)
+    """The open battery tasks of the locks the user may see (`access.locks`: the whole
+    municipality for its welfare-technology team, their clients' doors for a provider's
+    managers and team leaders), the most urgent first."""
     return list(
         BatteryTask.objects.open()
-        .filter(municipality_id__in=municipalities)
+        .filter(lock__in=locks(user).values("pk"))
         .select_related("lock__client", "lock__municipality")
         .order_by("due_on", "level", "pk")
     )

@@ -27,7 +27,7 @@ from trygg.core.web import filter_status, render_page, request_user
 from trygg.devices.models import DoorLock
 
 from . import access, services
-from .battery import opens_tasks
+from .battery import sees_tasks
 from .forms import LockFilterForm, RevokeForm
 from .models import DigitalKey
 
@@ -166,7 +166,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "rows": rows,
-        "can_battery": opens_tasks(user),
+        "can_battery": sees_tasks(user),
     }
     return render_page(
         request,

@@ -57,6 +57,7 @@ def strings() -> dict[str, str]:
             "Today's clients are not on the phone yet: connect to the network once."
         ),
         "no_clients": gettext_lazy("No clients match."),
+        "no_clients_today": gettext_lazy("Your teams have no clients today."),
         "client_count": gettext_lazy("{count} clients"),
         "client_count_one": gettext_lazy("1 client"),
         "no_tag_at_door": gettext_lazy("No tag at the door"),

@@ -90,6 +90,7 @@ def mine(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "days": days,
+        "any_visits": bool(visits),
         "first": first,
         "last": last,
         "today": today,

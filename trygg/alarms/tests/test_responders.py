@@ -136,6 +136,11 @@ def test_the_night_patrol_member_is_offered_the_alarm_and_accepts_it(duty: Duty)
     alarm.refresh_from_db()
     assert alarm.assigned_to == duty.night_worker
     assert alarm.status == AlarmStatus.ACKNOWLEDGED
+    # From the phone's "Details" the way back is to the phone, and it says back, not
+    # "Alarms" (the console).
+    with clock(AT_0126):
+        detail = main(http.get(f"/alarms/{alarm.pk}/", {"next": reverse("alarms:phone")}))
+    assert '<a href="/alarms/phone/">← Tillbaka</a>' in detail
 
 
 def test_the_night_patrol_member_by_day_is_off_shift_and_told_when_the_night_starts(

@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 
+from trygg.core.constants import AccessAction
 from trygg.core.models import AccessLogEntry
 from trygg.locks import battery, inventory, services, tokens
 from trygg.locks.constants import BatteryCancel, KeyEnd
@@ -33,7 +34,10 @@ def test_a_low_battery_opens_one_task_due_before_the_lock_dies(home: Home) -> No
     assert BatteryTask.objects.count() == 1
     assert (task.level, task.due_on) == (9, (later + battery.CHANGE_WITHIN_CRITICAL).date())
     assert battery.open_tasks(home.place.tech) == [task]
-    assert battery.open_tasks(home.place.manager) == []
+    # The provider's managers and the team leader see it on their client's door (to read).
+    assert battery.open_tasks(home.place.manager) == [task]
+    assert battery.open_tasks(home.team_leader) == [task]
+    assert battery.open_tasks(home.worker) == []
     # The welfare-technology team was told once, with the way to the lock.
     told = Notification.objects.filter(topic="locks.battery")
     assert list(told.values_list("recipient", flat=True)) == [home.place.tech.pk]
@@ -100,9 +104,38 @@ def test_the_welfare_technology_team_registers_the_change_on_the_locks_page(home
     task.refresh_from_db()
     assert task.changed_by == home.place.tech
     assert f'id="battery-task-{task.pk}"' in text  # in the lock's history now
-    # Managers and care workers do not see the task list, nor register changes.
-    assert login(home.place.manager).get("/locks/battery/").status_code == 403
+    # Managers do not register changes, care workers do not see the list either.
+    assert login(home.place.manager).post(f"/locks/battery/{task.pk}/change/").status_code == 404
+    assert login(home.worker).get("/locks/battery/").status_code == 403
     assert login(home.worker).post(f"/locks/battery/{task.pk}/change/", {}).status_code == 404
+
+
+def test_team_leaders_and_managers_read_their_clients_battery_changes(home: Home) -> None:
+    """The list is there for them from the door-lock overview, scoped to their clients'
+    doors and access-logged; no change is registered from it."""
+    services.lock_contact(home.lock, battery=12)
+    services.lock_contact(home.other_lock, battery=8)
+    mine, theirs = (
+        BatteryTask.objects.get(lock=home.lock),
+        BatteryTask.objects.get(lock=home.other_lock),
+    )
+    for person in (home.team_leader, home.place.manager):
+        http = login(person)
+        overview = http.get("/locks/").content.decode()
+        assert 'href="/locks/battery/"' in overview
+        page = http.get("/locks/battery/")
+        assert page.status_code == 200
+        main = page.content.decode().split("<main", 1)[1]
+        assert f'id="battery-task-{mine.pk}"' in main
+        assert f'id="battery-task-{theirs.pk}"' not in main
+        assert "The welfare-technology team changes the battery" in main
+        assert "/change/" not in main  # nothing to register from here
+        assert AccessLogEntry.objects.filter(
+            user=person, client=home.client, action=AccessAction.LIST
+        ).exists()
+        assert not AccessLogEntry.objects.filter(user=person, client=home.other_client).exists()
+    # The care worker sees locks nowhere, so no link leads there.
+    assert 'href="/locks/battery/"' not in login(home.worker).get("/").content.decode()
 
 
 def test_taking_the_lock_down_cancels_its_battery_task_and_ends_its_keys(home: Home) -> None:

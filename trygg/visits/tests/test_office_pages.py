@@ -55,6 +55,19 @@ def test_my_visits_lists_the_week_by_day_and_logs_the_clients(place: Place) -> N
     assert logged(place.worker.pk, AccessAction.LIST) == {place.client.pk}
 
 
+def test_a_week_without_visits_says_so_once(place: Place) -> None:
+    """Seven headings each saying "no visits" tell nothing: an empty week says it once,
+    and what the page is for."""
+    register(place)
+    page = login(place.worker).get("/visits/mine/", {"day": "2026-11-20"})
+    body = main(page.text)
+    assert 'id="week-empty"' in body
+    assert "You registered no visits these seven days" in body
+    assert "No visits registered." not in body
+    week = login(place.worker).get("/visits/mine/", {"day": "2026-12-02"})
+    assert 'id="week-empty"' not in main(week.text)
+
+
 def test_my_visits_answers_a_bad_date_with_400(place: Place) -> None:
     page = login(place.worker).get("/visits/mine/", {"day": "9999-99-99"})
     assert page.status_code == 400

@@ -297,6 +297,8 @@ async function openScan(noTagClient = null) {
     const ordered = first ? [first, ...tagged.filter((client) => client !== first)] : tagged;
     fillSelect(demo, ordered.filter(Boolean).flatMap((client) =>
       client.tags.map((code) => [code, `${client.name} · ${code}`])));
+    // No tagged client on the phone: nothing to pretend to scan.
+    show($("demo-form"), demo.options.length > 0);
   }
   show($("no-tag-client-field"), !departure);
   const chosen = noTagClient || alarmClient;

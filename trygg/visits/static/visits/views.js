@@ -73,7 +73,10 @@ export function renderClients(list, clients, visitedAt, query, onNoTag) {
     return element("li", { id }, element("details", { open: open.has(id) }, summary, facts));
   });
   list.replaceChildren(...rows);
-  if (!rows.length) list.append(element("li", { class: "muted empty", text: t("no_clients") }));
+  // An empty day says so; an empty search says nothing matched.
+  if (!rows.length) {
+    list.append(element("li", { class: "muted empty", text: t(clients.length ? "no_clients" : "no_clients_today") }));
+  }
   return shown.length;
 }
 
