@@ -110,7 +110,13 @@ def client_list(request: HttpRequest) -> HttpResponse:
         queryset = queryset.active_on(today)
     elif status == "ended":
         queryset = queryset.filter(end_date__lt=today)
-    queryset = queryset.order_by("last_name", "first_name", "pk")
+    if status == "starting":
+        # Who starts first is planned first.
+        queryset = queryset.starting_soon(today).order_by(
+            "start_date", "last_name", "first_name", "pk"
+        )
+    else:
+        queryset = queryset.order_by("last_name", "first_name", "pk")
     searching = bool(query)
     page = _page_counted_in_passing(request, queryset) if searching else _page(request, queryset)
     action = AccessAction.SEARCH if is_national_id_search(query) else AccessAction.LIST

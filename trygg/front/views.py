@@ -55,9 +55,7 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         if scope.team_ids:
             context["team_clients"] = active.filter(team_id__in=scope.team_ids).count()
-        context["starting_soon"] = visible.filter(
-            start_date__gt=today, start_date__lte=today + dt.timedelta(days=14)
-        ).count()
+        context["starting_soon"] = visible.starting_soon(today).count()
     if scope.has_role(
         Role.TEAM_LEADER, Role.PROVIDER_MANAGER, Role.WELFARE_TECH, Role.MUNICIPAL_ADMIN
     ):
