@@ -264,8 +264,19 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "core/team_detail.html",
-        {"team": team, "members": members, "client_count": client_count},
+        {
+            "team": team,
+            "members": members,
+            "openable": _openable_staff(request, members),
+            "client_count": client_count,
+        },
     )
+
+
+def _openable_staff(request: HttpRequest, people: QuerySet[User]) -> set[int]:
+    """Of these people, those whose page the user may open: a name links only there (the
+    alarm centre sees a provider's teams but not its staff's pages)."""
+    return set(access.staff(request.user).filter(pk__in=people).values_list("pk", flat=True))
 
 
 @login_required
@@ -309,7 +320,13 @@ def provider_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "core/provider_detail.html",
-        {"provider": provider, "teams": teams, "managers": managers, "client_count": client_count},
+        {
+            "provider": provider,
+            "teams": teams,
+            "managers": managers,
+            "openable": _openable_staff(request, managers),
+            "client_count": client_count,
+        },
     )
 
 
