@@ -28,6 +28,7 @@ class ClientFilterForm(forms.Form):
         choices=[
             ("active", _("Active")),
             ("starting", _("Starting within 14 days")),
+            ("consent_review", _("Consent due for review")),
             ("ended", _("Ended")),
             ("all", _("All")),
         ],

@@ -256,6 +256,12 @@ class ClientQuerySet(models.QuerySet["Client"]):
     def active_on(self, day: dt.date) -> ClientQuerySet:
         return self.filter(Q(start_date__lte=day), Q(end_date__isnull=True) | Q(end_date__gte=day))
 
+    def consent_review_due(self, day: dt.date) -> ClientQuerySet:
+        """Active clients with a consent (not withdrawn) whose review date has come: the
+        start page's count and the client list's filter behind it."""
+        due = Consent.objects.filter(withdrawn_on__isnull=True, review_on__lte=day)
+        return self.active_on(day).filter(pk__in=due.values("client_id"))
+
     def starting_soon(self, day: dt.date) -> ClientQuerySet:
         """Clients whose service starts after `day` but within STARTING_SOON_DAYS: the start
         page's count and the client list's filter behind it, so the two cannot differ."""

@@ -110,6 +110,8 @@ def client_list(request: HttpRequest) -> HttpResponse:
         queryset = queryset.active_on(today)
     elif status == "ended":
         queryset = queryset.filter(end_date__lt=today)
+    elif status == "consent_review":
+        queryset = queryset.consent_review_due(today)
     if status == "starting":
         # Who starts first is planned first.
         queryset = queryset.starting_soon(today).order_by(

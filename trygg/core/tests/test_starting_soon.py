@@ -1,5 +1,6 @@
-"""The start page's "Clients starting within 14 days" card leads to exactly those clients: the
-auditor (and every office role) can go from the number to the names behind it."""
+"""The start page's cards lead to the clients behind their numbers: "Clients starting within
+14 days" (the auditor and every office role) and "Clients with a consent due for review" (the
+welfare-technology team, leaders, managers, administrators)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from django.conf import settings
 from django.test import Client as HttpClient
 
 from trygg.core import clock
-from trygg.core.constants import Role
-from trygg.core.models import User
+from trygg.core.constants import ConsentRelation, Role, Technology
+from trygg.core.models import Client, Consent, User
 
 from .factories import ClientFactory, ProviderFactory, TeamFactory, make_staff
 
@@ -62,3 +63,40 @@ def test_the_auditors_starting_soon_card_links_to_the_clients_who_start() -> Non
     assert f"Börjar {sooner.start_date:%Y-%m-%d}" in html
     # The filter shows which view this is.
     assert '<option value="starting" selected>Börjar inom 14 dagar</option>' in html
+
+
+def test_the_consents_due_card_links_to_the_clients_whose_consent_is_due() -> None:
+    provider = ProviderFactory()
+    team = TeamFactory(provider=provider)
+    tech = make_staff(Role.WELFARE_TECH, municipality=provider.municipality)
+    today = clock.today_for(tech)
+    due, also_due, not_yet, withdrawn = (
+        ClientFactory(provider=provider, team=team) for _ in range(4)
+    )
+
+    def consent(client: Client, review_on: dt.date, **extra: object) -> None:
+        Consent.objects.create(
+            client=client,
+            technology=Technology.SENSOR_SUPERVISION,
+            given_by=client.full_name,
+            relation=ConsentRelation.CLIENT,
+            given_on=today - dt.timedelta(days=400),
+            review_on=review_on,
+            **extra,
+        )
+
+    consent(due, today - dt.timedelta(days=3))
+    consent(due, today)  # two consents due: still one client to see
+    consent(also_due, today)
+    consent(not_yet, today + dt.timedelta(days=1))
+    consent(withdrawn, today - dt.timedelta(days=3), withdrawn_on=today - dt.timedelta(days=1))
+    http = login(tech)
+
+    main = http.get("/").content.decode().split("<main", 1)[1]
+    card = main.split('href="/clients/?status=consent_review"', 1)[1].split("</a>", 1)[0]
+    assert "Brukare med samtycke att ompröva" in card
+    assert '<div class="stat">2</div>' in card
+
+    html = http.get("/clients/?status=consent_review").content.decode()
+    assert sorted(listed(html)) == sorted([due.pk, also_due.pk])
+    assert '<option value="consent_review" selected>Samtycke att ompröva</option>' in html
