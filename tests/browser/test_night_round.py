@@ -139,3 +139,22 @@ def test_a_night_round_done_missed_and_refused(browser_session: Session, ward: W
     expect(row).to_contain_text("Bertil Berglöf")
     expect(row).to_contain_text("Tillsyn inte gjord i tid")
     browser_session.shot(desk, "console")
+
+
+def test_a_plan_with_a_faulty_camera_fits_a_phone(browser_session: Session, ward: Ward) -> None:
+    """The fault badge is a sentence ("Faulty since ...: look-ins are visits"): on a phone it
+    wraps instead of pushing the page wider than the screen."""
+    plan = ward.lookins[0].plan
+    SupervisionPlan.objects.filter(pk=plan.pk).update(camera_faulty_since=timezone.now())
+    phone = browser_session.new_page(phone=True)
+    browser_session.login(phone, ward.night_worker)
+    browser_session.goto(phone, f"/supervision/plans/{plan.pk}/", "plan-faulty-phone")
+    badge = phone.locator("dl.facts .badge.bad")
+    expect(badge).to_contain_text("Trasig sedan")
+    width = phone.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert width <= 0, "the plan page scrolls sideways on a phone"
+    box = badge.bounding_box()
+    assert box is not None
+    assert box["x"] + box["width"] <= 390

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from playwright.sync_api import Page, expect
 
-from trygg.core.constants import Role
+from trygg.core.constants import ConsentRelation, Role, Technology
+from trygg.core.models import Consent
 from trygg.core.tests.factories import (
     ClientFactory,
     GrantedServiceFactory,
@@ -58,12 +61,22 @@ def test_a_client_record_fits_a_phone(browser_session: Session) -> None:
     provider = ProviderFactory()
     client = ClientFactory(provider=provider, street="Långa Kyrkogårdsvägen 114 lägenhet 1402")
     GrantedServiceFactory(client=client)
+    # A consent due for review: its date and the badge after it share one cell.
+    Consent.objects.create(
+        client=client,
+        technology=Technology.SENSOR_SUPERVISION,
+        given_by=client.full_name,
+        relation=ConsentRelation.CLIENT,
+        given_on=dt.date(2025, 1, 5),
+        review_on=dt.date(2025, 7, 5),
+    )
     worker = make_staff(Role.CARE_WORKER, provider=provider)
     page = browser_session.new_page(phone=True)
     browser_session.login(page, worker)
 
     browser_session.goto(page, f"/clients/{client.pk}/", "client-record-phone")
 
+    expect(page.locator("#consents .badge.warn")).to_be_visible()
     assert horizontal_overflow(page) <= 0, "the client record scrolls sideways on a phone"
 
 

@@ -14,6 +14,7 @@ class AlarmsConfig(AppConfig):
 
         from . import extracts  # noqa: F401  registers the log extract's hooks and job
         from .access import answers_on_the_phone, watches_the_console
+        from .demo import DEMO_BEAT_EVERY, beat_demo_alarm_units
         from .dispatch import OUTBOX_BATCH, OUTBOX_TOPICS, deliver_alarm_messages, run_dispatcher
         from .heartbeats import raise_lost_connections
         from .ingest import api_device, dc09_keys, ingest
@@ -27,6 +28,9 @@ class AlarmsConfig(AppConfig):
         # Every second: a silent unit is raised within interval + grace + about a second
         # (plus the other jobs' run time in the same loop). An idle run is one indexed read.
         worker.register("alarms.heartbeats", every=1)(raise_lost_connections)
+        # The demo's DC-09 and SCAIP units keep beating while the demo runs (nothing
+        # elsewhere); by name this job runs before "alarms.heartbeats" in each pass.
+        worker.register("alarms.demo_heartbeats", every=DEMO_BEAT_EVERY)(beat_demo_alarm_units)
         # New alarms are routed and announced within a fraction of a second, and escalate
         # on time: a loop of its own, woken by the ingest through the event bus.
         worker.register_loop("alarms.dispatch")(run_dispatcher)

@@ -3,8 +3,14 @@
 Safety alarms that a DC-09 or SCAIP test tool can play the part of (README, "Demo alarm
 units"): DC-09 accounts 1001-1010 unencrypted and 2001 with AES-128, SCAIP controllers
 4600000001-4600000010, each placed with a demo client; and three emergency alarms
-(akutlarm, DC-09 accounts 3001-3003) held by the providers. They are not supervised until
-they first report, so a demo that nobody sends frames to raises no lost connections.
+(akutlarm, DC-09 accounts 3001-3003) held by the providers.
+
+They are living units, as the demo's cameras are (`sensors.demo`): each is heard from at the
+seed, and while the demo runs the worker sends a NULL message (a heartbeat) for each through
+the ingest the DC-09 and SCAIP receivers hand their frames to (`beat_demo_alarm_units`, every
+minute), so a user walking the demo sees units last heard a minute ago, not "not heard from
+yet", and their heartbeat supervision is the real one. Only the demo municipality's seeded
+units ("DEMO-" serials) are beaten; a DC-09 or SCAIP test tool still plays a unit's alarms.
 
 The responder organisation: two districts by postal code, each provider's own teams by
 day, the municipality's evening patrol and night patrol, and how to get in for each alarm
@@ -18,12 +24,15 @@ import random
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from trygg.core.constants import Role, ServiceCategory
 from trygg.core.models import Client, Municipality, Provider, RoleAssignment, Team, User
 from trygg.devices.models import AlarmProtocol, AlarmUnit, AlarmUnitKind
 from trygg.devices.services import place_unit, register_alarm_unit
+from trygg.receivers.incoming import IncomingSignal, IngestOutcome, Protocol
 
+from .ingest import ingest
 from .models import AlarmPolicy, District, ResponderShift
 
 DEMO_ALARM_SEED = 20261122
@@ -35,6 +44,10 @@ SCAIP_CONTROLLER_IDS = tuple(str(4600000000 + n) for n in range(1, 11))
 EMERGENCY_ACCOUNTS = ("3001", "3002", "3003")
 DC09_HEARTBEAT = (300, 60)  # interval and grace, seconds
 SCAIP_HEARTBEAT = (900, 120)
+# How often the worker beats the demo's units (well inside every unit's interval), and how
+# their serials begin.
+DEMO_BEAT_EVERY = 60
+DEMO_SERIALS = "DEMO-"
 
 
 def seed_demo(municipality: Municipality, today: dt.date | None = None) -> int:
@@ -90,7 +103,53 @@ def seed_demo(municipality: Municipality, today: dt.date | None = None) -> int:
             made += 1
         _entry_information(clients, rng)
         seed_responders(municipality)
+        beat_demo_alarm_units()
     return made
+
+
+def beat_demo_alarm_units(now: dt.datetime | None = None) -> int:
+    """A NULL message (heartbeat) from each of the demo municipality's seeded DC-09 and
+    SCAIP units that is placed now and not heard from in the last minute, through the ingest
+    the receivers use; returns how many. Runs in the worker before `alarms.heartbeats` (jobs
+    run by name), so a demo server started long after the seed restores its units before
+    their overdue deadlines are raised. Elsewhere (no demo municipality) one indexed read."""
+    from trygg.core.demo import DEMO_CODE  # the demo's code; no other path needs it
+
+    municipality = Municipality.objects.filter(code=DEMO_CODE).first()
+    if municipality is None:
+        return 0
+    now = now or timezone.now()
+    day = municipality.local_date(now)
+    units = (
+        AlarmUnit.objects.filter(
+            Q(placements__active_to__isnull=True) | Q(placements__active_to__gte=day),
+            placements__active_from__lte=day,
+            municipality=municipality,
+            protocol__in=(AlarmProtocol.DC09, AlarmProtocol.SCAIP),
+            serial_number__startswith=DEMO_SERIALS,
+        )
+        .filter(
+            Q(last_seen_at__isnull=True)
+            | Q(last_seen_at__lte=now - dt.timedelta(seconds=DEMO_BEAT_EVERY))
+        )
+        .distinct()
+        .order_by("pk")
+    )
+    signals = [
+        IncomingSignal(
+            protocol=Protocol.DC09 if unit.protocol == AlarmProtocol.DC09 else Protocol.SCAIP,
+            municipality_id=municipality.pk,
+            unit_ref=unit.dc09_account or unit.scaip_controller_id,
+            dedupe_key=f"demo-beat:{unit.pk}:{now.isoformat()}",
+            received_at=now,
+            events=(),
+            raw=b"",
+        )
+        for unit in units
+    ]
+    if not signals:
+        return 0
+    return sum(1 for outcome in ingest(signals) if outcome == IngestOutcome.STORED)
 
 
 KEY_PLACES = (

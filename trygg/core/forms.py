@@ -25,7 +25,13 @@ class ClientFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=[("active", _("Active")), ("ended", _("Ended")), ("all", _("All"))],
+        choices=[
+            ("active", _("Active")),
+            ("starting", _("Starting within 14 days")),
+            ("consent_review", _("Consent due for review")),
+            ("ended", _("Ended")),
+            ("all", _("All")),
+        ],
     )
     # For those whose list opens on their own teams: search every client they may see.
     wide = forms.BooleanField(required=False, widget=forms.HiddenInput)

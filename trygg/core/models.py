@@ -248,9 +248,26 @@ class RoleAssignment(models.Model):
 _ID_LIKE = re.compile(r"^[\d\s+-]{10,13}$")
 
 
+# How far ahead "starting soon" looks: two weeks gives the team time to plan the first visits.
+STARTING_SOON_DAYS = 14
+
+
 class ClientQuerySet(models.QuerySet["Client"]):
     def active_on(self, day: dt.date) -> ClientQuerySet:
         return self.filter(Q(start_date__lte=day), Q(end_date__isnull=True) | Q(end_date__gte=day))
+
+    def consent_review_due(self, day: dt.date) -> ClientQuerySet:
+        """Active clients with a consent (not withdrawn) whose review date has come: the
+        start page's count and the client list's filter behind it."""
+        due = Consent.objects.filter(withdrawn_on__isnull=True, review_on__lte=day)
+        return self.active_on(day).filter(pk__in=due.values("client_id"))
+
+    def starting_soon(self, day: dt.date) -> ClientQuerySet:
+        """Clients whose service starts after `day` but within STARTING_SOON_DAYS: the start
+        page's count and the client list's filter behind it, so the two cannot differ."""
+        return self.filter(
+            start_date__gt=day, start_date__lte=day + dt.timedelta(days=STARTING_SOON_DAYS)
+        )
 
     def search(self, text: str) -> ClientQuerySet:
         """Narrow by a national id (exact, any written form) or by name and address: the

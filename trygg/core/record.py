@@ -88,6 +88,15 @@ class ShownSection:
 
 
 _sections: dict[str, RecordSection] = {}
+# Titles for what a page other than the record logs as shown (an order, a camera session):
+# the review names them in its language, never by the key they were logged under.
+_log_titles: dict[str, str | Promise] = {}
+
+
+def register_log_title(key: str, title: str | Promise) -> None:
+    """Name a key that a page outside the record logs in `shown` (the record's sections are
+    named by their titles already)."""
+    _log_titles[key] = title
 
 
 def register(
@@ -134,5 +143,5 @@ def describe(shown: Mapping[str, Sequence[str]] | None) -> list[tuple[str | Prom
     # In the record's order: PostgreSQL's jsonb keeps the keys in an order of its own.
     order = {s.key: (s.position, s.key) for s in _sections.values()}
     keys = sorted(shown, key=lambda key: order.get(key, (1 << 30, key)))
-    titles = {s.key: s.title for s in _sections.values()}
+    titles = {**_log_titles, **{s.key: s.title for s in _sections.values()}}
     return [(titles.get(key, key), [str(e) for e in shown[key]]) for key in keys]

@@ -110,7 +110,15 @@ def client_list(request: HttpRequest) -> HttpResponse:
         queryset = queryset.active_on(today)
     elif status == "ended":
         queryset = queryset.filter(end_date__lt=today)
-    queryset = queryset.order_by("last_name", "first_name", "pk")
+    elif status == "consent_review":
+        queryset = queryset.consent_review_due(today)
+    if status == "starting":
+        # Who starts first is planned first.
+        queryset = queryset.starting_soon(today).order_by(
+            "start_date", "last_name", "first_name", "pk"
+        )
+    else:
+        queryset = queryset.order_by("last_name", "first_name", "pk")
     searching = bool(query)
     page = _page_counted_in_passing(request, queryset) if searching else _page(request, queryset)
     action = AccessAction.SEARCH if is_national_id_search(query) else AccessAction.LIST
@@ -258,8 +266,19 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "core/team_detail.html",
-        {"team": team, "members": members, "client_count": client_count},
+        {
+            "team": team,
+            "members": members,
+            "openable": _openable_staff(request, members),
+            "client_count": client_count,
+        },
     )
+
+
+def _openable_staff(request: HttpRequest, people: QuerySet[User]) -> set[int]:
+    """Of these people, those whose page the user may open: a name links only there (the
+    alarm centre sees a provider's teams but not its staff's pages)."""
+    return set(access.staff(request.user).filter(pk__in=people).values_list("pk", flat=True))
 
 
 @login_required
@@ -303,7 +322,13 @@ def provider_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "core/provider_detail.html",
-        {"provider": provider, "teams": teams, "managers": managers, "client_count": client_count},
+        {
+            "provider": provider,
+            "teams": teams,
+            "managers": managers,
+            "openable": _openable_staff(request, managers),
+            "client_count": client_count,
+        },
     )
 
 

@@ -15,7 +15,7 @@ from django.views.i18n import set_language as django_set_language
 
 from trygg.core import access, clock
 from trygg.core.constants import Role
-from trygg.core.models import FLAGGED_FOR_REVIEW, Consent, User
+from trygg.core.models import FLAGGED_FOR_REVIEW, User
 from trygg.integration import access as integration_access
 
 
@@ -55,15 +55,11 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         if scope.team_ids:
             context["team_clients"] = active.filter(team_id__in=scope.team_ids).count()
-        context["starting_soon"] = visible.filter(
-            start_date__gt=today, start_date__lte=today + dt.timedelta(days=14)
-        ).count()
+        context["starting_soon"] = visible.starting_soon(today).count()
     if scope.has_role(
         Role.TEAM_LEADER, Role.PROVIDER_MANAGER, Role.WELFARE_TECH, Role.MUNICIPAL_ADMIN
     ):
-        context["consents_due"] = Consent.objects.filter(
-            client__in=active, withdrawn_on__isnull=True, review_on__lte=today
-        ).count()
+        context["consents_due"] = visible.consent_review_due(today).count()
     if scope.has_role(Role.PROVIDER_MANAGER, Role.MUNICIPAL_ADMIN):
         context["staff_count"] = access.staff(user).filter(is_active=True).count()
         context["can_import"] = integration_access.can_import(user)

@@ -10,7 +10,7 @@ class SensorsConfig(AppConfig):
     def ready(self) -> None:
         from trygg import worker
         from trygg.alarms import event_names
-        from trygg.core import menu
+        from trygg.core import menu, record
 
         from .access import can_open_sensors
         from .constants import SensorEventKind, alarm_code
@@ -22,6 +22,8 @@ class SensorsConfig(AppConfig):
         for kind in SensorEventKind:
             event_names.register_code(alarm_code(kind.value), _LABELS[kind.value])
         register_section()
+        # A rule opened on its own page (and the sensors page's rules) are logged under this.
+        record.register_log_title("sensor_rules", _("Alarm rules"))
         # The demo's cameras keep beating while the demo runs (nothing elsewhere).
         worker.register("sensors.demo_heartbeats", every=DEMO_BEAT_EVERY)(beat_demo_cameras)
         menu.register(

@@ -3,6 +3,7 @@ from typing import Any
 from django.apps import AppConfig
 from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ServicedeskConfig(AppConfig):
@@ -11,7 +12,7 @@ class ServicedeskConfig(AppConfig):
     verbose_name = _("Service desk")
 
     def ready(self) -> None:
-        from trygg.core import menu
+        from trygg.core import menu, record
         from trygg.core.models import Municipality
 
         from . import phones  # noqa: F401  (registers the phone order's hooks)
@@ -19,6 +20,8 @@ class ServicedeskConfig(AppConfig):
         from .record import register_section
 
         register_section()  # the client record's orders
+        # An order opened on its own page is logged as shown under "order".
+        record.register_log_title("order", pgettext_lazy("a service-desk order", "Order"))
 
         menu.register(
             "orders", _("Orders"), "servicedesk:order_list", position=70, shown=can_open_orders

@@ -9,7 +9,7 @@ class SupervisionConfig(AppConfig):
 
     def ready(self) -> None:
         from trygg.alarms import event_names
-        from trygg.core import menu
+        from trygg.core import menu, record
 
         from . import access, schedule  # noqa: F401  (schedule registers the worker's jobs)
         from .constants import CODE_MISSED, CODE_NOT_SEEN
@@ -18,6 +18,8 @@ class SupervisionConfig(AppConfig):
 
         register_hooks()
         register_section()
+        # A look-in through the camera is logged as shown under this.
+        record.register_log_title("camera_session", _("Camera session"))
         event_names.register_code(CODE_MISSED, _("Look-in not done in its window"))
         event_names.register_code(CODE_NOT_SEEN, _("Look-in: the client needs a visit"))
         # Night staff open their round first, next to "My alarms".

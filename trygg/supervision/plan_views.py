@@ -55,8 +55,14 @@ def _plan_context(request: HttpRequest, plan: SupervisionPlan) -> dict[str, Any]
     user = request_user(request)
     today = plan.municipality.today()
     tonight = night_of(timezone.now(), plan.municipality.zone)
+    linked = [pk for pk in (plan.order_id, plan.fault_order_id) if pk]
     return {
         "plan": plan,
+        # The orders behind the plan link only for those who may open them (an auditor
+        # reads the plan, not the service desk): their numbers are shown to everyone.
+        "openable_orders": set(
+            desk_access.orders(user).filter(pk__in=linked).values_list("pk", flat=True)
+        ),
         "times": sorted(plan.times.all(), key=lambda t: night_order(t.at)),
         "pauses": list(plan.pauses.filter(last_night__gte=today - RECENT_PAUSES)),
         "sessions": list(rounds.sessions_of(plan)[:20]),

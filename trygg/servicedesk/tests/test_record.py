@@ -148,3 +148,12 @@ def test_a_manager_of_the_same_provider_with_a_new_client_sees_an_empty_section(
     leader = make_staff(Role.TEAM_LEADER, provider=desk.provider_a)
     html = orders_section(leader, client)
     assert "No open orders for the client, and none closed in the last 180 days." in html
+
+
+def test_an_opened_order_is_named_in_the_reviews_language_not_by_its_log_key(desk: Desk) -> None:
+    order = lock_fault(desk, desk.leader_a, desk.client_a, desk.provider_a)
+    assert login(desk.welfare).get(f"/orders/{order.pk}/").status_code == 200
+    auditor = make_staff(Role.AUDITOR, municipality=desk.municipality)
+    review = login(auditor, "sv").get("/audit/access-log/").content.decode().split("<main", 1)[1]
+    assert f"Beställning: {order.number}" in review
+    assert "order:" not in review

@@ -7,9 +7,14 @@ import datetime as dt
 import io
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 
+from trygg.core.constants import Role
 from trygg.core.models import AccessLogEntry
+from trygg.core.tests.factories import make_staff
+from trygg.servicedesk.catalogue import ensure_default_catalogue
+from trygg.servicedesk.models import Order, OrderType
 from trygg.supervision import plans
 from trygg.supervision.constants import LookInStatus
 from trygg.supervision.models import LookIn
@@ -98,3 +103,33 @@ def test_the_report_counts_done_and_missed_per_night_and_team(night: Night) -> N
     bad = http.get("/supervision/reports/?first=2026-12-01&last=2026-01-01")
     assert bad.status_code == 400
     assert login(night.night_worker).get("/supervision/reports/").status_code == 403
+
+
+def test_the_plans_order_links_only_for_those_who_may_open_it(night: Night) -> None:
+    ensure_default_catalogue(night.municipality)
+    order = Order.objects.create(
+        municipality=night.municipality,
+        number="BS-2026-09001",
+        order_type=OrderType.objects.filter(municipality=night.municipality).order_by("pk")[0],
+        provider=night.provider,
+        orderer=night.leader,
+        client=night.client,
+        placed_at=timezone.now(),
+        due_on=dt.date(2026, 11, 10),
+    )
+    plan = night.plan()
+    plan.order = order
+    plan.save(update_fields=["order"])
+    link = f'href="/orders/{order.pk}/"'
+
+    leader_page = login(night.leader).get(f"/supervision/plans/{plan.pk}/").content.decode()
+    assert link in leader_page
+    # The auditor reads the plan and sees the order's number, with no link to a page that
+    # would answer "not found".
+    auditor = make_staff(Role.AUDITOR, municipality=night.municipality)
+    page = login(auditor).get(f"/supervision/plans/{plan.pk}/")
+    assert page.status_code == 200
+    main = page.content.decode().split("<main", 1)[1]
+    assert order.number in main
+    assert link not in main
+    assert login(auditor).get(f"/orders/{order.pk}/").status_code == 404
