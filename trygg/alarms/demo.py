@@ -23,7 +23,7 @@ import datetime as dt
 import random
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from trygg.core.constants import Role, ServiceCategory
@@ -107,26 +107,24 @@ def seed_demo(municipality: Municipality, today: dt.date | None = None) -> int:
     return made
 
 
-def beat_demo_alarm_units(now: dt.datetime | None = None) -> int:
-    """A NULL message (heartbeat) from each of the demo municipality's seeded DC-09 and
-    SCAIP units that is placed now and not heard from in the last minute, through the ingest
-    the receivers use; returns how many. Runs in the worker before `alarms.heartbeats` (jobs
-    run by name), so a demo server started long after the seed restores its units before
-    their overdue deadlines are raised. Elsewhere (no demo municipality) one indexed read."""
+def units_due_a_demo_beat(now: dt.datetime, **only: object) -> QuerySet[AlarmUnit]:
+    """The demo municipality's seeded units (the demo's serials) placed on `now`'s day and
+    not heard from in the last minute, narrowed by `only` (a protocol, a kind): what the
+    worker's demo beats (alarm units here, cameras in sensors) send a heartbeat for. Empty
+    where there is no demo municipality, after one read by its unique code."""
     from trygg.core.demo import DEMO_CODE  # the demo's code; no other path needs it
 
     municipality = Municipality.objects.filter(code=DEMO_CODE).first()
     if municipality is None:
-        return 0
-    now = now or timezone.now()
+        return AlarmUnit.objects.none()
     day = municipality.local_date(now)
-    units = (
+    return (
         AlarmUnit.objects.filter(
             Q(placements__active_to__isnull=True) | Q(placements__active_to__gte=day),
             placements__active_from__lte=day,
             municipality=municipality,
-            protocol__in=(AlarmProtocol.DC09, AlarmProtocol.SCAIP),
             serial_number__startswith=DEMO_SERIALS,
+            **only,
         )
         .filter(
             Q(last_seen_at__isnull=True)
@@ -135,10 +133,19 @@ def beat_demo_alarm_units(now: dt.datetime | None = None) -> int:
         .distinct()
         .order_by("pk")
     )
+
+
+def beat_demo_alarm_units(now: dt.datetime | None = None) -> int:
+    """A NULL message (heartbeat) from each of the demo's seeded DC-09 and SCAIP units due
+    one, through the ingest the receivers use; returns how many. Runs in the worker before
+    `alarms.heartbeats` (jobs run by name), so a demo server started long after the seed
+    restores its units before their overdue deadlines are raised."""
+    now = now or timezone.now()
+    units = units_due_a_demo_beat(now, protocol__in=(AlarmProtocol.DC09, AlarmProtocol.SCAIP))
     signals = [
         IncomingSignal(
             protocol=Protocol.DC09 if unit.protocol == AlarmProtocol.DC09 else Protocol.SCAIP,
-            municipality_id=municipality.pk,
+            municipality_id=unit.municipality_id,
             unit_ref=unit.dc09_account or unit.scaip_controller_id,
             dedupe_key=f"demo-beat:{unit.pk}:{now.isoformat()}",
             received_at=now,

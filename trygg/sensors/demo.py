@@ -19,9 +19,9 @@ import datetime as dt
 import random
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
+from trygg.alarms.demo import DEMO_BEAT_EVERY, units_due_a_demo_beat
 from trygg.alarms.ingest import OUTBOX_RAISED
 from trygg.alarms.models import Alarm, AlarmCategory, AlarmCause, AlarmPriority, AlarmStatus
 from trygg.core.constants import ConsentRelation, Role, Technology
@@ -36,10 +36,8 @@ from .simulator import night
 DEMO_SEED = 20261207
 CAMERAS = 3
 SERIAL = "DEMO-ROOMMATE-{n}"
-# How often the demo's cameras are beaten while the demo runs (the worker job's interval),
-# and how their serials begin (this seed's "DEMO-ROOMMATE-1", supervision's "DEMO-KAM-001").
-DEMO_BEAT_EVERY = 60
-DEMO_SERIALS = "DEMO-"
+# The cameras are beaten with the alarm units (alarms.demo: the interval, the serials'
+# "DEMO-" that this seed's "DEMO-ROOMMATE-1" and supervision's "DEMO-KAM-001" begin with).
 
 
 def _people(municipality: Municipality, role: str) -> User | None:
@@ -116,31 +114,13 @@ def seed_demo(municipality: Municipality) -> int:
 
 def beat_demo_cameras(now: dt.datetime | None = None) -> int:
     """A heartbeat for each of the demo's cameras placed with a client (this seed's infrared
-    cameras and the night-supervision demo's safety cameras: the demo's serials) not heard
-    from in the last minute, through the path a camera's own takes; returns how many.
-    Elsewhere (no demo municipality) one read by a unique code that finds nothing."""
-    from trygg.core.demo import DEMO_CODE  # the demo's code; no other path needs it
-
-    municipality = Municipality.objects.filter(code=DEMO_CODE).first()
-    if municipality is None:
-        return 0
+    cameras and the night-supervision demo's safety cameras) due one, through the path a
+    camera's own takes; returns how many."""
     now = now or timezone.now()
-    day = municipality.local_date(now)
-    cameras = (
-        AlarmUnit.objects.filter(
-            Q(placements__active_to__isnull=True) | Q(placements__active_to__gte=day),
-            placements__client__isnull=False,
-            placements__active_from__lte=day,
-            municipality=municipality,
-            kind__in=(AlarmUnitKind.INFRARED_CAMERA, AlarmUnitKind.SAFETY_CAMERA),
-            serial_number__startswith=DEMO_SERIALS,
-        )
-        .filter(
-            Q(last_seen_at__isnull=True)
-            | Q(last_seen_at__lte=now - dt.timedelta(seconds=DEMO_BEAT_EVERY))
-        )
-        .distinct()
-        .order_by("pk")
+    cameras = units_due_a_demo_beat(
+        now,
+        placements__client__isnull=False,
+        kind__in=(AlarmUnitKind.INFRARED_CAMERA, AlarmUnitKind.SAFETY_CAMERA),
     )
     return sum(1 for camera in cameras if services.heartbeat(camera, now=now))
 
