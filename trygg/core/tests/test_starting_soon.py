@@ -100,3 +100,19 @@ def test_the_consents_due_card_links_to_the_clients_whose_consent_is_due() -> No
     html = http.get("/clients/?status=consent_review").content.decode()
     assert sorted(listed(html)) == sorted([due.pk, also_due.pk])
     assert '<option value="consent_review" selected>Samtycke att ompröva</option>' in html
+
+
+def test_a_status_the_list_does_not_know_is_refused_with_the_form_error() -> None:
+    provider = ProviderFactory()
+    team = TeamFactory(provider=provider)
+    auditor = make_staff(Role.AUDITOR, municipality=provider.municipality)
+    client = ClientFactory(provider=provider, team=team)
+
+    response = login(auditor).get("/clients/?status=starting_later")
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    main = html.split("<main", 1)[1]
+    assert "Välj ett giltigt alternativ" in main
+    assert "starting_later" in main  # the error names what was sent
+    assert client.pk not in listed(html)
